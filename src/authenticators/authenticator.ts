@@ -1,0 +1,43 @@
+import type { Credentials } from '../types';
+import type { BearerError } from '../schemes/token';
+
+/** The parts of a request an authenticator reads, whatever the framework. */
+export interface RequestView {
+  /** Upper-case method, HEAD included as sent. */
+  readonly method: string;
+  /** The request-target as received (path and query). */
+  readonly url: string;
+  /** A header by lower-case name; repeated fields joined by ", " as Node does. */
+  header(name: string): string | undefined;
+}
+
+/** Why a request was refused, as far as the challenge needs to know. */
+export interface Refusal {
+  readonly status: 400 | 401 | 403;
+  readonly bearerError?: BearerError;
+  /** Digest: the response was right but the nonce had expired (RFC 7616 §3.3 `stale=true`). */
+  readonly stale?: boolean;
+}
+
+export type Outcome =
+  | {
+      readonly kind: 'authenticated';
+      /** What the verify hook returned (`true` included). */
+      readonly verified: unknown;
+      /** `undefined` when nothing was sent and the hook accepted an anonymous user. */
+      readonly credentials: Credentials | undefined;
+      /** Response headers to add on success (Digest's `Authentication-Info`). */
+      readonly headers?: readonly (readonly [string, string])[];
+    }
+  /** Nothing was sent and the verify hook declined: allowed only on optional routes. */
+  | { readonly kind: 'anonymous' }
+  | { readonly kind: 'rejected'; readonly refusal: Refusal };
+
+/** One scheme bound to one auth-class instance: the seam Basic, Token and Digest share. */
+export interface Authenticator {
+  /** Whether the request carries credentials meant for this scheme (MultiAuth picks by this). */
+  presents(request: RequestView): boolean;
+  authenticate(request: RequestView): Promise<Outcome>;
+  /** `WWW-Authenticate` values for a refusal, strongest first. */
+  challenges(refusal: Refusal, request: RequestView): string[] | Promise<string[]>;
+}

@@ -1,0 +1,97 @@
+import { assertPlainOptions, configError, resolveRealm, resolveScheme } from '../config';
+import { timingSafeEqual } from '../internal/timing-safe-equal';
+import { basicChallenge, parseBasicCredentials } from '../schemes/basic';
+import { sameScheme, splitAuthorization } from '../schemes/authorization';
+import type { Awaitable } from '../types';
+import type { Authenticator, Outcome, RequestView } from './authenticator';
+
+/** Options of `@BasicAuth(...)`. */
+export interface BasicAuthOptions {
+  /** @default "Authentication Required" */
+  realm?: string;
+  /** The scheme word, matched case-insensitively; e.g. `'CustomBasic'`. @default "Basic" */
+  scheme?: string;
+  /** Adds `charset="UTF-8"` to the challenge (RFC 7617 §2.1). Credentials are read as UTF-8 either way. */
+  charset?: 'UTF-8';
+}
+
+export interface BasicConfig {
+  readonly realm: string;
+  readonly scheme: string;
+  readonly challenge: string;
+}
+
+export function resolveBasicOptions(options: BasicAuthOptions | undefined, where: string): BasicConfig {
+  const o = assertPlainOptions(options, ['realm', 'scheme', 'charset'], where);
+  const realm = resolveRealm(o.realm, where);
+  const scheme = resolveScheme(o.scheme, 'Basic', where);
+  if (o.charset !== undefined && (typeof o.charset !== 'string' || o.charset.toUpperCase() !== 'UTF-8')) {
+    configError(where, 'charset can only be "UTF-8" (RFC 7617 §2.1)');
+  }
+  const charset = o.charset === undefined ? undefined : 'UTF-8';
+  return Object.freeze({ realm, scheme, challenge: basicChallenge(scheme, realm, charset) });
+}
+
+export interface BasicHooks {
+  readonly verifyPassword?: (username: string, password: string) => unknown;
+  readonly getPassword?: (username: string) => Awaitable<string | null | undefined>;
+  /** Called as `(password)` or `(username, password)` depending on `arity`. */
+  readonly hashPassword?: { readonly fn: (...args: string[]) => Awaitable<string | null | undefined>; readonly arity: number };
+}
+
+/** What a request carries for a scheme read from `Authorization`. */
+export type SchemeCredentials = { present: false } | { present: true; malformed: boolean; rest: string };
+
+/**
+ * Reads `Authorization` for one scheme. A missing, blank or foreign-scheme header is "nothing
+ * sent" (Flask-HTTPAuth then still calls the verify hook with empty strings); a value that is not
+ * even `scheme [SP ...]` counts as malformed credentials.
+ */
+export function readAuthorization(request: RequestView, scheme: string): SchemeCredentials {
+  const header = request.header('authorization');
+  if (header === undefined || header.trim() === '') return { present: false };
+  const split = splitAuthorization(header);
+  if (!split) return { present: true, malformed: true, rest: '' };
+  if (!sameScheme(split.scheme, scheme)) return { present: false };
+  return { present: true, malformed: false, rest: split.rest };
+}
+
+export function createBasicAuthenticator(config: BasicConfig, hooks: BasicHooks): Authenticator {
+  const { scheme } = config;
+
+  const checkStoredPassword = async (username: string, password: string): Promise<boolean> => {
+    const { getPassword, hashPassword } = hooks;
+    if (!getPassword) return false;
+    const stored = await getPassword(username);
+    const offered = hashPassword
+      ? await (hashPassword.arity >= 2 ? hashPassword.fn(username, password) : hashPassword.fn(password))
+      : password;
+    // Compare even when the user is unknown, so both cases take the same path and time.
+    const same = timingSafeEqual(typeof offered === 'string' ? offered : '', typeof stored === 'string' ? stored : '');
+    return same && typeof stored === 'string' && typeof offered === 'string';
+  };
+
+  return {
+    presents: (request) => readAuthorization(request, scheme).present,
+
+    async authenticate(request): Promise<Outcome> {
+      const sent = readAuthorization(request, scheme);
+      if (!sent.present) {
+        if (!hooks.verifyPassword) return { kind: 'anonymous' };
+        const verified = await hooks.verifyPassword('', '');
+        return verified ? { kind: 'authenticated', verified, credentials: undefined } : { kind: 'anonymous' };
+      }
+      const parsed = sent.malformed ? undefined : parseBasicCredentials(sent.rest);
+      if (!parsed) return { kind: 'rejected', refusal: { status: 401 } };
+      const { username, password } = parsed;
+      const verified = hooks.verifyPassword
+        ? await hooks.verifyPassword(username, password)
+        : (await checkStoredPassword(username, password)) && username;
+      return verified
+        ? { kind: 'authenticated', verified, credentials: { scheme, username } }
+        : { kind: 'rejected', refusal: { status: 401 } };
+    },
+
+    challenges: () => [config.challenge],
+  };
+}

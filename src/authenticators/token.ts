@@ -1,0 +1,76 @@
+import { assertPlainOptions, configError, resolveRealm, resolveScheme } from '../config';
+import { isToken } from '../internal/auth-params';
+import { tokenChallenge, type BearerError } from '../schemes/token';
+import type { Authenticator, Outcome, RequestView } from './authenticator';
+import { readAuthorization } from './basic';
+
+/** Options of `@TokenAuth(...)`. */
+export interface TokenAuthOptions {
+  /** The scheme word read from `Authorization` and sent in the challenge. @default "Bearer" */
+  scheme?: string;
+  /** @default "Authentication Required" */
+  realm?: string;
+  /**
+   * Read the whole value of this header as the token (e.g. `'X-API-Key'`) instead of
+   * `Authorization: <scheme> <token>`; `Authorization` is then ignored. The challenge still
+   * names `scheme`.
+   */
+  header?: string;
+}
+
+export interface TokenConfig {
+  readonly scheme: string;
+  readonly realm: string;
+  /** Lower-case header name, when the token comes from a custom header. */
+  readonly header?: string;
+}
+
+export function resolveTokenOptions(options: TokenAuthOptions | undefined, where: string): TokenConfig {
+  const o = assertPlainOptions(options, ['scheme', 'realm', 'header'], where);
+  const scheme = resolveScheme(o.scheme, 'Bearer', where);
+  const realm = resolveRealm(o.realm, where);
+  let header: string | undefined;
+  if (o.header !== undefined) {
+    if (typeof o.header !== 'string' || !isToken(o.header)) configError(where, 'header must be a header name such as "X-API-Key"');
+    header = o.header.toLowerCase();
+    if (header === 'authorization') configError(where, 'to read Authorization, leave out "header" and set "scheme"');
+  }
+  return Object.freeze({ scheme, realm, ...(header ? { header } : {}) });
+}
+
+export function createTokenAuthenticator(config: TokenConfig, verifyToken: (token: string) => unknown): Authenticator {
+  const { scheme, realm, header } = config;
+  const challenges = new Map<BearerError | undefined, string[]>(
+    ([undefined, 'invalid_request', 'invalid_token', 'insufficient_scope'] as const).map((e) => [e, [tokenChallenge(scheme, realm, e)]]),
+  );
+
+  /** `undefined` when nothing was sent, `null` when what was sent is malformed. */
+  const readToken = (request: RequestView): string | null | undefined => {
+    if (header) {
+      const value = request.header(header)?.trim();
+      return value ? value : undefined;
+    }
+    const sent = readAuthorization(request, scheme);
+    if (!sent.present) return undefined;
+    return sent.malformed || sent.rest === '' ? null : sent.rest;
+  };
+
+  return {
+    presents: (request) => readToken(request) !== undefined,
+
+    async authenticate(request): Promise<Outcome> {
+      const token = readToken(request);
+      // RFC 6750 §3.1: a malformed request is invalid_request, answered with 400.
+      if (token === null) return { kind: 'rejected', refusal: { status: scheme.toLowerCase() === 'bearer' ? 400 : 401, bearerError: 'invalid_request' } };
+      const verified = await verifyToken(token ?? '');
+      if (verified) return { kind: 'authenticated', verified, credentials: token === undefined ? undefined : { scheme, token } };
+      return token === undefined ? { kind: 'anonymous' } : { kind: 'rejected', refusal: { status: 401, bearerError: 'invalid_token' } };
+    },
+
+    challenges: (refusal) => {
+      // A 401 for a request that sent nothing carries no error code (RFC 6750 §3.1).
+      const error = refusal.status === 403 ? 'insufficient_scope' : refusal.bearerError;
+      return challenges.get(error) ?? [];
+    },
+  };
+}

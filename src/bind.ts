@@ -1,0 +1,88 @@
+import type { Action } from 'routing-controllers';
+import type { Authenticator } from './authenticators/authenticator';
+import { createBasicAuthenticator, type BasicConfig } from './authenticators/basic';
+import { createTokenAuthenticator, type TokenConfig } from './authenticators/token';
+import type { BoundAuth } from './http-auth';
+import { HOOK_DECORATOR, SCHEME_DECORATOR, type AuthClassMeta, type HookKind, type SchemeKind } from './registry';
+import type { AuthFailureStatus, Awaitable, Credentials } from './types';
+
+type Hook = (...args: never[]) => unknown;
+type HookReader = <F extends Hook = (...args: never[]) => unknown>(kind: HookKind) => F | undefined;
+
+interface SchemeBinding {
+  readonly hooks: readonly HookKind[];
+  /** A message naming the fix when the class lacks what the scheme needs. */
+  missing(meta: AuthClassMeta): string | undefined;
+  create(config: unknown, hook: HookReader, meta: AuthClassMeta): Authenticator;
+}
+
+const COMMON_HOOKS: readonly HookKind[] = ['getUserRoles', 'errorHandler'];
+
+/** Per scheme: which hooks it accepts, which it needs, how to build its authenticator. */
+const SCHEMES: Partial<Record<SchemeKind, SchemeBinding>> = {
+  basic: {
+    hooks: ['verifyPassword', 'getPassword', 'hashPassword', ...COMMON_HOOKS],
+    missing: (meta) => {
+      if (!meta.hooks.has('verifyPassword') && !meta.hooks.has('getPassword')) {
+        return `${meta.name} uses @BasicAuth but has neither a @VerifyPassword nor a @GetPassword method; add one`;
+      }
+      if (meta.hooks.has('hashPassword') && !meta.hooks.has('getPassword')) {
+        return `${meta.name} has @HashPassword without @GetPassword; the hash is compared with what @GetPassword returns, so add it (or hash inside @VerifyPassword)`;
+      }
+      return undefined;
+    },
+    create: (config, hook) => {
+      const hashPassword = hook<(...args: string[]) => Awaitable<string | null | undefined>>('hashPassword');
+      return createBasicAuthenticator(config as BasicConfig, {
+        verifyPassword: hook('verifyPassword'),
+        getPassword: hook('getPassword'),
+        hashPassword: hashPassword && { fn: hashPassword, arity: hashPassword.length },
+      });
+    },
+  },
+  token: {
+    hooks: ['verifyToken', ...COMMON_HOOKS],
+    missing: (meta) => (meta.hooks.has('verifyToken') ? undefined : `${meta.name} uses @TokenAuth but has no @VerifyToken method; add one`),
+    create: (config, hook) => createTokenAuthenticator(config as TokenConfig, hook<(token: string) => unknown>('verifyToken')!),
+  },
+};
+
+function bindingFor(meta: AuthClassMeta): SchemeBinding {
+  const binding = SCHEMES[meta.kind];
+  if (!binding) throw new TypeError(`http-auth: ${SCHEME_DECORATOR[meta.kind]} is not available`);
+  return binding;
+}
+
+/** Start-up check of an auth class: throws a TypeError naming the class and the fix. */
+export function validateAuthClass(meta: AuthClassMeta): void {
+  const binding = bindingFor(meta);
+  for (const kind of meta.hooks.keys()) {
+    if (!binding.hooks.includes(kind)) {
+      throw new TypeError(
+        `http-auth: ${meta.name} uses ${SCHEME_DECORATOR[meta.kind]}, which does not use ${HOOK_DECORATOR[kind]} (${String(meta.hooks.get(kind))}); remove it or change the scheme`,
+      );
+    }
+  }
+  const problem = binding.missing(meta);
+  if (problem) throw new TypeError(`http-auth: ${problem}`);
+}
+
+/** Binds an instance's hook methods and builds its scheme's authenticator. */
+export function bindAuth(meta: AuthClassMeta, instance: object): BoundAuth {
+  const hook: HookReader = <F extends Hook>(kind: HookKind) => {
+    const key = meta.hooks.get(kind);
+    if (key === undefined) return undefined;
+    const method = (instance as Record<string | symbol, unknown>)[key];
+    if (typeof method !== 'function') {
+      throw new TypeError(`http-auth: ${meta.name}.${String(key)} (${HOOK_DECORATOR[kind]}) is not a function on the instance`);
+    }
+    // A bound function keeps the method's length, which @HashPassword's arity check reads.
+    return method.bind(instance) as F;
+  };
+  return {
+    name: meta.name,
+    authenticator: bindingFor(meta).create(meta.config, hook, meta),
+    getUserRoles: hook<(user: unknown, credentials: Credentials | undefined) => Awaitable<unknown>>('getUserRoles'),
+    errorHandler: hook<(status: AuthFailureStatus, action: Action) => unknown>('errorHandler'),
+  };
+}

@@ -1,0 +1,33 @@
+import { isFieldText, isToken } from './internal/auth-params';
+
+/** Throws the TypeError every option check uses: prefixed, naming where and what to do. */
+export function configError(where: string, message: string): never {
+  throw new TypeError(`http-auth: ${where}: ${message}`);
+}
+
+export function assertPlainOptions(options: unknown, allowed: readonly string[], where: string): Record<string, unknown> {
+  if (options === undefined) return {};
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) configError(where, 'options must be an object');
+  for (const key of Object.keys(options)) {
+    if (!allowed.includes(key)) configError(where, `unknown option "${key}" (allowed: ${allowed.join(', ')})`);
+  }
+  return options as Record<string, unknown>;
+}
+
+export const DEFAULT_REALM = 'Authentication Required';
+
+/** A realm goes into a header inside a quoted-string: no control characters, nothing beyond ISO-8859-1. */
+export function resolveRealm(value: unknown, where: string): string {
+  if (value === undefined) return DEFAULT_REALM;
+  if (typeof value !== 'string' || !isFieldText(value)) {
+    configError(where, 'realm must be a string without control characters or characters above U+00FF');
+  }
+  return value;
+}
+
+/** The scheme word of a challenge is an RFC 9110 token. */
+export function resolveScheme(value: unknown, fallback: string, where: string): string {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'string' || !isToken(value)) configError(where, `scheme must be a single token such as "${fallback}"`);
+  return value;
+}

@@ -1,0 +1,95 @@
+import { resolveBasicOptions, type BasicAuthOptions } from '../authenticators/basic';
+import { resolveTokenOptions, type TokenAuthOptions } from '../authenticators/token';
+import { HOOK_DECORATOR, recordHook, recordScheme, SCHEME_DECORATOR, type HookKind, type SchemeKind } from '../registry';
+import type {
+  ErrorHandlerFn,
+  GetPasswordFn,
+  GetUserRolesFn,
+  HashPasswordFn,
+  VerifyPasswordFn,
+  VerifyTokenFn,
+} from '../types';
+
+type MethodDecorator<F> = <M extends F>(target: object, key: string | symbol, descriptor: TypedPropertyDescriptor<M>) => void;
+
+/**
+ * Builds a hook decorator. `F` is the hook's signature: the decorated method is checked against
+ * it at compile time (a `@VerifyPassword` method taking a number does not compile).
+ */
+function hookDecorator<F>(kind: HookKind): () => MethodDecorator<F> {
+  const name = HOOK_DECORATOR[kind];
+  return () => (target, key, descriptor) => {
+    if (typeof target === 'function') {
+      throw new TypeError(`http-auth: ${name} on static method ${target.name}.${String(key)}; put it on an instance method`);
+    }
+    if (typeof descriptor.value !== 'function') {
+      throw new TypeError(`http-auth: ${name} on ${target.constructor.name}.${String(key)}, which is not a method`);
+    }
+    recordHook(target.constructor, kind, key);
+  };
+}
+
+function schemeDecorator<O>(kind: SchemeKind, resolve: (options: O | undefined, where: string) => unknown) {
+  return (options?: O) =>
+    <C extends abstract new (...args: never[]) => object>(target: C): void => {
+      recordScheme(target, kind, resolve(options, `${SCHEME_DECORATOR[kind]} on ${target.name}`));
+    };
+}
+
+/**
+ * Marks a class as an HTTP Basic auth scheme (RFC 7617).
+ * @example
+ * @BasicAuth({ realm: 'Users' })
+ * class UserAuth { @VerifyPassword() verify(username: string, password: string) { … } }
+ */
+export const BasicAuth = schemeDecorator<BasicAuthOptions>('basic', resolveBasicOptions);
+
+/**
+ * Marks a class as a token scheme: `Authorization: Bearer <token>` (RFC 6750), another scheme
+ * word, or a raw key in a custom header.
+ * @example
+ * @TokenAuth({ header: 'X-API-Key' })
+ * class ApiKeyAuth { @VerifyToken() verify(token: string) { … } }
+ */
+export const TokenAuth = schemeDecorator<TokenAuthOptions>('token', resolveTokenOptions);
+
+/**
+ * `(username, password) => user | true | null | undefined | false`: the user, `true` for "valid
+ * but no user object", anything falsy to refuse. Also called with `('', '')` when nothing was sent.
+ * @example @VerifyPassword() async verify(username: string, password: string) { return users.check(username, password); }
+ */
+export const VerifyPassword = hookDecorator<VerifyPasswordFn>('verifyPassword');
+
+/**
+ * `(username) => stored password | undefined`: the library compares it, in constant time, with the
+ * (hashed) password the client sent. Used when there is no `@VerifyPassword`; required by Digest.
+ * @example @GetPassword() password(username: string) { return store.get(username); }
+ */
+export const GetPassword = hookDecorator<GetPasswordFn>('getPassword');
+
+/**
+ * `(password)` or `(username, password)` => what `@GetPassword` stores for that password.
+ * @example @HashPassword() hash(username: string, password: string) { return sha256(salt(username) + password); }
+ */
+export const HashPassword = hookDecorator<HashPasswordFn>('hashPassword');
+
+/**
+ * `(token) => user | true | falsy`; called with `''` when no token was sent.
+ * @example @VerifyToken() verify(token: string) { return tokens.get(token); }
+ */
+export const VerifyToken = hookDecorator<VerifyTokenFn>('verifyToken');
+
+/**
+ * `(user, credentials) => role | roles | null`: the roles checked by `@LoginRequired({ role })`.
+ * @example @GetUserRoles() roles(user: User) { return user.roles; }
+ */
+export const GetUserRoles = hookDecorator<GetUserRolesFn>('getUserRoles');
+
+/**
+ * `(status, action) => body`: replaces the body of 400/401/403 answers; the challenge is added
+ * unless the handler set `WWW-Authenticate` itself. Throw an `HttpError` to answer differently.
+ * @example @ErrorHandler() onError(status: 401 | 403) { return { error: status === 401 ? 'login' : 'forbidden' }; }
+ */
+export const ErrorHandler = hookDecorator<ErrorHandlerFn>('errorHandler');
+
+export { hookDecorator };

@@ -1,0 +1,79 @@
+import { HttpError } from 'routing-controllers';
+
+/** Stable codes for `switch (err.code)`. */
+export type HttpAuthErrorCode =
+  | 'ERR_HTTP_AUTH_UNAUTHENTICATED'
+  | 'ERR_HTTP_AUTH_FORBIDDEN'
+  | 'ERR_HTTP_AUTH_BAD_REQUEST'
+  | 'ERR_HTTP_AUTH_UNAVAILABLE'
+  | 'ERR_HTTP_AUTH_MISCONFIGURED';
+
+/**
+ * Base of every error the checkers throw for a request. It extends routing-controllers'
+ * `HttpError` because the Koa driver only honours `httpCode` on `instanceof HttpError`.
+ * `toJSON()` decides the whole response body, so nothing else on the object can leak into it.
+ *
+ * @example
+ * if (err instanceof HttpAuthError && err.code === 'ERR_HTTP_AUTH_FORBIDDEN') { … }
+ */
+export class HttpAuthError extends HttpError {
+  override name = 'HttpAuthError';
+  readonly code: HttpAuthErrorCode;
+  readonly #body: unknown;
+
+  constructor(httpCode: number, code: HttpAuthErrorCode, message: string, body?: unknown) {
+    // These errors are answers to clients, not bugs: a stack trace is never useful and would be
+    // sent as the text body by routing-controllers in development mode. Skipping its capture
+    // also keeps rejections as cheap as successes.
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    try {
+      super(httpCode, bodyAsText(body) ?? message);
+    } finally {
+      Error.stackTraceLimit = limit;
+    }
+    // routing-controllers' HttpError resets the prototype to its own; restore the subclass's.
+    Object.setPrototypeOf(this, new.target.prototype);
+    delete (this as { stack?: string }).stack;
+    this.code = code;
+    this.#body = body;
+  }
+
+  /** The response body: what an `@ErrorHandler` returned, else `{ name, message, code }`. */
+  toJSON(): unknown {
+    return this.#body !== undefined && this.#body !== null ? this.#body : { name: this.name, message: this.message, code: this.code };
+  }
+}
+
+// routing-controllers sends `message` as the body of non-JSON controllers, so a custom body
+// must travel there too.
+function bodyAsText(body: unknown): string | undefined {
+  if (body === undefined || body === null) return undefined;
+  if (typeof body === 'string') return body;
+  try {
+    return JSON.stringify(body);
+  } catch {
+    return undefined;
+  }
+}
+
+/** 401: credentials missing, malformed or wrong (also 400 for RFC-defined malformed requests). */
+export class AuthenticationError extends HttpAuthError {
+  override name = 'AuthenticationError';
+  constructor(body?: unknown, httpCode: 400 | 401 = 401) {
+    super(
+      httpCode,
+      httpCode === 400 ? 'ERR_HTTP_AUTH_BAD_REQUEST' : 'ERR_HTTP_AUTH_UNAUTHENTICATED',
+      httpCode === 400 ? 'malformed credentials' : 'authentication required',
+      body,
+    );
+  }
+}
+
+/** 403: authenticated, but the role check failed. */
+export class RoleError extends HttpAuthError {
+  override name = 'RoleError';
+  constructor(body?: unknown) {
+    super(403, 'ERR_HTTP_AUTH_FORBIDDEN', 'insufficient role', body);
+  }
+}

@@ -1,0 +1,91 @@
+import { HttpError, type Action } from 'routing-controllers';
+import type { Authenticator, Refusal, RequestView } from './authenticators/authenticator';
+import { AuthenticationError, HttpAuthError, RoleError } from './errors';
+import type { EffectiveRequirement } from './requirement';
+import { groupsForMethod, hasRequiredRoles, toRoleSet } from './roles';
+import type { AuthFailureStatus, Awaitable, Credentials } from './types';
+
+/** One auth class bound to its instance for one app: its scheme plus the role and error hooks. */
+export interface BoundAuth {
+  readonly name: string;
+  readonly authenticator: Authenticator;
+  readonly getUserRoles?: (user: unknown, credentials: Credentials | undefined) => Awaitable<unknown>;
+  readonly errorHandler?: (status: AuthFailureStatus, action: Action) => unknown;
+}
+
+/** Where the flow writes response headers: a Node `ServerResponse` fits. */
+export interface HeaderTarget {
+  setHeader(name: string, value: string | readonly string[]): unknown;
+  hasHeader(name: string): boolean;
+}
+
+/** The outcome of a request that may proceed. `hasUser` is false for anonymous optional access. */
+export type Admission = { readonly hasUser: true; readonly user: unknown } | { readonly hasUser: false };
+
+const ANONYMOUS: Admission = Object.freeze({ hasUser: false });
+
+/** Reports a configuration problem that only a request could reveal: one log line, a generic 500. */
+export type MisconfigurationReporter = (message: string) => HttpAuthError;
+
+/**
+ * Flask-HTTPAuth's `login_required`, once for every scheme: pick the member, authenticate,
+ * authorize, then either admit the request or answer with a challenge. Failures are thrown as
+ * `HttpAuthError`s (or whatever `HttpError` an `@ErrorHandler` throws) after the challenge header
+ * has been written.
+ */
+export async function admit(
+  members: readonly BoundAuth[],
+  requirement: EffectiveRequirement,
+  request: RequestView,
+  action: Action,
+  response: HeaderTarget,
+  misconfigured: MisconfigurationReporter,
+): Promise<Admission> {
+  // CORS preflights carry no credentials; Flask-HTTPAuth lets them through for the same reason.
+  if (request.method === 'OPTIONS') return ANONYMOUS;
+
+  const selected = members.length === 1 ? members[0] : (members.find((m) => m.authenticator.presents(request)) ?? members[0]);
+  const outcome = await selected.authenticator.authenticate(request);
+
+  const refuse = async (refusal: Refusal): Promise<never> => {
+    const own = await selected.authenticator.challenges(refusal, request);
+    const challenges = [...own];
+    // A 401 tells the client every scheme it may use, the one it tried first (RFC 9110 §11.6.1).
+    if (refusal.status === 401) {
+      for (const member of members) if (member !== selected) challenges.push(...(await member.authenticator.challenges({ status: 401 }, request)));
+    }
+    const setChallenge = () => {
+      if (!response.hasHeader('www-authenticate') && challenges.length > 0) response.setHeader('WWW-Authenticate', challenges);
+    };
+    let body: unknown;
+    if (selected.errorHandler) {
+      try {
+        body = await selected.errorHandler(refusal.status, action);
+      } catch (error) {
+        if (error instanceof HttpError && (error.httpCode === 401 || error.httpCode === 403)) setChallenge();
+        throw error;
+      }
+    }
+    setChallenge();
+    throw refusal.status === 403 ? new RoleError(body) : new AuthenticationError(body, refusal.status);
+  };
+
+  if (outcome.kind === 'anonymous') return requirement.optional ? ANONYMOUS : refuse({ status: 401 });
+  if (outcome.kind === 'rejected') return refuse(outcome.refusal);
+
+  const { verified, credentials } = outcome;
+  const user = verified === true ? credentials?.username : verified;
+
+  if (requirement.role) {
+    const groups = groupsForMethod(requirement.role, request.method);
+    if (!groups) return refuse({ status: 403 });
+    if (!selected.getUserRoles) {
+      throw misconfigured(`${selected.name} has no @GetUserRoles method, but a route requires a role; add one that returns the user's roles`);
+    }
+    const roles = toRoleSet(await selected.getUserRoles(user, credentials));
+    if (!hasRequiredRoles(groups, roles)) return refuse({ status: 403 });
+  }
+
+  for (const [name, value] of outcome.headers ?? []) response.setHeader(name, value);
+  return { hasUser: true, user };
+}

@@ -1,0 +1,270 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { getFromContainer, getMetadataArgsStorage, HttpError, type Action } from 'routing-controllers';
+import { bindAuth, validateAuthClass } from '../bind';
+import { HttpAuthError } from '../errors';
+import { admit, type Admission, type BoundAuth } from '../http-auth';
+import { readAuthClass, type AuthClassMeta } from '../registry';
+import { LoginRequirement, mergeRequirements, type EffectiveRequirement } from '../requirement';
+import type { AuthClass, LoginRequiredOptions } from '../types';
+import { nodeRequestOf, unwrapAction, viewOf, type RequestSource } from './request';
+
+/** Where the checkers write their few log lines. */
+export interface AuthLogger {
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+export interface AuthCheckersOptions {
+  /**
+   * The app's controllers. When given, every `@LoginRequired` on them is checked at start-up
+   * (auth classes that were not passed here, roles on a class without `@GetUserRoles`) instead of
+   * on the first request that reaches it.
+   */
+  controllers?: readonly Function[];
+  /** @default console */
+  logger?: AuthLogger;
+}
+
+/** An Express app, as far as `useExpress` needs one. */
+export interface ExpressAppLike {
+  use(handler: (error: unknown, req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void): unknown;
+}
+
+export type ExpressGuard = (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void;
+
+/** The parts of a Koa context a guard uses. */
+export interface KoaContextLike {
+  req: IncomingMessage;
+  res: ServerResponse;
+  originalUrl: string;
+  request: object;
+  response: object;
+  status: number;
+  body: unknown;
+}
+export type KoaGuard = (ctx: KoaContextLike, next: () => Promise<unknown>) => Promise<void>;
+
+/** What `createAuthCheckers` returns: everything per app lives here. */
+export interface AuthCheckers<User> {
+  /** routing-controllers' `authorizationChecker`. */
+  authorizationChecker(action: Action, roles: readonly unknown[]): Promise<boolean>;
+  /** routing-controllers' `currentUserChecker`: reads what the authorization step recorded. */
+  currentUserChecker(action: Action): User | undefined;
+  /** The user of a request (an Action, an Express request or a Koa context), like Flask's `auth.current_user()`. */
+  currentUser(source: RequestSource): User | undefined;
+  /**
+   * Installs, after the routes, the Express error middleware that ends a request whose 401/403
+   * was already sent. Without it Express's final handler logs each one and destroys the
+   * keep-alive connection.
+   */
+  useExpress(app: ExpressAppLike): void;
+  /** Express middleware for routes that are not controllers (static files, API docs). */
+  guard(options?: LoginRequiredOptions): ExpressGuard;
+  /** Koa middleware for routes that are not controllers. */
+  koaGuard(options?: LoginRequiredOptions): KoaGuard;
+}
+
+type AuthInput = object | AuthClass;
+
+interface Member {
+  readonly cls: Function;
+  readonly meta: AuthClassMeta;
+  bound?: BoundAuth;
+  readonly instance?: object;
+}
+
+interface Plan {
+  readonly requirement: EffectiveRequirement;
+  readonly members: readonly Member[];
+}
+
+/**
+ * Turns auth classes (instances, or classes resolved through routing-controllers' container) into
+ * routing-controllers' `authorizationChecker` and `currentUserChecker`. The first one is the
+ * default for routes that do not name one.
+ *
+ * @example
+ * const auth = createAuthCheckers<User>([new UserAuth(store), ApiKeyAuth]);
+ * const app = createExpressServer({ controllers: [ItemController], ...auth });
+ * auth.useExpress(app);
+ */
+export function createAuthCheckers<User = string>(
+  auth: AuthInput | readonly AuthInput[],
+  options: AuthCheckersOptions = {},
+): AuthCheckers<User> {
+  const inputs: readonly AuthInput[] = Array.isArray(auth) ? auth : [auth];
+  if (inputs.length === 0) throw new TypeError('http-auth: createAuthCheckers needs at least one auth class or instance');
+  const logger = options.logger ?? console;
+
+  const members: Member[] = inputs.map((input) => {
+    const isClass = typeof input === 'function';
+    const cls = isClass ? input : (input as object).constructor;
+    const meta = readAuthClass(cls);
+    if (!meta) {
+      throw new TypeError(
+        `http-auth: createAuthCheckers got ${cls?.name || String(input)}, which is not an auth class; decorate it with @BasicAuth, @DigestAuth or @TokenAuth`,
+      );
+    }
+    validateAuthClass(meta);
+    return isClass ? { cls, meta } : { cls, meta, instance: input as object };
+  });
+  if (new Set(members.map((m) => m.cls)).size !== members.length) {
+    throw new TypeError('http-auth: createAuthCheckers got the same auth class twice; pass each once');
+  }
+
+  const bound = (member: Member): BoundAuth => {
+    // Classes are resolved on first use, so useContainer() may be called after createAuthCheckers.
+    member.bound ??= bindAuth(member.meta, member.instance ?? (getFromContainer(member.cls as new () => object) as object));
+    return member.bound;
+  };
+
+  const memberFor = (cls: Function): Member | undefined =>
+    members.find((m) => m.cls === cls) ?? members.find((m) => m.cls.prototype instanceof cls);
+
+  /** Why a requirement cannot be served by these checkers, naming the fix; undefined when it can. */
+  const problemWith = (requirement: EffectiveRequirement): string | undefined => {
+    const chosen: Member[] = [];
+    for (const cls of requirement.auth ?? [members[0].cls]) {
+      const member = memberFor(cls);
+      if (!member) return `${cls.name} is named in @LoginRequired({ auth }) but was not passed to createAuthCheckers; add it there`;
+      chosen.push(member);
+    }
+    if (requirement.role) {
+      const lacking = chosen.find((m) => !m.meta.hooks.has('getUserRoles'));
+      if (lacking) return `${lacking.meta.name} has no @GetUserRoles method, but a route requires a role; add one that returns the user's roles`;
+    }
+    return undefined;
+  };
+
+  const reported = new Set<string>();
+  const misconfigured = (message: string): HttpAuthError => {
+    if (!reported.has(message)) {
+      reported.add(message);
+      logger.error(`http-auth: ${message}`);
+    }
+    return new HttpAuthError(500, 'ERR_HTTP_AUTH_MISCONFIGURED', 'internal server error');
+  };
+
+  const planFor = (requirement: EffectiveRequirement): Plan | string => {
+    const problem = problemWith(requirement);
+    if (problem) return problem;
+    return { requirement, members: (requirement.auth ?? [members[0].cls]).map((cls) => memberFor(cls)!) };
+  };
+
+  // routing-controllers passes the same roles array for every request to an action.
+  const plans = new WeakMap<readonly unknown[], Plan | string>();
+  const planForRoles = (roles: readonly unknown[]): Plan => {
+    let plan = plans.get(roles);
+    if (plan === undefined) {
+      plan = planFor(mergeRequirements(roles));
+      plans.set(roles, plan);
+    }
+    if (typeof plan === 'string') throw misconfigured(plan);
+    return plan;
+  };
+
+  const startupPlan = (options: LoginRequiredOptions | undefined, where: string): Plan => {
+    const plan = planFor(mergeRequirements([new LoginRequirement(options, where)]));
+    if (typeof plan === 'string') throw new TypeError(`http-auth: ${where}: ${plan}`);
+    return plan;
+  };
+
+  if (options.controllers) checkControllers(options.controllers, (roles, where) => {
+    const plan = planFor(mergeRequirements(roles));
+    if (typeof plan === 'string') throw new TypeError(`http-auth: ${where}: ${plan}`);
+  });
+
+  const users = new WeakMap<IncomingMessage, unknown>();
+  // Errors whose response the checker's driver has already sent; useExpress ends them quietly.
+  const answered = new WeakSet<object>();
+
+  const run = async (plan: Plan, action: Action, req: IncomingMessage, res: ServerResponse, url: string): Promise<Admission> => {
+    try {
+      const admission = await admit(plan.members.map(bound), plan.requirement, viewOf(req, url), action, res, misconfigured);
+      if (admission.hasUser) users.set(req, admission.user);
+      return admission;
+    } catch (error) {
+      if (error instanceof HttpError) answered.add(error);
+      throw error;
+    }
+  };
+
+  const currentUser = (source: RequestSource): User | undefined => {
+    const req = nodeRequestOf(source);
+    return req ? (users.get(req) as User | undefined) : undefined;
+  };
+
+  return {
+    async authorizationChecker(action, roles) {
+      const { req, res, url } = unwrapAction(action);
+      await run(planForRoles(roles), action, req, res, url);
+      return true;
+    },
+
+    currentUserChecker: (action) => currentUser(action),
+    currentUser,
+
+    useExpress(app) {
+      app.use((error, _req, res, next) => {
+        if (res.headersSent && typeof error === 'object' && error !== null && answered.has(error)) return;
+        next(error);
+      });
+    },
+
+    guard(guardOptions) {
+      const plan = startupPlan(guardOptions, 'auth.guard()');
+      return (req, res, next) => {
+        const url = (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '/';
+        run(plan, { request: req, response: res, next }, req, res, url).then(
+          () => next(),
+          (error: unknown) => (error instanceof HttpError ? sendError(res, error) : next(error)),
+        );
+      };
+    },
+
+    koaGuard(guardOptions) {
+      const plan = startupPlan(guardOptions, 'auth.koaGuard()');
+      return async (ctx, next) => {
+        const action: Action = { request: ctx.request, response: ctx.response, context: ctx, next };
+        try {
+          await run(plan, action, ctx.req, ctx.res, ctx.originalUrl);
+        } catch (error) {
+          if (!(error instanceof HttpError)) throw error;
+          ctx.status = error.httpCode || 500;
+          ctx.body = errorBody(error);
+          return;
+        }
+        await next();
+      };
+    },
+  };
+}
+
+function errorBody(error: HttpError): unknown {
+  const withJson = error as HttpError & { toJSON?: () => unknown };
+  return typeof withJson.toJSON === 'function' ? withJson.toJSON() : { name: error.name, message: error.message };
+}
+
+function sendError(res: ServerResponse, error: HttpError): void {
+  const body = errorBody(error);
+  res.statusCode = error.httpCode || 500;
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  res.setHeader('Content-Type', typeof body === 'string' ? 'text/plain; charset=utf-8' : 'application/json; charset=utf-8');
+  res.setHeader('Content-Length', Buffer.byteLength(text));
+  res.end(text);
+}
+
+/** Calls `check` with the merged roles of every action of the given controllers. */
+function checkControllers(controllers: readonly Function[], check: (roles: readonly unknown[], where: string) => void): void {
+  const storage = getMetadataArgsStorage();
+  const authorized = storage.responseHandlers.filter((h) => h.type === 'authorized');
+  for (const controller of controllers) {
+    const classValue = authorized.find((h) => h.target === controller && !h.method)?.value;
+    for (const action of storage.actions.filter((a) => a.target === controller)) {
+      const methodValue = authorized.find((h) => h.target === controller && h.method === action.method)?.value;
+      if (classValue === undefined && methodValue === undefined) continue;
+      const roles = ([] as unknown[]).concat(classValue ?? [], methodValue ?? []);
+      check(roles, `${controller.name}.${action.method}`);
+    }
+  }
+}

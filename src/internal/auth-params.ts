@@ -1,0 +1,99 @@
+/**
+ * Helpers for the auth-param syntax shared by challenges and credentials.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc9110#section-11.2
+ *
+ *   auth-param     = token BWS "=" BWS ( token / quoted-string )
+ *   quoted-string  = DQUOTE *( qdtext / quoted-pair ) DQUOTE
+ *   qdtext         = HTAB / SP / %x21 / %x23-5B / %x5D-7E / obs-text
+ *   quoted-pair    = "\" ( HTAB / SP / VCHAR / obs-text )
+ *   token          = 1*tchar
+ *   tchar          = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." / "^" / "_" / "`" / "|" / "~" / DIGIT / ALPHA
+ */
+
+export const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+// Everything a header value may carry except controls: HTAB, SP, VCHAR and obs-text.
+const FIELD_TEXT = /^[\t\x20-\x7e\x80-\xff]*$/;
+
+export function isToken(value: string): boolean {
+  return TOKEN.test(value);
+}
+
+export function isFieldText(value: string): boolean {
+  return FIELD_TEXT.test(value);
+}
+
+/** Wraps a value in a quoted-string, escaping `"` and `\`. */
+export function quote(value: string): string {
+  return `"${value.replace(/["\\]/g, '\\$&')}"`;
+}
+
+/**
+ * Parses a comma-separated `#auth-param` list. Returns `undefined` for anything malformed,
+ * including a parameter given twice (RFC 9110 §11.2: each parameter name MUST only occur once).
+ * Names are lower-cased; values are unquoted.
+ */
+export function parseAuthParams(input: string): Map<string, string> | undefined {
+  const params = new Map<string, string>();
+  let i = 0;
+  const n = input.length;
+  const skipWhitespace = () => {
+    while (i < n && (input[i] === ' ' || input[i] === '\t')) i++;
+  };
+  let expectParam = true;
+  while (i < n) {
+    skipWhitespace();
+    if (i >= n) break;
+    if (input[i] === ',') {
+      // Empty list elements are allowed by the #rule (RFC 9110 §5.6.1).
+      i++;
+      expectParam = true;
+      continue;
+    }
+    if (!expectParam) return undefined;
+    const nameStart = i;
+    while (i < n && /[!#$%&'*+\-.^_`|~0-9A-Za-z]/.test(input[i])) i++;
+    if (i === nameStart) return undefined;
+    const name = input.slice(nameStart, i).toLowerCase();
+    skipWhitespace();
+    if (input[i] !== '=') return undefined;
+    i++;
+    skipWhitespace();
+    let value: string;
+    if (input[i] === '"') {
+      i++;
+      let out = '';
+      let closed = false;
+      while (i < n) {
+        const ch = input[i];
+        if (ch === '\\') {
+          if (i + 1 >= n) return undefined;
+          out += input[i + 1];
+          i += 2;
+          continue;
+        }
+        if (ch === '"') {
+          closed = true;
+          i++;
+          break;
+        }
+        const code = ch.charCodeAt(0);
+        if ((code < 0x20 && ch !== '\t') || code === 0x7f) return undefined;
+        out += ch;
+        i++;
+      }
+      if (!closed) return undefined;
+      value = out;
+    } else {
+      const valueStart = i;
+      while (i < n && /[!#$%&'*+\-.^_`|~0-9A-Za-z]/.test(input[i])) i++;
+      if (i === valueStart) return undefined;
+      value = input.slice(valueStart, i);
+    }
+    if (params.has(name)) return undefined;
+    params.set(name, value);
+    expectParam = false;
+  }
+  return params;
+}

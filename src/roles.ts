@@ -1,0 +1,67 @@
+import type { MethodRoleSpec, RoleSpec } from './types';
+
+/** Alternatives, each a list of roles that must all be held: `[['a'], ['b', 'c']]` = a, or b and c. */
+export type RoleGroups = readonly (readonly string[])[];
+
+/** A role requirement after validation: the same for every method, or chosen per HTTP method. */
+export type ResolvedRole =
+  | { readonly perMethod: false; readonly groups: RoleGroups }
+  | { readonly perMethod: true; readonly byMethod: ReadonlyMap<string, RoleGroups> };
+
+const fail = (where: string, what: string): never => {
+  throw new TypeError(`http-auth: ${where}: ${what}`);
+};
+
+function toGroups(spec: unknown, where: string): RoleGroups {
+  if (typeof spec === 'string') {
+    if (spec === '') fail(where, 'a role must be a non-empty string');
+    return Object.freeze([Object.freeze([spec])]);
+  }
+  if (!Array.isArray(spec)) return fail(where, 'role must be a string, an array of roles, or an object keyed by HTTP method');
+  const groups = spec.map((entry: unknown) => {
+    if (typeof entry === 'string' && entry !== '') return Object.freeze([entry]);
+    if (Array.isArray(entry) && entry.length > 0 && entry.every((r) => typeof r === 'string' && r !== '')) {
+      return Object.freeze([...(entry as string[])]);
+    }
+    return fail(where, 'each role entry must be a non-empty string or a non-empty array of strings (all of them required)');
+  });
+  return Object.freeze(groups);
+}
+
+const METHOD_KEY = /^(?:\*|[A-Za-z]+)$/;
+
+/** Validates a role option once, when it is declared, and freezes the result. */
+export function resolveRole(spec: RoleSpec | MethodRoleSpec, where: string): ResolvedRole {
+  if (typeof spec === 'string' || Array.isArray(spec)) return Object.freeze({ perMethod: false, groups: toGroups(spec, where) });
+  if (spec === null || typeof spec !== 'object') return fail(where, 'role must be a string, an array of roles, or an object keyed by HTTP method');
+  const byMethod = new Map<string, RoleGroups>();
+  for (const [key, value] of Object.entries(spec)) {
+    if (!METHOD_KEY.test(key)) fail(where, `role key "${key}" is not an HTTP method or "*"`);
+    const method = key.toUpperCase();
+    if (byMethod.has(method)) fail(where, `role lists method ${method} twice`);
+    byMethod.set(method, toGroups(value, `${where} (role for ${method})`));
+  }
+  return Object.freeze({ perMethod: true, byMethod });
+}
+
+/**
+ * The groups that apply to a request method, or `undefined` when the method has no entry and no
+ * `'*'` (such requests are denied). HEAD is answered like GET unless it has its own entry.
+ */
+export function groupsForMethod(role: ResolvedRole, method: string): RoleGroups | undefined {
+  if (!role.perMethod) return role.groups;
+  const m = method.toUpperCase();
+  return role.byMethod.get(m) ?? (m === 'HEAD' ? role.byMethod.get('GET') : undefined) ?? role.byMethod.get('*');
+}
+
+/** Flask-HTTPAuth's rule: any group whose roles the user all holds. `[]` admits nobody. */
+export function hasRequiredRoles(groups: RoleGroups, userRoles: ReadonlySet<string>): boolean {
+  return groups.some((group) => group.every((role) => userRoles.has(role)));
+}
+
+/** What a `@GetUserRoles` hook returned, as a set; anything but strings is ignored. */
+export function toRoleSet(value: unknown): ReadonlySet<string> {
+  if (typeof value === 'string') return new Set([value]);
+  if (Array.isArray(value)) return new Set(value.filter((r): r is string => typeof r === 'string'));
+  return new Set();
+}

@@ -1,0 +1,52 @@
+import { quote } from '../internal/auth-params';
+
+export interface BasicCredentials {
+  username: string;
+  password: string;
+}
+
+/**
+ * @see https://www.rfc-editor.org/rfc/rfc7617#section-2
+ *
+ *   credentials = auth-scheme 1*SP token68
+ *   token68     = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
+ *
+ * Basic carries standard base64 (RFC 4648 §4) with its padding; the URL-safe alphabet and
+ * unpadded forms are refused.
+ */
+const STRICT_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+// RFC 7617 §2: "The user-id and password MUST NOT contain any control characters".
+const CONTROL = /[\x00-\x1f\x7f]/;
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+const latin1 = new TextDecoder('latin1');
+
+/**
+ * Parses the part of a Basic `Authorization` value after the scheme. Never throws: anything
+ * malformed (bad or non-canonical base64, no colon, control characters) is `undefined`.
+ * User-id and password are read as UTF-8, or both as ISO-8859-1 when the bytes are not UTF-8.
+ */
+export function parseBasicCredentials(token68: string): BasicCredentials | undefined {
+  if (token68.length === 0 || !STRICT_BASE64.test(token68)) return undefined;
+  const bytes = Buffer.from(token68, 'base64');
+  // Non-zero bits in the padding make a second spelling of the same bytes; refuse it.
+  if (bytes.toString('base64') !== token68) return undefined;
+  let decoded: string;
+  try {
+    decoded = utf8.decode(bytes);
+  } catch {
+    decoded = latin1.decode(bytes);
+  }
+  const colon = decoded.indexOf(':');
+  if (colon < 0) return undefined;
+  const username = decoded.slice(0, colon);
+  const password = decoded.slice(colon + 1);
+  if (CONTROL.test(username) || CONTROL.test(password)) return undefined;
+  return { username, password };
+}
+
+/** `Basic realm="…"` (with `charset="UTF-8"` when asked for, RFC 7617 §2.1). */
+export function basicChallenge(scheme: string, realm: string, charset?: 'UTF-8'): string {
+  return `${scheme} realm=${quote(realm)}${charset ? `, charset=${quote(charset)}` : ''}`;
+}
