@@ -12,6 +12,7 @@ export { LoginRequired } from './decorators/login-required';
 export { createAuthCheckers } from './integration/routing-controllers';
 export { HttpAuthError, AuthenticationError, RoleError } from './errors';
 export { LoginRequirement } from './requirement';
+export { generatePasswordHash, checkPasswordHash } from './passwords';
 
 export type {
   AuthCheckers,
@@ -24,6 +25,7 @@ export type {
 } from './integration/routing-controllers';
 export type { RequestSource } from './integration/request';
 export type { HttpAuthErrorCode } from './errors';
+export type { PasswordHashOptions } from './passwords';
 export type { BasicAuthOptions } from './authenticators/basic';
 export type { TokenAuthOptions } from './authenticators/token';
 export type {
