@@ -2,18 +2,34 @@ import type { Action } from 'routing-controllers';
 import type { Authenticator } from './authenticators/authenticator';
 import { createBasicAuthenticator, type BasicConfig } from './authenticators/basic';
 import { createTokenAuthenticator, type TokenConfig } from './authenticators/token';
+import { createDigestAuthenticator, defaultDigestRuntimeParts, type DigestConfig, type DigestHooks } from './authenticators/digest';
 import type { BoundAuth } from './http-auth';
+import { Throttle, type ThrottleConfig } from './internal/throttle';
 import { HOOK_DECORATOR, SCHEME_DECORATOR, type AuthClassMeta, type HookKind, type SchemeKind } from './registry';
 import type { AuthFailureStatus, Awaitable, Credentials } from './types';
 
 type Hook = (...args: never[]) => unknown;
 type HookReader = <F extends Hook = (...args: never[]) => unknown>(kind: HookKind) => F | undefined;
 
+/** What a bound authenticator may use of its app. */
+export interface BindContext {
+  logError(message: string): void;
+}
+
 interface SchemeBinding {
   readonly hooks: readonly HookKind[];
   /** A message naming the fix when the class lacks what the scheme needs. */
   missing(meta: AuthClassMeta): string | undefined;
-  create(config: unknown, hook: HookReader, meta: AuthClassMeta): Authenticator;
+  /** Start-up warnings about a working but fragile set-up. */
+  warnings?(meta: AuthClassMeta): string[];
+  create(config: unknown, hook: HookReader, meta: AuthClassMeta, context: BindContext): Authenticator;
+}
+
+/** Hooks that replace a default must come with their counterpart. */
+function missingPair(meta: AuthClassMeta, a: HookKind, b: HookKind): string | undefined {
+  if (meta.hooks.has(a) === meta.hooks.has(b)) return undefined;
+  const [present, absent] = meta.hooks.has(a) ? [a, b] : [b, a];
+  return `${meta.name} has ${HOOK_DECORATOR[present]} without ${HOOK_DECORATOR[absent]}; a custom nonce or opaque needs both (or neither, for the built-in signed ones)`;
 }
 
 const COMMON_HOOKS: readonly HookKind[] = ['getUserRoles', 'errorHandler'];
@@ -45,6 +61,33 @@ const SCHEMES: Partial<Record<SchemeKind, SchemeBinding>> = {
     missing: (meta) => (meta.hooks.has('verifyToken') ? undefined : `${meta.name} uses @TokenAuth but has no @VerifyToken method; add one`),
     create: (config, hook) => createTokenAuthenticator(config as TokenConfig, hook<(token: string) => unknown>('verifyToken')!),
   },
+  digest: {
+    hooks: ['getPassword', 'getUsernameByHash', 'generateNonce', 'verifyNonce', 'generateOpaque', 'verifyOpaque', ...COMMON_HOOKS],
+    missing: (meta) => {
+      if (!meta.hooks.has('getPassword')) return `${meta.name} uses @DigestAuth but has no @GetPassword method; add one returning the password (or HA1 with useHa1Password: true)`;
+      if ((meta.config as DigestConfig).userhash && !meta.hooks.has('getUsernameByHash')) {
+        return `${meta.name} sets userhash: true but has no @GetUsernameByHash method; add one that maps H(username:realm) back to the username`;
+      }
+      return missingPair(meta, 'generateNonce', 'verifyNonce') ?? missingPair(meta, 'generateOpaque', 'verifyOpaque');
+    },
+    warnings: (meta) =>
+      (meta.config as DigestConfig).secret === undefined
+        ? [`${meta.name} has no Digest secret: a random one is used, so nonces do not survive a restart and are not accepted by other instances; set @DigestAuth({ secret })`]
+        : [],
+    create: (config, hook, _meta, context) => {
+      const digestConfig = config as DigestConfig;
+      const { secret, store } = defaultDigestRuntimeParts(digestConfig);
+      const hooks: DigestHooks = {
+        getPassword: hook<DigestHooks['getPassword']>('getPassword')!,
+        getUsernameByHash: hook('getUsernameByHash'),
+        generateNonce: hook('generateNonce'),
+        verifyNonce: hook('verifyNonce'),
+        generateOpaque: hook('generateOpaque'),
+        verifyOpaque: hook('verifyOpaque'),
+      };
+      return createDigestAuthenticator(digestConfig, hooks, { secret, store, logError: context.logError });
+    },
+  },
 };
 
 function bindingFor(meta: AuthClassMeta): SchemeBinding {
@@ -53,8 +96,8 @@ function bindingFor(meta: AuthClassMeta): SchemeBinding {
   return binding;
 }
 
-/** Start-up check of an auth class: throws a TypeError naming the class and the fix. */
-export function validateAuthClass(meta: AuthClassMeta): void {
+/** Start-up check of an auth class: throws a TypeError naming the class and the fix; returns warnings. */
+export function validateAuthClass(meta: AuthClassMeta): string[] {
   const binding = bindingFor(meta);
   for (const kind of meta.hooks.keys()) {
     if (!binding.hooks.includes(kind)) {
@@ -65,10 +108,12 @@ export function validateAuthClass(meta: AuthClassMeta): void {
   }
   const problem = binding.missing(meta);
   if (problem) throw new TypeError(`http-auth: ${problem}`);
+  return binding.warnings?.(meta) ?? [];
 }
 
 /** Binds an instance's hook methods and builds its scheme's authenticator. */
-export function bindAuth(meta: AuthClassMeta, instance: object): BoundAuth {
+export function bindAuth(meta: AuthClassMeta, instance: object, context: BindContext): BoundAuth {
+  const throttleConfig = (meta.config as { throttle?: ThrottleConfig }).throttle;
   const hook: HookReader = <F extends Hook>(kind: HookKind) => {
     const key = meta.hooks.get(kind);
     if (key === undefined) return undefined;
@@ -81,8 +126,9 @@ export function bindAuth(meta: AuthClassMeta, instance: object): BoundAuth {
   };
   return {
     name: meta.name,
-    authenticator: bindingFor(meta).create(meta.config, hook, meta),
+    authenticator: bindingFor(meta).create(meta.config, hook, meta, context),
     getUserRoles: hook<(user: unknown, credentials: Credentials | undefined) => Awaitable<unknown>>('getUserRoles'),
     errorHandler: hook<(status: AuthFailureStatus, action: Action) => unknown>('errorHandler'),
+    throttle: throttleConfig && new Throttle(throttleConfig),
   };
 }

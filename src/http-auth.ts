@@ -1,6 +1,7 @@
 import { HttpError, type Action } from 'routing-controllers';
 import type { Authenticator, Refusal, RequestView } from './authenticators/authenticator';
 import { AuthenticationError, HttpAuthError, RoleError } from './errors';
+import type { Throttle } from './internal/throttle';
 import type { EffectiveRequirement } from './requirement';
 import { groupsForMethod, hasRequiredRoles, toRoleSet } from './roles';
 import type { AuthFailureStatus, Awaitable, Credentials } from './types';
@@ -11,6 +12,7 @@ export interface BoundAuth {
   readonly authenticator: Authenticator;
   readonly getUserRoles?: (user: unknown, credentials: Credentials | undefined) => Awaitable<unknown>;
   readonly errorHandler?: (status: AuthFailureStatus, action: Action) => unknown;
+  readonly throttle?: Throttle;
 }
 
 /** Where the flow writes response headers: a Node `ServerResponse` fits. */
@@ -45,7 +47,24 @@ export async function admit(
   if (request.method === 'OPTIONS') return ANONYMOUS;
 
   const selected = members.length === 1 ? members[0] : (members.find((m) => m.authenticator.presents(request)) ?? members[0]);
-  const outcome = await selected.authenticator.authenticate(request);
+  const { throttle, authenticator } = selected;
+  const claimed = throttle && authenticator.claimedUsername?.(request);
+  if (throttle) {
+    // Checked before any hook runs: a blocked client costs no password hash and learns nothing.
+    const wait = await throttle.blockedFor(claimed, request.clientAddress);
+    if (wait > 0) {
+      response.setHeader('Retry-After', String(Math.ceil(wait / 1000)));
+      throw new HttpAuthError(429, 'ERR_HTTP_AUTH_THROTTLED', 'too many failed attempts');
+    }
+  }
+  const outcome = await authenticator.authenticate(request);
+  if (throttle) {
+    if (outcome.kind === 'rejected' && outcome.refusal.status === 401 && !outcome.refusal.stale) {
+      await throttle.failed(claimed, request.clientAddress);
+    } else if (outcome.kind === 'authenticated') {
+      await throttle.succeeded(claimed);
+    }
+  }
 
   const refuse = async (refusal: Refusal): Promise<never> => {
     const own = await selected.authenticator.challenges(refusal, request);

@@ -1,5 +1,6 @@
 export {
   BasicAuth,
+  DigestAuth,
   TokenAuth,
   VerifyPassword,
   GetPassword,
@@ -7,7 +8,15 @@ export {
   VerifyToken,
   GetUserRoles,
   ErrorHandler,
+  GenerateNonce,
+  VerifyNonce,
+  GenerateOpaque,
+  VerifyOpaque,
+  GetUsernameByHash,
 } from './decorators/auth-class';
+export { generateHa1, generateUserhash } from './schemes/digest';
+export { MemoryNonceStore } from './stores/memory-nonce-store';
+export { RedisNonceStore, fromNodeRedis } from './stores/redis-nonce-store';
 export { LoginRequired } from './decorators/login-required';
 export { createAuthCheckers } from './integration/routing-controllers';
 export { HttpAuthError, AuthenticationError, RoleError } from './errors';
@@ -28,6 +37,13 @@ export type { HttpAuthErrorCode } from './errors';
 export type { PasswordHashOptions } from './passwords';
 export type { BasicAuthOptions } from './authenticators/basic';
 export type { TokenAuthOptions } from './authenticators/token';
+export type { DigestAuthOptions, DigestAlgorithmName } from './authenticators/digest';
+export type { DigestAlgorithm, DigestQop } from './schemes/digest';
+export type { NonceStore } from './stores/nonce-store';
+export type { MemoryNonceStoreOptions } from './stores/memory-nonce-store';
+export type { RedisLikeClient, NodeRedisLikeClient, RedisNonceStoreOptions } from './stores/redis-nonce-store';
+export type { CacheOptions } from './internal/credential-cache';
+export type { ThrottleOptions } from './internal/throttle';
 export type {
   Action,
   AuthClass,
@@ -35,12 +51,15 @@ export type {
   Awaitable,
   Credentials,
   ErrorHandlerFn,
+  GenerateNonceFn,
   GetPasswordFn,
+  GetUsernameByHashFn,
   GetUserRolesFn,
   HashPasswordFn,
   LoginRequiredOptions,
   MethodRoleSpec,
   RoleSpec,
+  VerifyNonceFn,
   VerifyPasswordFn,
   VerifyTokenFn,
 } from './types';

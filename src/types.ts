@@ -1,4 +1,5 @@
 import type { Action } from 'routing-controllers';
+import type { DigestAlgorithm } from './schemes/digest';
 
 /** A value or a promise of it: every hook may be sync or async. */
 export type Awaitable<T> = T | PromiseLike<T>;
@@ -39,7 +40,11 @@ export interface Credentials {
 export type AuthFailureStatus = 400 | 401 | 403;
 
 export type VerifyPasswordFn = (username: string, password: string) => unknown;
-export type GetPasswordFn = (username: string) => Awaitable<string | null | undefined>;
+/** Basic: `(username)`; Digest also passes the algorithm the client chose, for HA1 storage. */
+export type GetPasswordFn = (username: string, algorithm: DigestAlgorithm) => Awaitable<string | null | undefined>;
+export type GetUsernameByHashFn = (userhash: string, algorithm: DigestAlgorithm) => Awaitable<string | null | undefined>;
+export type GenerateNonceFn = () => Awaitable<string>;
+export type VerifyNonceFn = (value: string) => unknown;
 /** `(password)` or `(username, password)`, chosen by the method's declared arity. */
 export type HashPasswordFn = (usernameOrPassword: string, password: string) => Awaitable<string | null | undefined>;
 export type VerifyTokenFn = (token: string) => unknown;

@@ -9,6 +9,10 @@ export interface RequestView {
   readonly url: string;
   /** A header by lower-case name; repeated fields joined by ", " as Node does. */
   header(name: string): string | undefined;
+  /** The client's address as the framework reports it (Express `req.ip`, Koa `ctx.ip`). */
+  readonly clientAddress: string | undefined;
+  /** The raw body as sent (Digest auth-int); `undefined` when it can no longer be had. */
+  rawBody(): Promise<Uint8Array | undefined>;
 }
 
 /** Why a request was refused, as far as the challenge needs to know. */
@@ -40,4 +44,8 @@ export interface Authenticator {
   authenticate(request: RequestView): Promise<Outcome>;
   /** `WWW-Authenticate` values for a refusal, strongest first. */
   challenges(refusal: Refusal, request: RequestView): string[] | Promise<string[]>;
+  /** The username the request claims, unverified: what throttling counts by. */
+  claimedUsername?(request: RequestView): string | undefined;
+  /** Forgets cached verified credentials: one user's, or all. */
+  clearCache?(username?: string): void;
 }

@@ -1,6 +1,8 @@
 import { assertPlainOptions, configError, resolveRealm, resolveScheme } from '../config';
+import { CredentialCache, resolveCacheOption, type CacheConfig, type CacheOptions } from '../internal/credential-cache';
+import { resolveThrottleOption, type ThrottleConfig, type ThrottleOptions } from '../internal/throttle';
 import { timingSafeEqual } from '../internal/timing-safe-equal';
-import { basicChallenge, parseBasicCredentials } from '../schemes/basic';
+import { basicChallenge, parseBasicCredentials, type BasicCredentials } from '../schemes/basic';
 import { sameScheme, splitAuthorization } from '../schemes/authorization';
 import type { Awaitable } from '../types';
 import type { Authenticator, Outcome, RequestView } from './authenticator';
@@ -13,23 +15,35 @@ export interface BasicAuthOptions {
   scheme?: string;
   /** Adds `charset="UTF-8"` to the challenge (RFC 7617 §2.1). Credentials are read as UTF-8 either way. */
   charset?: 'UTF-8';
+  /** Remember verified credentials for `ttl` seconds, so a slow password hash runs once per ttl. */
+  cache?: CacheOptions;
+  /** Block a username or client address after too many failed attempts (429 + Retry-After). */
+  throttle?: ThrottleOptions;
 }
 
 export interface BasicConfig {
   readonly realm: string;
   readonly scheme: string;
   readonly challenge: string;
+  readonly cache?: CacheConfig;
+  readonly throttle?: ThrottleConfig;
 }
 
 export function resolveBasicOptions(options: BasicAuthOptions | undefined, where: string): BasicConfig {
-  const o = assertPlainOptions(options, ['realm', 'scheme', 'charset'], where);
+  const o = assertPlainOptions(options, ['realm', 'scheme', 'charset', 'cache', 'throttle'], where);
   const realm = resolveRealm(o.realm, where);
   const scheme = resolveScheme(o.scheme, 'Basic', where);
   if (o.charset !== undefined && (typeof o.charset !== 'string' || o.charset.toUpperCase() !== 'UTF-8')) {
     configError(where, 'charset can only be "UTF-8" (RFC 7617 §2.1)');
   }
   const charset = o.charset === undefined ? undefined : 'UTF-8';
-  return Object.freeze({ realm, scheme, challenge: basicChallenge(scheme, realm, charset) });
+  return Object.freeze({
+    realm,
+    scheme,
+    challenge: basicChallenge(scheme, realm, charset),
+    cache: resolveCacheOption(o.cache, where),
+    throttle: resolveThrottleOption(o.throttle, where),
+  });
 }
 
 export interface BasicHooks {
@@ -58,6 +72,13 @@ export function readAuthorization(request: RequestView, scheme: string): SchemeC
 
 export function createBasicAuthenticator(config: BasicConfig, hooks: BasicHooks): Authenticator {
   const { scheme } = config;
+  const cache = config.cache && new CredentialCache(config.cache);
+
+  const parse = (request: RequestView): BasicCredentials | undefined | null => {
+    const sent = readAuthorization(request, scheme);
+    if (!sent.present) return null;
+    return sent.malformed ? undefined : parseBasicCredentials(sent.rest);
+  };
 
   const checkStoredPassword = async (username: string, password: string): Promise<boolean> => {
     const { getPassword, hashPassword } = hooks;
@@ -75,23 +96,28 @@ export function createBasicAuthenticator(config: BasicConfig, hooks: BasicHooks)
     presents: (request) => readAuthorization(request, scheme).present,
 
     async authenticate(request): Promise<Outcome> {
-      const sent = readAuthorization(request, scheme);
-      if (!sent.present) {
+      const parsed = parse(request);
+      if (parsed === null) {
         if (!hooks.verifyPassword) return { kind: 'anonymous' };
         const verified = await hooks.verifyPassword('', '');
         return verified ? { kind: 'authenticated', verified, credentials: undefined } : { kind: 'anonymous' };
       }
-      const parsed = sent.malformed ? undefined : parseBasicCredentials(sent.rest);
       if (!parsed) return { kind: 'rejected', refusal: { status: 401 } };
       const { username, password } = parsed;
+      const credentials = { scheme, username };
+      const cacheKey = cache?.keyFor(username, password);
+      const hit = cacheKey === undefined ? undefined : cache!.get(cacheKey);
+      if (hit) return { kind: 'authenticated', verified: hit.verified, credentials };
       const verified = hooks.verifyPassword
         ? await hooks.verifyPassword(username, password)
         : (await checkStoredPassword(username, password)) && username;
-      return verified
-        ? { kind: 'authenticated', verified, credentials: { scheme, username } }
-        : { kind: 'rejected', refusal: { status: 401 } };
+      if (!verified) return { kind: 'rejected', refusal: { status: 401 } };
+      if (cacheKey !== undefined) cache!.set(cacheKey, verified);
+      return { kind: 'authenticated', verified, credentials };
     },
 
     challenges: () => [config.challenge],
+    claimedUsername: (request) => parse(request)?.username,
+    clearCache: (username) => cache?.clear(username),
   };
 }

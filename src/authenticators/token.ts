@@ -1,4 +1,6 @@
 import { assertPlainOptions, configError, resolveRealm, resolveScheme } from '../config';
+import { CredentialCache, resolveCacheOption, type CacheConfig, type CacheOptions } from '../internal/credential-cache';
+import { resolveThrottleOption, type ThrottleConfig, type ThrottleOptions } from '../internal/throttle';
 import { isToken } from '../internal/auth-params';
 import { tokenChallenge, type BearerError } from '../schemes/token';
 import type { Authenticator, Outcome, RequestView } from './authenticator';
@@ -16,6 +18,10 @@ export interface TokenAuthOptions {
    * names `scheme`.
    */
   header?: string;
+  /** Remember verified tokens for `ttl` seconds (only a keyed hash of each token is kept). */
+  cache?: CacheOptions;
+  /** Block a client address after too many rejected tokens (429 + Retry-After). */
+  throttle?: ThrottleOptions;
 }
 
 export interface TokenConfig {
@@ -23,10 +29,12 @@ export interface TokenConfig {
   readonly realm: string;
   /** Lower-case header name, when the token comes from a custom header. */
   readonly header?: string;
+  readonly cache?: CacheConfig;
+  readonly throttle?: ThrottleConfig;
 }
 
 export function resolveTokenOptions(options: TokenAuthOptions | undefined, where: string): TokenConfig {
-  const o = assertPlainOptions(options, ['scheme', 'realm', 'header'], where);
+  const o = assertPlainOptions(options, ['scheme', 'realm', 'header', 'cache', 'throttle'], where);
   const scheme = resolveScheme(o.scheme, 'Bearer', where);
   const realm = resolveRealm(o.realm, where);
   let header: string | undefined;
@@ -35,11 +43,18 @@ export function resolveTokenOptions(options: TokenAuthOptions | undefined, where
     header = o.header.toLowerCase();
     if (header === 'authorization') configError(where, 'to read Authorization, leave out "header" and set "scheme"');
   }
-  return Object.freeze({ scheme, realm, ...(header ? { header } : {}) });
+  return Object.freeze({
+    scheme,
+    realm,
+    ...(header ? { header } : {}),
+    cache: resolveCacheOption(o.cache, where),
+    throttle: resolveThrottleOption(o.throttle, where),
+  });
 }
 
 export function createTokenAuthenticator(config: TokenConfig, verifyToken: (token: string) => unknown): Authenticator {
   const { scheme, realm, header } = config;
+  const cache = config.cache && new CredentialCache(config.cache);
   const challenges = new Map<BearerError | undefined, string[]>(
     ([undefined, 'invalid_request', 'invalid_token', 'insufficient_scope'] as const).map((e) => [e, [tokenChallenge(scheme, realm, e)]]),
   );
@@ -62,7 +77,11 @@ export function createTokenAuthenticator(config: TokenConfig, verifyToken: (toke
       const token = readToken(request);
       // RFC 6750 §3.1: a malformed request is invalid_request, answered with 400.
       if (token === null) return { kind: 'rejected', refusal: { status: scheme.toLowerCase() === 'bearer' ? 400 : 401, bearerError: 'invalid_request' } };
+      const cacheKey = token === undefined ? undefined : cache?.keyFor('', token);
+      const hit = cacheKey === undefined ? undefined : cache!.get(cacheKey);
+      if (hit) return { kind: 'authenticated', verified: hit.verified, credentials: { scheme, token: token! } };
       const verified = await verifyToken(token ?? '');
+      if (verified && cacheKey !== undefined) cache!.set(cacheKey, verified);
       if (verified) return { kind: 'authenticated', verified, credentials: token === undefined ? undefined : { scheme, token } };
       return token === undefined ? { kind: 'anonymous' } : { kind: 'rejected', refusal: { status: 401, bearerError: 'invalid_token' } };
     },
@@ -72,5 +91,6 @@ export function createTokenAuthenticator(config: TokenConfig, verifyToken: (toke
       const error = refusal.status === 403 ? 'insufficient_scope' : refusal.bearerError;
       return challenges.get(error) ?? [];
     },
+    clearCache: () => cache?.clear(),
   };
 }

@@ -1,11 +1,15 @@
 import { resolveBasicOptions, type BasicAuthOptions } from '../authenticators/basic';
 import { resolveTokenOptions, type TokenAuthOptions } from '../authenticators/token';
+import { resolveDigestOptions, type DigestAuthOptions } from '../authenticators/digest';
 import { HOOK_DECORATOR, recordHook, recordScheme, SCHEME_DECORATOR, type HookKind, type SchemeKind } from '../registry';
 import type {
   ErrorHandlerFn,
+  GenerateNonceFn,
   GetPasswordFn,
+  GetUsernameByHashFn,
   GetUserRolesFn,
   HashPasswordFn,
+  VerifyNonceFn,
   VerifyPasswordFn,
   VerifyTokenFn,
 } from '../types';
@@ -54,6 +58,15 @@ export const BasicAuth = schemeDecorator<BasicAuthOptions>('basic', resolveBasic
 export const TokenAuth = schemeDecorator<TokenAuthOptions>('token', resolveTokenOptions);
 
 /**
+ * Marks a class as an HTTP Digest auth scheme (RFC 7616): MD5, SHA-256 and SHA-512-256, their
+ * `-sess` variants, qop auth / auth-int, userhash, stateless signed nonces and replay protection.
+ * @example
+ * @DigestAuth({ realm: 'api@example.org', algorithm: ['SHA-256', 'MD5'], secret: process.env.DIGEST_SECRET })
+ * class DigestUsers { @GetPassword() password(username: string) { return store.get(username); } }
+ */
+export const DigestAuth = schemeDecorator<DigestAuthOptions>('digest', resolveDigestOptions);
+
+/**
  * `(username, password) => user | true | null | undefined | false`: the user, `true` for "valid
  * but no user object", anything falsy to refuse. Also called with `('', '')` when nothing was sent.
  * @example @VerifyPassword() async verify(username: string, password: string) { return users.check(username, password); }
@@ -92,4 +105,33 @@ export const GetUserRoles = hookDecorator<GetUserRolesFn>('getUserRoles');
  */
 export const ErrorHandler = hookDecorator<ErrorHandlerFn>('errorHandler');
 
-export { hookDecorator };
+/**
+ * Digest: `() => nonce`, replacing the built-in signed nonce; needs `@VerifyNonce` too.
+ * @example @GenerateNonce() nonce() { return randomUUID(); }
+ */
+export const GenerateNonce = hookDecorator<GenerateNonceFn>('generateNonce');
+
+/**
+ * Digest: `(nonce) => boolean`, whether a nonce from `@GenerateNonce` is still acceptable.
+ * @example @VerifyNonce() check(nonce: string) { return issued.has(nonce); }
+ */
+export const VerifyNonce = hookDecorator<VerifyNonceFn>('verifyNonce');
+
+/**
+ * Digest: `() => opaque`, replacing the built-in one; needs `@VerifyOpaque` too.
+ * @example @GenerateOpaque() opaque() { return 'server-1'; }
+ */
+export const GenerateOpaque = hookDecorator<GenerateNonceFn>('generateOpaque');
+
+/**
+ * Digest: `(opaque) => boolean`.
+ * @example @VerifyOpaque() checkOpaque(opaque: string) { return opaque === 'server-1'; }
+ */
+export const VerifyOpaque = hookDecorator<VerifyNonceFn>('verifyOpaque');
+
+/**
+ * Digest with `userhash: true`: `(userhash, algorithm) => username | undefined`, mapping
+ * H(username:realm) back to a user (store `generateUserhash(...)` next to each user).
+ * @example @GetUsernameByHash() byHash(hash: string) { return usersByHash.get(hash); }
+ */
+export const GetUsernameByHash = hookDecorator<GetUsernameByHashFn>('getUsernameByHash');

@@ -1,4 +1,5 @@
 import { Authorized } from 'routing-controllers';
+import { captureBodiesOf } from '../integration/raw-body';
 import { LoginRequirement } from '../requirement';
 import type { LoginRequiredOptions } from '../types';
 
@@ -20,5 +21,6 @@ export function LoginRequired(options?: LoginRequiredOptions): ClassDecorator & 
       : `@LoginRequired on ${(target as object).constructor.name}.${String(key)}`;
     const requirement = new LoginRequirement(options, where);
     (Authorized(requirement) as (target: object, key?: string | symbol) => void)(target, key);
+    captureBodiesOf(key === undefined ? (target as Function) : target.constructor, key);
   };
 }

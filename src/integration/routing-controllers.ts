@@ -6,7 +6,7 @@ import { admit, type Admission, type BoundAuth } from '../http-auth';
 import { readAuthClass, type AuthClassMeta } from '../registry';
 import { LoginRequirement, mergeRequirements, type EffectiveRequirement } from '../requirement';
 import type { AuthClass, LoginRequiredOptions } from '../types';
-import { nodeRequestOf, unwrapAction, viewOf, type RequestSource } from './request';
+import { expressParts, koaParts, nodeRequestOf, unwrapAction, viewOf, type RequestParts, type RequestSource } from './request';
 
 /** Where the checkers write their few log lines. */
 export interface AuthLogger {
@@ -37,6 +37,7 @@ export interface KoaContextLike {
   req: IncomingMessage;
   res: ServerResponse;
   originalUrl: string;
+  ip?: string;
   request: object;
   response: object;
   status: number;
@@ -62,6 +63,11 @@ export interface AuthCheckers<User> {
   guard(options?: LoginRequiredOptions): ExpressGuard;
   /** Koa middleware for routes that are not controllers. */
   koaGuard(options?: LoginRequiredOptions): KoaGuard;
+  /**
+   * Forgets cached verified credentials (`cache` option): one user's, e.g. after a password
+   * change, or all of them.
+   */
+  clearCache(username?: string): void;
 }
 
 type AuthInput = object | AuthClass;
@@ -105,7 +111,7 @@ export function createAuthCheckers<User = string>(
         `http-auth: createAuthCheckers got ${cls?.name || String(input)}, which is not an auth class; decorate it with @BasicAuth, @DigestAuth or @TokenAuth`,
       );
     }
-    validateAuthClass(meta);
+    for (const warning of validateAuthClass(meta)) logger.warn(`http-auth: ${warning}`);
     return isClass ? { cls, meta } : { cls, meta, instance: input as object };
   });
   if (new Set(members.map((m) => m.cls)).size !== members.length) {
@@ -114,7 +120,9 @@ export function createAuthCheckers<User = string>(
 
   const bound = (member: Member): BoundAuth => {
     // Classes are resolved on first use, so useContainer() may be called after createAuthCheckers.
-    member.bound ??= bindAuth(member.meta, member.instance ?? (getFromContainer(member.cls as new () => object) as object));
+    member.bound ??= bindAuth(member.meta, member.instance ?? (getFromContainer(member.cls as new () => object) as object), {
+      logError: (message) => logger.error(`http-auth: ${member.meta.name}: ${message}`),
+    });
     return member.bound;
   };
 
@@ -178,10 +186,10 @@ export function createAuthCheckers<User = string>(
   // Errors whose response the checker's driver has already sent; useExpress ends them quietly.
   const answered = new WeakSet<object>();
 
-  const run = async (plan: Plan, action: Action, req: IncomingMessage, res: ServerResponse, url: string): Promise<Admission> => {
+  const run = async (plan: Plan, action: Action, parts: RequestParts): Promise<Admission> => {
     try {
-      const admission = await admit(plan.members.map(bound), plan.requirement, viewOf(req, url), action, res, misconfigured);
-      if (admission.hasUser) users.set(req, admission.user);
+      const admission = await admit(plan.members.map(bound), plan.requirement, viewOf(parts), action, parts.res, misconfigured);
+      if (admission.hasUser) users.set(parts.req, admission.user);
       return admission;
     } catch (error) {
       if (error instanceof HttpError) answered.add(error);
@@ -196,13 +204,16 @@ export function createAuthCheckers<User = string>(
 
   return {
     async authorizationChecker(action, roles) {
-      const { req, res, url } = unwrapAction(action);
-      await run(planForRoles(roles), action, req, res, url);
+      await run(planForRoles(roles), action, unwrapAction(action));
       return true;
     },
 
     currentUserChecker: (action) => currentUser(action),
     currentUser,
+
+    clearCache(username) {
+      for (const member of members) member.bound?.authenticator.clearCache?.(username);
+    },
 
     useExpress(app) {
       app.use((error, _req, res, next) => {
@@ -214,8 +225,7 @@ export function createAuthCheckers<User = string>(
     guard(guardOptions) {
       const plan = startupPlan(guardOptions, 'auth.guard()');
       return (req, res, next) => {
-        const url = (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '/';
-        run(plan, { request: req, response: res, next }, req, res, url).then(
+        run(plan, { request: req, response: res, next }, expressParts(req, res)).then(
           () => next(),
           (error: unknown) => (error instanceof HttpError ? sendError(res, error) : next(error)),
         );
@@ -227,7 +237,7 @@ export function createAuthCheckers<User = string>(
       return async (ctx, next) => {
         const action: Action = { request: ctx.request, response: ctx.response, context: ctx, next };
         try {
-          await run(plan, action, ctx.req, ctx.res, ctx.originalUrl);
+          await run(plan, action, koaParts(ctx));
         } catch (error) {
           if (!(error instanceof HttpError)) throw error;
           ctx.status = error.httpCode || 500;

@@ -1,0 +1,291 @@
+import { assertPlainOptions, configError, resolveRealm, resolveScheme } from '../config';
+import { timingSafeEqual } from '../internal/timing-safe-equal';
+import { resolveThrottleOption, type ThrottleConfig, type ThrottleOptions } from '../internal/throttle';
+import {
+  buildAuthenticationInfo,
+  buildDigestChallenge,
+  computeDigestResponse,
+  computeHa1,
+  computeRspauth,
+  digestHash,
+  normalizeAlgorithm,
+  parseDigestCredentials,
+  DIGEST_ALGORITHMS,
+  type DigestAlgorithm,
+  type DigestCredentials,
+  type DigestQop,
+} from '../schemes/digest';
+import { createNonceSigner, createOpaque, randomSecret, verifyOpaque } from '../schemes/digest-nonce';
+import { MemoryNonceStore } from '../stores/memory-nonce-store';
+import type { NonceStore } from '../stores/nonce-store';
+import type { Awaitable } from '../types';
+import type { Authenticator, Outcome, Refusal, RequestView } from './authenticator';
+import { readAuthorization } from './basic';
+import { HttpAuthError } from '../errors';
+
+/** Options of `@DigestAuth(...)`. Defaults follow Flask-HTTPAuth where it has the option. */
+export interface DigestAuthOptions {
+  /** @default "Authentication Required" */
+  realm?: string;
+  /** @default "Digest" */
+  scheme?: string;
+  /** One algorithm or several; several send one challenge each, in this order (strongest first). @default "MD5" */
+  algorithm?: DigestAlgorithmName | readonly DigestAlgorithmName[];
+  /** `'auth'`, `'auth-int'`, both, or `null` for RFC 2069 clients. @default "auth" */
+  qop?: DigestQop | readonly DigestQop[] | null;
+  /** `@GetPassword` returns HA1 = H(username:realm:password) for the requested algorithm, not the password. @default false */
+  useHa1Password?: boolean;
+  /** Offer `userhash=true` (RFC 7616 §3.4.4); needs a `@GetUsernameByHash` method. @default false */
+  userhash?: boolean;
+  /** Adds `charset=UTF-8` to the challenge. @default false */
+  charset?: 'UTF-8';
+  /** Seconds a nonce stays valid. @default 300 */
+  nonceLifetime?: number;
+  /** Key for nonces and opaque; share it between instances so any of them accepts the others' nonces. @default a random key per app */
+  secret?: string | Uint8Array;
+  /** Where used nonce counts are remembered (replay protection). @default a bounded in-memory store per app */
+  store?: NonceStore;
+  /** Block a username or address after too many failed attempts (429 + Retry-After). */
+  throttle?: ThrottleOptions;
+}
+
+/** Algorithm names as written in options; matched case-insensitively. */
+export type DigestAlgorithmName = DigestAlgorithm | Lowercase<DigestAlgorithm>;
+
+export interface DigestConfig {
+  readonly realm: string;
+  readonly scheme: string;
+  readonly algorithms: readonly DigestAlgorithm[];
+  readonly qop: readonly DigestQop[] | null;
+  readonly useHa1Password: boolean;
+  readonly userhash: boolean;
+  readonly charset: boolean;
+  readonly nonceLifetime: number;
+  readonly secret?: string | Uint8Array;
+  readonly store?: NonceStore;
+  readonly throttle?: ThrottleConfig;
+}
+
+const DIGEST_OPTIONS = ['realm', 'scheme', 'algorithm', 'qop', 'useHa1Password', 'userhash', 'charset', 'nonceLifetime', 'secret', 'store', 'throttle'];
+
+export function resolveDigestOptions(options: DigestAuthOptions | undefined, where: string): DigestConfig {
+  const o = assertPlainOptions(options, DIGEST_OPTIONS, where);
+  const algorithmList = o.algorithm === undefined ? ['MD5'] : Array.isArray(o.algorithm) ? o.algorithm : [o.algorithm];
+  if (algorithmList.length === 0) configError(where, 'algorithm must name at least one algorithm');
+  const algorithms = algorithmList.map((a: unknown) => {
+    const algorithm = typeof a === 'string' ? normalizeAlgorithm(a) : undefined;
+    if (!algorithm) configError(where, `algorithm ${String(a)} is not supported (supported: ${DIGEST_ALGORITHMS.join(', ')})`);
+    return algorithm;
+  });
+  if (new Set(algorithms).size !== algorithms.length) configError(where, 'algorithm lists the same algorithm twice');
+
+  let qop: DigestQop[] | null;
+  if (o.qop === null) qop = null;
+  else {
+    const qopList = o.qop === undefined ? ['auth'] : Array.isArray(o.qop) ? o.qop : [o.qop];
+    qop = qopList.map((q: unknown) => {
+      const value = typeof q === 'string' ? q.toLowerCase() : q;
+      if (value !== 'auth' && value !== 'auth-int') configError(where, `qop ${String(q)} is not supported (use "auth", "auth-int", both, or null)`);
+      return value as DigestQop;
+    });
+    if (qop.length === 0) configError(where, 'qop must list "auth" and/or "auth-int", or be null for RFC 2069 clients');
+    if (new Set(qop).size !== qop.length) configError(where, 'qop lists the same value twice');
+  }
+
+  const flag = (name: string): boolean => {
+    const value = o[name];
+    if (value !== undefined && typeof value !== 'boolean') configError(where, `${name} must be true or false`);
+    return value === true;
+  };
+  const nonceLifetime = o.nonceLifetime ?? 300;
+  if (typeof nonceLifetime !== 'number' || !Number.isFinite(nonceLifetime) || nonceLifetime <= 0) {
+    configError(where, 'nonceLifetime must be a positive number of seconds');
+  }
+  if (o.charset !== undefined && (typeof o.charset !== 'string' || o.charset.toUpperCase() !== 'UTF-8')) {
+    configError(where, 'charset can only be "UTF-8" (RFC 7616 §3.3)');
+  }
+  const secret = o.secret;
+  if (secret !== undefined && !((typeof secret === 'string' || secret instanceof Uint8Array) && secret.length > 0)) {
+    configError(where, 'secret must be a non-empty string or Uint8Array');
+  }
+  const store = o.store as NonceStore | undefined;
+  if (store !== undefined && (store === null || typeof store.use !== 'function')) {
+    configError(where, 'store must implement NonceStore (a use(nonce, use, expiresAt, issuedAt) method), e.g. new RedisNonceStore(redis)');
+  }
+  return Object.freeze({
+    realm: resolveRealm(o.realm, where),
+    scheme: resolveScheme(o.scheme, 'Digest', where),
+    algorithms: Object.freeze(algorithms),
+    qop: qop && Object.freeze(qop),
+    useHa1Password: flag('useHa1Password'),
+    userhash: flag('userhash'),
+    charset: o.charset !== undefined,
+    nonceLifetime,
+    secret: secret as string | Uint8Array | undefined,
+    store,
+    throttle: resolveThrottleOption(o.throttle, where),
+  });
+}
+
+export interface DigestHooks {
+  /** `(username, algorithm)` → the password, or HA1 for that algorithm with `useHa1Password`. */
+  readonly getPassword: (username: string, algorithm: DigestAlgorithm) => Awaitable<string | null | undefined>;
+  readonly getUsernameByHash?: (userhash: string, algorithm: DigestAlgorithm) => Awaitable<string | null | undefined>;
+  readonly generateNonce?: () => Awaitable<string>;
+  readonly verifyNonce?: (nonce: string) => unknown;
+  readonly generateOpaque?: () => Awaitable<string>;
+  readonly verifyOpaque?: (opaque: string) => unknown;
+}
+
+/** Everything a Digest authenticator needs from its app: per-app secret, store, raw body, logger. */
+export interface DigestRuntime {
+  readonly secret: string | Uint8Array;
+  readonly store: NonceStore;
+  readonly logError: (message: string) => void;
+}
+
+export function defaultDigestRuntimeParts(config: DigestConfig): { secret: string | Uint8Array; store: NonceStore; generatedSecret: boolean } {
+  return {
+    secret: config.secret ?? randomSecret(),
+    store: config.store ?? new MemoryNonceStore(),
+    generatedSecret: config.secret === undefined,
+  };
+}
+
+// One line per minute at most while a nonce store keeps failing.
+const STORE_ERROR_LOG_INTERVAL_MS = 60_000;
+
+export function createDigestAuthenticator(config: DigestConfig, hooks: DigestHooks, runtime: DigestRuntime): Authenticator {
+  const { scheme, realm } = config;
+  const signer = createNonceSigner(runtime.secret, config.nonceLifetime);
+  const defaultOpaque = createOpaque(runtime.secret);
+  const lifetimeMs = config.nonceLifetime * 1000;
+  let lastStoreErrorLog = 0;
+
+  const generateNonce = async () => (hooks.generateNonce ? String(await hooks.generateNonce()) : signer.generate());
+  const generateOpaque = async () => (hooks.generateOpaque ? String(await hooks.generateOpaque()) : defaultOpaque);
+
+  /** Checks the nonce: valid with its lifetime, expired (stale), or unknown. */
+  const checkNonce = async (nonce: string): Promise<{ state: 'valid' | 'stale' | 'invalid'; issuedAt?: number; expiresAt: number }> => {
+    if (hooks.verifyNonce) {
+      return { state: (await hooks.verifyNonce(nonce)) ? 'valid' : 'invalid', expiresAt: Date.now() + lifetimeMs };
+    }
+    const check = signer.verify(nonce);
+    const state = check.valid ? 'valid' : check.stale ? 'stale' : 'invalid';
+    return { state, issuedAt: check.issuedAt, expiresAt: check.expiresAt ?? 0 };
+  };
+
+  const checkOpaque = async (opaque: string | undefined): Promise<boolean> => {
+    if (opaque === undefined) return false;
+    return hooks.verifyOpaque ? Boolean(await hooks.verifyOpaque(opaque)) : verifyOpaque(runtime.secret, opaque);
+  };
+
+  const uriMatches = (uri: string, request: RequestView): boolean => {
+    if (uri === request.url) return true;
+    // RFC 7616 §3.4.6 allows the absolute form a client sends through a proxy.
+    const absolute = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*(\/[^#]*)?$/.exec(uri);
+    return absolute !== null && (absolute[1] ?? '/') === request.url;
+  };
+
+  const reject = (refusal: Refusal): Outcome => ({ kind: 'rejected', refusal });
+  const REJECTED: Outcome = reject({ status: 401 });
+
+  const parse = (request: RequestView): DigestCredentials | undefined | null | 400 => {
+    const sent = readAuthorization(request, scheme);
+    if (!sent.present) return null;
+    if (sent.malformed) return undefined;
+    const result = parseDigestCredentials(sent.rest);
+    if (result.ok) return result.credentials;
+    return result.status === 400 ? 400 : undefined;
+  };
+
+  /** The stored base HA1 for the credentials, or a stand-in so unknown users cost the same. */
+  const lookupHa1 = async (credentials: DigestCredentials): Promise<{ ha1: string; known: boolean; username: string }> => {
+    let username: string | null | undefined = credentials.username;
+    if (credentials.usernameIsHash) username = hooks.getUsernameByHash ? await hooks.getUsernameByHash(credentials.username, credentials.algorithm) : undefined;
+    const stored = typeof username === 'string' ? await hooks.getPassword(username, credentials.algorithm) : undefined;
+    const known = typeof username === 'string' && typeof stored === 'string';
+    const name = typeof username === 'string' ? username : '';
+    const secret = known ? stored : '';
+    const ha1 = config.useHa1Password && known ? secret.toLowerCase() : computeHa1(credentials.algorithm, name, realm, secret);
+    return { ha1, known, username: name };
+  };
+
+  return {
+    presents: (request) => readAuthorization(request, scheme).present,
+
+    claimedUsername(request) {
+      const parsed = parse(request);
+      return parsed && parsed !== 400 ? parsed.username : undefined;
+    },
+
+    async authenticate(request): Promise<Outcome> {
+      const credentials = parse(request);
+      if (credentials === null) return { kind: 'anonymous' };
+      if (credentials === 400) return reject({ status: 400 });
+      if (!credentials) return REJECTED;
+      const { algorithm, qop, nonce } = credentials;
+
+      // RFC 7616 §3.4.6: a request-target mismatch is a bad request, not bad credentials.
+      if (!uriMatches(credentials.uri, request)) return reject({ status: 400 });
+      if (credentials.realm !== realm) return REJECTED;
+      if (!config.algorithms.includes(algorithm)) return REJECTED;
+      if (config.qop === null ? qop !== undefined : qop === undefined || !config.qop.includes(qop)) return REJECTED;
+      if (credentials.usernameIsHash && !config.userhash) return REJECTED;
+      if (!(await checkOpaque(credentials.opaque))) return REJECTED;
+      const nonceState = await checkNonce(nonce);
+      if (nonceState.state === 'invalid') return REJECTED;
+
+      let bodyHash: string | undefined;
+      if (qop === 'auth-int') {
+        const body = await request.rawBody();
+        if (!body) {
+          runtime.logError('a Digest auth-int request arrived, but its raw body could not be captured; see the README section on auth-int');
+          return REJECTED;
+        }
+        bodyHash = digestHash(algorithm, body);
+      }
+
+      const { ha1, known, username } = await lookupHa1(credentials);
+      const expected = computeDigestResponse({ algorithm, ha1, nonce, nc: credentials.nc, cnonce: credentials.cnonce, qop, method: request.method, uri: credentials.uri, bodyHash });
+      if (!timingSafeEqual(expected, credentials.response) || !known) return REJECTED;
+      // RFC 7616 §3.3: stale=true only for a correct response to an expired nonce, so clients
+      // retry with the new nonce without asking the user again.
+      if (nonceState.state === 'stale') return reject({ status: 401, stale: true });
+
+      let fresh: boolean;
+      try {
+        fresh = await runtime.store.use(nonce, qop ? credentials.nc! : credentials.response, nonceState.expiresAt, nonceState.issuedAt);
+      } catch (error) {
+        const now = Date.now();
+        if (now - lastStoreErrorLog > STORE_ERROR_LOG_INTERVAL_MS) {
+          lastStoreErrorLog = now;
+          runtime.logError(`the Digest nonce store failed (${error instanceof Error ? error.message : String(error)}); refusing Digest requests with 503 until it recovers`);
+        }
+        throw new HttpAuthError(503, 'ERR_HTTP_AUTH_UNAVAILABLE', 'authentication temporarily unavailable');
+      }
+      // A replayed (nonce, nc): the client may retry on a fresh nonce without asking the user.
+      if (!fresh) return reject({ status: 401, stale: true });
+
+      // rspauth for auth-int would need the hash of a response body not yet written (RFC 7616 §3.5).
+      const nextnonce = !hooks.generateNonce && signer.nearExpiry(nonce) ? signer.generate() : undefined;
+      const info = qop
+        ? buildAuthenticationInfo({
+            rspauth: qop === 'auth' ? computeRspauth({ algorithm, ha1, nonce, nc: credentials.nc, cnonce: credentials.cnonce, qop, uri: credentials.uri }) : undefined,
+            qop,
+            cnonce: credentials.cnonce,
+            nc: credentials.nc,
+            nextnonce,
+          })
+        : nextnonce && buildAuthenticationInfo({ nextnonce });
+      return { kind: 'authenticated', verified: true, credentials: { scheme, username }, headers: info ? [['Authentication-Info', info]] : [] };
+    },
+
+    async challenges(refusal) {
+      const [nonce, opaque] = await Promise.all([generateNonce(), generateOpaque()]);
+      return config.algorithms.map((algorithm) =>
+        buildDigestChallenge({ scheme, realm, qop: config.qop, algorithm, nonce, opaque, stale: refusal.stale, charset: config.charset, userhash: config.userhash }),
+      );
+    },
+  };
+}

@@ -1,0 +1,121 @@
+/**
+ * Stateless Digest nonces and opaque values. A nonce carries its own issue time and a MAC, so any
+ * instance sharing the secret can check it without shared state; replay protection is the
+ * nonce store's job.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc7616#section-5.4
+ */
+import { createHmac, randomBytes } from 'node:crypto';
+import { timingSafeEqual } from '../internal/timing-safe-equal';
+
+export interface NonceCheck {
+  valid: boolean;
+  /** True only when the MAC is good but the nonce has expired: send `stale=true` (RFC 7616 §3.3). */
+  stale: boolean;
+  /** Epoch ms; set whenever the MAC is good. */
+  issuedAt?: number;
+  /** Epoch ms; set whenever the MAC is good. */
+  expiresAt?: number;
+}
+
+export interface NonceSigner {
+  generate(): string;
+  verify(nonce: string): NonceCheck;
+  /** True when the nonce is valid and less than `thresholdFraction` of its lifetime remains. */
+  nearExpiry(nonce: string, thresholdFraction?: number): boolean;
+}
+
+const TIME_BYTES = 8;
+const RANDOM_BYTES = 16;
+const PAYLOAD_BYTES = TIME_BYTES + RANDOM_BYTES;
+const MAC_BYTES = 32;
+const NONCE_BYTES = PAYLOAD_BYTES + MAC_BYTES;
+const NONCE_CHARS = Math.ceil((NONCE_BYTES * 8) / 6);
+
+// Nonces from a peer whose clock runs slightly ahead are still accepted.
+const CLOCK_SKEW_MS = 5_000;
+
+// Longer than the 24-byte nonce payload, so an opaque can never equal a nonce MAC.
+const OPAQUE_LABEL = 'routing-controllers-httpauth digest opaque v1';
+
+/*
+ * @see https://www.rfc-editor.org/rfc/rfc4648#section-5
+ *
+ *   base64url alphabet = ALPHA / DIGIT / "-" / "_", without padding
+ */
+const BASE64URL = /^[A-Za-z0-9_-]+$/;
+
+function checkSecret(secret: string | Uint8Array): void {
+  if (secret.length === 0) throw new TypeError('http-auth: the nonce secret must not be empty');
+}
+
+/**
+ * Creates a signer for nonces of the form base64url(issue time ‖ 16 random bytes ‖ HMAC-SHA-256).
+ * @param lifetimeSeconds how long a nonce stays valid; after that it is reported as stale
+ * @param now clock in epoch ms, for tests
+ * @example const signer = createNonceSigner(randomSecret(), 300)
+ */
+export function createNonceSigner(
+  secret: string | Uint8Array,
+  lifetimeSeconds: number,
+  now: () => number = Date.now,
+): NonceSigner {
+  checkSecret(secret);
+  if (!Number.isFinite(lifetimeSeconds) || lifetimeSeconds <= 0) {
+    throw new TypeError('http-auth: the nonce lifetime must be a positive number of seconds');
+  }
+  const lifetimeMs = lifetimeSeconds * 1000;
+  const mac = (payload: Uint8Array) => createHmac('sha256', secret).update(payload).digest();
+
+  function generate(): string {
+    const payload = Buffer.alloc(PAYLOAD_BYTES);
+    payload.writeBigUInt64BE(BigInt(Math.max(0, Math.floor(now()))), 0);
+    randomBytes(RANDOM_BYTES).copy(payload, TIME_BYTES);
+    return Buffer.concat([payload, mac(payload)]).toString('base64url');
+  }
+
+  function verify(nonce: string): NonceCheck {
+    const invalid = { valid: false, stale: false };
+    if (nonce.length !== NONCE_CHARS || !BASE64URL.test(nonce)) return invalid;
+    const bytes = Buffer.from(nonce, 'base64url');
+    // The last character has spare bits; only the canonical spelling is accepted, so one nonce
+    // has exactly one string form and replay stores keyed by the string cannot be sidestepped.
+    if (bytes.length !== NONCE_BYTES || bytes.toString('base64url') !== nonce) return invalid;
+    const payload = bytes.subarray(0, PAYLOAD_BYTES);
+    if (!timingSafeEqual(mac(payload), bytes.subarray(PAYLOAD_BYTES))) return invalid;
+    const issuedAt = Number(payload.readBigUInt64BE(0));
+    const expiresAt = issuedAt + lifetimeMs;
+    const current = now();
+    if (issuedAt > current + CLOCK_SKEW_MS) return invalid;
+    if (current >= expiresAt) return { valid: false, stale: true, issuedAt, expiresAt };
+    return { valid: true, stale: false, issuedAt, expiresAt };
+  }
+
+  function nearExpiry(nonce: string, thresholdFraction = 0.2): boolean {
+    const check = verify(nonce);
+    if (!check.valid) return false;
+    return (check.expiresAt as number) - now() < lifetimeMs * thresholdFraction;
+  }
+
+  return { generate, verify, nearExpiry };
+}
+
+/** 32 random bytes, suitable as the nonce and opaque secret. */
+export function randomSecret(): Buffer {
+  return randomBytes(32);
+}
+
+/**
+ * A stable opaque value: every instance sharing the secret sends the same one, so a client may
+ * be served by any of them.
+ * @example const opaque = createOpaque(secret)
+ */
+export function createOpaque(secret: string | Uint8Array): string {
+  checkSecret(secret);
+  return createHmac('sha256', secret).update(OPAQUE_LABEL).digest('base64url');
+}
+
+/** Checks an opaque value returned by a client, in constant time. */
+export function verifyOpaque(secret: string | Uint8Array, opaque: string): boolean {
+  return timingSafeEqual(createOpaque(secret), opaque);
+}

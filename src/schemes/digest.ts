@@ -1,0 +1,352 @@
+/**
+ * Pure HTTP Digest protocol code: credential parsing, hash arithmetic and header formatting.
+ * No I/O and no framework types; policy (which realm, which user, nonce checks) lives elsewhere.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc7616
+ */
+import { createHash } from 'node:crypto';
+import { isFieldText, isToken, parseAuthParams, quote } from '../internal/auth-params';
+
+export type DigestAlgorithm = 'MD5' | 'MD5-sess' | 'SHA-256' | 'SHA-256-sess' | 'SHA-512-256' | 'SHA-512-256-sess';
+
+export type DigestQop = 'auth' | 'auth-int';
+
+export const DIGEST_ALGORITHMS: readonly DigestAlgorithm[] = Object.freeze([
+  'MD5',
+  'MD5-sess',
+  'SHA-256',
+  'SHA-256-sess',
+  'SHA-512-256',
+  'SHA-512-256-sess',
+] as const);
+
+const BY_LOWER_NAME = new Map(DIGEST_ALGORITHMS.map((a) => [a.toLowerCase(), a]));
+
+// SHA-512-256 is the real SHA-512/256 (distinct initial values), not a truncated SHA-512: the
+// RFC 7616 §3.9.2 example got this wrong (erratum 4897), and clients follow the definition.
+const NODE_HASH: Record<DigestAlgorithm, { name: string; hexLength: number }> = {
+  MD5: { name: 'md5', hexLength: 32 },
+  'MD5-sess': { name: 'md5', hexLength: 32 },
+  'SHA-256': { name: 'sha256', hexLength: 64 },
+  'SHA-256-sess': { name: 'sha256', hexLength: 64 },
+  'SHA-512-256': { name: 'sha512-256', hexLength: 64 },
+  'SHA-512-256-sess': { name: 'sha512-256', hexLength: 64 },
+};
+
+/**
+ * Maps an algorithm name to its canonical spelling, ignoring case; `undefined` if unsupported.
+ * @example normalizeAlgorithm('sha-256-sess') // 'SHA-256-sess'
+ */
+export function normalizeAlgorithm(value: string): DigestAlgorithm | undefined {
+  return BY_LOWER_NAME.get(value.toLowerCase());
+}
+
+export function isSessionAlgorithm(algorithm: DigestAlgorithm): boolean {
+  return algorithm.endsWith('-sess');
+}
+
+/** Length in hex digits of the algorithm's digests (32 for MD5, 64 for the SHA variants). */
+export function digestHexLength(algorithm: DigestAlgorithm): number {
+  return NODE_HASH[algorithm].hexLength;
+}
+
+/**
+ * H(data) as lowercase hex; strings are hashed as UTF-8.
+ * @example digestHash('SHA-256', 'GET:/dir/index.html')
+ */
+export function digestHash(algorithm: DigestAlgorithm, data: string | Uint8Array): string {
+  return createHash(NODE_HASH[algorithm].name).update(data).digest('hex');
+}
+
+/** H(username ":" realm ":" password): the base HA1, before any `-sess` step (RFC 7616 §3.4.2). */
+export function computeHa1(algorithm: DigestAlgorithm, username: string, realm: string, password: string): string {
+  return digestHash(algorithm, `${username}:${realm}:${password}`);
+}
+
+/**
+ * Precomputes the HA1 to store instead of a plain password (Flask-HTTPAuth's `use_ha1_pw`).
+ * The same value serves the `-sess` variant of the algorithm.
+ * @example generateHa1('alice', 'secret', 'api@example.org', 'SHA-256')
+ */
+export function generateHa1(username: string, password: string, realm: string, algorithm: DigestAlgorithm = 'MD5'): string {
+  return computeHa1(algorithm, username, realm, password);
+}
+
+/** For `-sess` algorithms H(ha1 ":" nonce ":" cnonce) (RFC 7616 §3.4.2); `ha1` unchanged otherwise. */
+export function sessionHa1(algorithm: DigestAlgorithm, ha1: string, nonce: string, cnonce: string): string {
+  if (!isSessionAlgorithm(algorithm)) return ha1;
+  return digestHash(algorithm, `${ha1.toLowerCase()}:${nonce}:${cnonce}`);
+}
+
+/** H(username ":" realm): what a client sends as `username` when `userhash=true` (RFC 7616 §3.4.4). */
+export function userhash(algorithm: DigestAlgorithm, username: string, realm: string): string {
+  return digestHash(algorithm, `${username}:${realm}`);
+}
+
+/**
+ * The userhash to store next to a user for `@DigestAuth({ userhash: true })` lookups.
+ * @example generateUserhash('alice', 'api@example.org', 'SHA-256')
+ */
+export function generateUserhash(username: string, realm: string, algorithm: DigestAlgorithm = 'MD5'): string {
+  return userhash(algorithm, username, realm);
+}
+
+export interface DigestResponseInput {
+  algorithm: DigestAlgorithm;
+  /** The stored or computed base HA1, before the `-sess` step (which is applied here). */
+  ha1: string;
+  nonce: string;
+  nc?: string;
+  cnonce?: string;
+  qop?: DigestQop;
+  method: string;
+  uri: string;
+  /** H(entity-body) with the same algorithm; required for `auth-int`. */
+  bodyHash?: string;
+}
+
+/**
+ * The expected `response` value (RFC 7616 §3.4.1), or the RFC 2069 form H(HA1:nonce:HA2) when
+ * `qop` is absent. Hex inputs are lower-cased first, since the RFC defines them as LHEX.
+ * Throws `TypeError` when a field the mode needs is missing: that is a caller bug.
+ */
+export function computeDigestResponse(input: DigestResponseInput): string {
+  const { algorithm, nonce, qop, nc, cnonce } = input;
+  if (isSessionAlgorithm(algorithm) && cnonce === undefined) {
+    throw new TypeError(`http-auth: ${algorithm} needs a cnonce`);
+  }
+  const ha1 = sessionHa1(algorithm, input.ha1.toLowerCase(), nonce, cnonce ?? '');
+  let a2 = `${input.method}:${input.uri}`;
+  if (qop === 'auth-int') {
+    if (input.bodyHash === undefined) throw new TypeError('http-auth: qop auth-int needs bodyHash');
+    a2 += `:${input.bodyHash.toLowerCase()}`;
+  }
+  const ha2 = digestHash(algorithm, a2);
+  if (qop === undefined) return digestHash(algorithm, `${ha1}:${nonce}:${ha2}`);
+  if (nc === undefined || cnonce === undefined) throw new TypeError('http-auth: qop needs nc and cnonce');
+  return digestHash(algorithm, `${ha1}:${nonce}:${nc}:${cnonce}:${qop}:${ha2}`);
+}
+
+/** The `rspauth` value: the response computed with an empty method (RFC 7616 §3.5). */
+export function computeRspauth(input: Omit<DigestResponseInput, 'method'>): string {
+  return computeDigestResponse({ ...input, method: '' });
+}
+
+export interface DigestCredentials {
+  /** The decoded user name, or H(username:realm) as lowercase hex when `usernameIsHash`. */
+  username: string;
+  usernameIsHash: boolean;
+  realm: string;
+  nonce: string;
+  uri: string;
+  /** Lowercase hex of the algorithm's digest length. */
+  response: string;
+  /** `MD5` when the client sent no `algorithm` (RFC 7616 §3.3). */
+  algorithm: DigestAlgorithm;
+  algorithmGiven: boolean;
+  qop?: DigestQop;
+  /** Exactly 8 hex digits, as sent (it enters the hash verbatim); set only with `qop`. */
+  nc?: string;
+  /** Set only with `qop`. */
+  cnonce?: string;
+  opaque?: string;
+}
+
+export type DigestParseResult =
+  | { ok: true; credentials: DigestCredentials }
+  | { ok: false; status: 400 | 401; reason: string };
+
+/*
+ * @see https://www.rfc-editor.org/rfc/rfc7616#section-3.4
+ *
+ *   nc-value = 8LHEX
+ *   qop-value = "auth" / "auth-int" / token
+ *   request-digest = DQUOTE 32LHEX DQUOTE    (64LHEX for the SHA variants)
+ */
+const NC_VALUE = /^[0-9a-fA-F]{8}$/;
+const HEX = /^[0-9a-fA-F]+$/;
+
+const REQUIRED = ['realm', 'nonce', 'uri', 'response'] as const;
+
+const fail = (status: 400 | 401, reason: string): DigestParseResult => ({ ok: false, status, reason });
+
+/**
+ * Parses Digest credentials: the `Authorization` value after `Digest` and its whitespace.
+ * Never throws: malformed input gives `{ ok: false }` with 401, or 400 where RFC 7616 asks for it.
+ * @example parseDigestCredentials('username="Mufasa", realm="r", nonce="n", uri="/", response="…"')
+ */
+export function parseDigestCredentials(afterScheme: string): DigestParseResult {
+  const params = parseAuthParams(afterScheme);
+  if (!params) return fail(401, 'malformed parameters');
+
+  const plainName = params.get('username');
+  const extName = params.get('username*');
+  // RFC 7616 §3.4.4: a request with both MUST be answered with 400.
+  if (plainName !== undefined && extName !== undefined) return fail(400, 'both username and username*');
+  if (plainName === undefined && extName === undefined) return fail(401, 'missing username');
+  for (const name of REQUIRED) {
+    if (params.get(name) === undefined) return fail(401, `missing ${name}`);
+  }
+
+  const userhashParam = params.get('userhash')?.toLowerCase();
+  if (userhashParam !== undefined && userhashParam !== 'true' && userhashParam !== 'false') {
+    return fail(401, 'invalid userhash');
+  }
+  const usernameIsHash = userhashParam === 'true';
+
+  const algorithmParam = params.get('algorithm');
+  const algorithm = algorithmParam === undefined ? 'MD5' : normalizeAlgorithm(algorithmParam);
+  if (!algorithm) return fail(401, 'unsupported algorithm');
+
+  let username: string;
+  if (extName !== undefined) {
+    // The extended form exists for names a quoted-string cannot carry; a hash never needs it.
+    if (usernameIsHash) return fail(401, 'username* with userhash');
+    const decoded = decodeExtValue(extName);
+    if (decoded === undefined) return fail(401, 'invalid username*');
+    username = decoded;
+  } else {
+    username = plainName as string;
+    if (usernameIsHash) {
+      if (!isHexOfLength(username, digestHexLength(algorithm))) return fail(401, 'invalid hashed username');
+      username = username.toLowerCase();
+    }
+  }
+
+  const credentials: DigestCredentials = {
+    username,
+    usernameIsHash,
+    realm: params.get('realm') as string,
+    nonce: params.get('nonce') as string,
+    uri: params.get('uri') as string,
+    response: '',
+    algorithm,
+    algorithmGiven: algorithmParam !== undefined,
+  };
+
+  const qopParam = params.get('qop');
+  if (qopParam !== undefined) {
+    const qop = qopParam.toLowerCase();
+    if (qop !== 'auth' && qop !== 'auth-int') return fail(401, 'unsupported qop');
+    const nc = params.get('nc');
+    if (nc === undefined || !NC_VALUE.test(nc)) return fail(401, 'invalid nc');
+    const cnonce = params.get('cnonce');
+    if (!cnonce) return fail(401, 'missing cnonce');
+    credentials.qop = qop;
+    credentials.nc = nc;
+    credentials.cnonce = cnonce;
+  }
+  // Without qop (RFC 2069 mode) a stray cnonce is ignored, so -sess has nothing to mix in.
+  if (isSessionAlgorithm(algorithm) && credentials.cnonce === undefined) {
+    return fail(401, 'session algorithm without cnonce');
+  }
+
+  const response = params.get('response') as string;
+  if (!isHexOfLength(response, digestHexLength(algorithm))) return fail(401, 'invalid response');
+  credentials.response = response.toLowerCase();
+
+  const opaque = params.get('opaque');
+  if (opaque !== undefined) credentials.opaque = opaque;
+
+  return { ok: true, credentials };
+}
+
+function isHexOfLength(value: string, length: number): boolean {
+  return value.length === length && HEX.test(value);
+}
+
+/*
+ * @see https://www.rfc-editor.org/rfc/rfc8187#section-3.2.1
+ *
+ *   ext-value     = charset  "'" [ language ] "'" value-chars
+ *   charset       = "UTF-8" / mime-charset          ; only UTF-8 is accepted here
+ *   language      = Language-Tag                    ; RFC 5646, checked loosely
+ *   value-chars   = *( pct-encoded / attr-char )
+ *   pct-encoded   = "%" HEXDIG HEXDIG
+ *   attr-char     = ALPHA / DIGIT / "!" / "#" / "$" / "&" / "+" / "-" / "." / "^" / "_" / "`" / "|" / "~"
+ */
+const EXT_VALUE = /^utf-8'([A-Za-z0-9-]*)'((?:%[0-9A-Fa-f]{2}|[A-Za-z0-9!#$&+\-.^_`|~])*)$/i;
+const LANGUAGE_TAG = /^(?:[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*)?$/;
+const CONTROL = /[\x00-\x1f\x7f]/;
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+// Returns undefined for another charset, bad percent-encoding, invalid UTF-8, or a decoded control
+// character (a user name never needs one, and it would end up in logs).
+function decodeExtValue(value: string): string | undefined {
+  const match = EXT_VALUE.exec(value);
+  if (!match || !LANGUAGE_TAG.test(match[1])) return undefined;
+  const encoded = match[2];
+  const bytes: number[] = [];
+  for (let i = 0; i < encoded.length; i++) {
+    if (encoded[i] === '%') {
+      bytes.push(parseInt(encoded.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else {
+      bytes.push(encoded.charCodeAt(i));
+    }
+  }
+  let decoded: string;
+  try {
+    decoded = utf8.decode(Uint8Array.from(bytes));
+  } catch {
+    return undefined;
+  }
+  return CONTROL.test(decoded) ? undefined : decoded;
+}
+
+export interface DigestChallengeInput {
+  /** The scheme word, normally `Digest`. */
+  scheme: string;
+  realm: string;
+  /** Offered qop values; `null` (or empty) omits `qop` for RFC 2069 clients. */
+  qop: readonly DigestQop[] | null;
+  algorithm: DigestAlgorithm;
+  nonce: string;
+  opaque: string;
+  stale?: boolean;
+  /** Adds `charset=UTF-8` (RFC 7616 §3.3): user names and passwords are UTF-8. */
+  charset?: boolean;
+  userhash?: boolean;
+}
+
+/**
+ * Formats a `WWW-Authenticate` challenge (RFC 7616 §3.3). `algorithm` is always sent, even MD5,
+ * so that clients never have to guess.
+ * Throws `TypeError` for a scheme that is not a token or a value with control characters.
+ * @example buildDigestChallenge({ scheme: 'Digest', realm: 'api', qop: ['auth'], algorithm: 'SHA-256', nonce, opaque })
+ */
+export function buildDigestChallenge(input: DigestChallengeInput): string {
+  if (!isToken(input.scheme)) throw new TypeError('http-auth: the digest scheme must be a token');
+  for (const name of ['realm', 'nonce', 'opaque'] as const) {
+    if (!isFieldText(input[name])) throw new TypeError(`http-auth: the digest ${name} contains control characters`);
+  }
+  const parts = [`realm=${quote(input.realm)}`];
+  if (input.qop && input.qop.length > 0) parts.push(`qop=${quote(input.qop.join(', '))}`);
+  parts.push(`algorithm=${input.algorithm}`, `nonce=${quote(input.nonce)}`, `opaque=${quote(input.opaque)}`);
+  if (input.stale) parts.push('stale=true');
+  if (input.charset) parts.push('charset=UTF-8');
+  if (input.userhash) parts.push('userhash=true');
+  return `${input.scheme} ${parts.join(', ')}`;
+}
+
+export interface AuthenticationInfoInput {
+  rspauth?: string;
+  qop?: DigestQop;
+  cnonce?: string;
+  nc?: string;
+  nextnonce?: string;
+}
+
+/**
+ * Formats an `Authentication-Info` value (RFC 7616 §3.5), omitting absent parts.
+ * @example buildAuthenticationInfo({ rspauth, qop: 'auth', cnonce, nc: '00000001' })
+ */
+export function buildAuthenticationInfo(input: AuthenticationInfoInput): string {
+  const parts: string[] = [];
+  if (input.rspauth !== undefined) parts.push(`rspauth=${quote(input.rspauth)}`);
+  if (input.qop !== undefined) parts.push(`qop=${input.qop}`);
+  if (input.cnonce !== undefined) parts.push(`cnonce=${quote(input.cnonce)}`);
+  if (input.nc !== undefined) parts.push(`nc=${input.nc}`);
+  if (input.nextnonce !== undefined) parts.push(`nextnonce=${quote(input.nextnonce)}`);
+  return parts.join(', ');
+}

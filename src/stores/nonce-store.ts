@@ -1,0 +1,17 @@
+/**
+ * Where Digest nonce uses are recorded, so that a captured request cannot be replayed.
+ * Implementations: `MemoryNonceStore` (one process) and `RedisNonceStore` (a cluster).
+ */
+export interface NonceStore {
+  /**
+   * Records one use of a nonce. Resolves true if this (nonce, use) pair has not been seen before
+   * and may be accepted; false for a replay or a nonce it can no longer vouch for.
+   *
+   * @param use the `nc` value (with qop) or the `response` (RFC 2069 mode, where there is no count).
+   *   Uses may arrive in any order, since browsers send concurrent requests; each is accepted once.
+   * @param expiresAt epoch ms after which the nonce is dead anyway, so its record may be dropped
+   * @param issuedAt epoch ms the nonce was issued, if known; lets a bounded store refuse only the
+   *   nonces it may have forgotten rather than all of them
+   */
+  use(nonce: string, use: string, expiresAt: number, issuedAt?: number): boolean | Promise<boolean>;
+}

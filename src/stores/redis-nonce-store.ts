@@ -1,0 +1,62 @@
+import type { NonceStore } from './nonce-store';
+
+/**
+ * The one Redis command the store needs, in ioredis's argument form: `SET key value PX ms NX`,
+ * resolving `'OK'` when the key was set and `null` when it already existed. An ioredis `Redis` or
+ * `Cluster` fits as is; wrap a node-redis v4 client with {@link fromNodeRedis}.
+ *
+ * The parameters are spelled out (rather than `...args`) because ioredis's overloads are only
+ * assignable to an exact shape.
+ */
+export interface RedisLikeClient {
+  set(key: string, value: string, px: 'PX', milliseconds: number, nx: 'NX'): Promise<unknown>;
+}
+
+/** The node-redis v4 shape of `SET`, options as an object. */
+export interface NodeRedisLikeClient {
+  set(key: string, value: string, options: { PX: number; NX: true }): Promise<unknown>;
+}
+
+/**
+ * Adapts a node-redis v4 client (`createClient()` from `redis`) to {@link RedisLikeClient}.
+ * @example new RedisNonceStore(fromNodeRedis(client))
+ */
+export function fromNodeRedis(client: NodeRedisLikeClient): RedisLikeClient {
+  return {
+    set: (key, value, _px, milliseconds) => client.set(key, value, { PX: milliseconds, NX: true }),
+  };
+}
+
+export interface RedisNonceStoreOptions {
+  /** Prepended to every key. @default "httpauth:nonce:" */
+  prefix?: string;
+  /** Clock in epoch ms, for tests. @default Date.now */
+  now?: () => number;
+}
+
+/**
+ * A nonce store shared by every instance that talks to the same Redis. Each use costs one atomic
+ * `SET prefix+nonce+":"+use 1 PX <ms left> NX`, so two instances racing on the same use cannot
+ * both win, and keys expire with their nonce. Client errors are not caught: `use` rejects, and the
+ * caller must refuse the request rather than skip the replay check.
+ * @example new RedisNonceStore(new Redis(process.env.REDIS_URL))
+ */
+export class RedisNonceStore implements NonceStore {
+  readonly #client: RedisLikeClient;
+  readonly #prefix: string;
+  readonly #now: () => number;
+
+  constructor(client: RedisLikeClient, options: RedisNonceStoreOptions = {}) {
+    this.#client = client;
+    this.#prefix = options.prefix ?? 'httpauth:nonce:';
+    this.#now = options.now ?? Date.now;
+  }
+
+  async use(nonce: string, use: string, expiresAt: number): Promise<boolean> {
+    // PX needs a positive integer; rounding up keeps the key at least as long as the nonce lives.
+    const ttl = Math.ceil(expiresAt - this.#now());
+    if (!Number.isSafeInteger(ttl) || ttl <= 0) return false;
+    const result = await this.#client.set(`${this.#prefix}${nonce}:${use}`, '1', 'PX', ttl, 'NX');
+    return result === 'OK';
+  }
+}

@@ -1,0 +1,142 @@
+import { MemoryNonceStore } from '../../src/stores/memory-nonce-store';
+
+const T0 = Date.UTC(2025, 0, 1);
+const LIFETIME = 300_000;
+
+function clock(start = T0) {
+  let time = start;
+  return { now: () => time, advance: (ms: number) => (time += ms) };
+}
+
+const nc = (n: number) => n.toString(16).padStart(8, '0');
+
+describe('MemoryNonceStore', () => {
+  it('accepts each (nonce, use) pair exactly once', () => {
+    const { now } = clock();
+    const store = new MemoryNonceStore({ now });
+    const expiresAt = T0 + LIFETIME;
+    expect(store.use('n1', nc(1), expiresAt, T0)).toBe(true);
+    expect(store.use('n1', nc(1), expiresAt, T0)).toBe(false);
+    expect(store.use('n1', nc(2), expiresAt, T0)).toBe(true);
+    expect(store.use('n2', nc(1), expiresAt, T0)).toBe(true);
+    expect(store.use('n2', nc(2), expiresAt, T0)).toBe(true);
+    expect(store.use('n2', nc(2), expiresAt, T0)).toBe(false);
+    expect(store.size).toBe(2);
+  });
+
+  it('accepts out-of-order counts once each, as concurrent browser requests send them', () => {
+    const { now } = clock();
+    const store = new MemoryNonceStore({ now });
+    const order = [3, 1, 2, 5, 4, 8, 6, 7];
+    expect(order.map((n) => store.use('n', nc(n), T0 + LIFETIME, T0))).toEqual(order.map(() => true));
+    expect(order.map((n) => store.use('n', nc(n), T0 + LIFETIME, T0))).toEqual(order.map(() => false));
+  });
+
+  it('accepts uses without issuedAt when nothing has been evicted', () => {
+    const store = new MemoryNonceStore({ now: clock().now });
+    expect(store.use('n', 'response-hash', T0 + LIFETIME)).toBe(true);
+    expect(store.use('n', 'response-hash', T0 + LIFETIME)).toBe(false);
+  });
+
+  it('refuses an expired nonce and forgets it', () => {
+    const { now, advance } = clock();
+    const store = new MemoryNonceStore({ now });
+    expect(store.use('n', nc(1), T0 + LIFETIME, T0)).toBe(true);
+    advance(LIFETIME);
+    expect(store.use('n', nc(2), T0 + LIFETIME, T0)).toBe(false);
+    expect(store.size).toBe(0);
+    expect(store.use('other', nc(1), T0 + LIFETIME, T0)).toBe(false);
+    expect(store.size).toBe(0);
+  });
+
+  it('refuses uses beyond maxUsesPerNonce', () => {
+    const store = new MemoryNonceStore({ now: clock().now, maxUsesPerNonce: 3 });
+    expect([1, 2, 3, 4].map((n) => store.use('n', nc(n), T0 + LIFETIME, T0))).toEqual([true, true, true, false]);
+  });
+
+  it('fails closed for a live nonce it had to evict', () => {
+    const { now, advance } = clock();
+    const store = new MemoryNonceStore({ now, maxNonces: 2 });
+    store.use('a', nc(1), T0 + LIFETIME, T0);
+    advance(1_000);
+    store.use('b', nc(1), T0 + 1_000 + LIFETIME, T0 + 1_000);
+    advance(1_000);
+    store.use('c', nc(1), T0 + 2_000 + LIFETIME, T0 + 2_000);
+    expect(store.size).toBe(2);
+    // 'a' was evicted while alive: even its replay of nc 1 must not be accepted.
+    expect(store.use('a', nc(1), T0 + LIFETIME, T0)).toBe(false);
+    expect(store.use('a', nc(2), T0 + LIFETIME, T0)).toBe(false);
+    // An unknown nonce issued no later than the forgotten one is refused too: the store cannot tell.
+    expect(store.use('never-seen', nc(1), T0 + LIFETIME, T0)).toBe(false);
+    // Nonces issued after it are unaffected.
+    expect(store.use('b', nc(2), T0 + 1_000 + LIFETIME, T0 + 1_000)).toBe(true);
+    expect(store.use('d', nc(1), T0 + 2_000 + LIFETIME, T0 + 2_000)).toBe(true);
+  });
+
+  it('refuses unknown nonces without issuedAt while an evicted nonce may still be alive', () => {
+    const { now, advance } = clock();
+    const store = new MemoryNonceStore({ now, maxNonces: 1 });
+    store.use('a', 'r1', T0 + LIFETIME);
+    store.use('b', 'r1', T0 + LIFETIME, T0);
+    expect(store.use('c', 'r1', T0 + 2 * LIFETIME, T0 + LIFETIME)).toBe(false);
+    advance(LIFETIME);
+    expect(store.use('c', 'r1', T0 + 2 * LIFETIME)).toBe(true);
+  });
+
+  it('lifts the watermark once every evicted nonce has expired', () => {
+    const { now, advance } = clock();
+    const store = new MemoryNonceStore({ now, maxNonces: 1 });
+    store.use('a', nc(1), T0 + LIFETIME, T0);
+    store.use('b', nc(1), T0 + LIFETIME, T0);
+    expect(store.use('late', nc(1), T0 + 2 * LIFETIME, T0)).toBe(false);
+    advance(LIFETIME);
+    // An older-issued but still valid nonce (longer lifetime) is trusted again.
+    expect(store.use('late', nc(1), T0 + 2 * LIFETIME, T0)).toBe(true);
+  });
+
+  it('evicts expired entries before live ones', () => {
+    const { now, advance } = clock();
+    const store = new MemoryNonceStore({ now, maxNonces: 2 });
+    store.use('short', nc(1), T0 + 1_000, T0);
+    store.use('long', nc(1), T0 + LIFETIME, T0);
+    advance(2_000);
+    expect(store.use('new', nc(1), T0 + 2_000 + LIFETIME, T0 + 2_000)).toBe(true);
+    expect(store.size).toBe(2);
+    // 'long' survived, so the store still vouches for nonces issued at T0.
+    expect(store.use('long', nc(2), T0 + LIFETIME, T0)).toBe(true);
+    expect(store.use('other', nc(1), T0 + LIFETIME, T0)).toBe(true);
+  });
+
+  it('stays within maxNonces under a flood of distinct nonces', () => {
+    const { now, advance } = clock();
+    const store = new MemoryNonceStore({ now, maxNonces: 10_000 });
+    for (let i = 0; i < 200_000; i++) {
+      if (i % 1_000 === 0) advance(1);
+      store.use(`nonce-${i}`, nc(1), now() + LIFETIME, now());
+    }
+    expect(store.size).toBeLessThanOrEqual(10_000);
+    expect(store.size).toBeGreaterThan(9_000);
+  });
+
+  it('bounds the uses remembered across all nonces', () => {
+    const { now } = clock();
+    const store = new MemoryNonceStore({ now, maxNonces: 1_000, maxUsesPerNonce: 100, maxTotalUses: 250 });
+    for (let n = 0; n < 10; n++) {
+      for (let i = 1; i <= 100; i++) expect(store.use(`n${n}`, nc(i), T0 + LIFETIME, T0 + n)).toBe(true);
+    }
+    // 1,000 uses were accepted but at most 250 are held: only the newest nonces survive.
+    expect(store.size).toBeLessThanOrEqual(3);
+    expect(store.use('n9', nc(1), T0 + LIFETIME, T0 + 9)).toBe(false);
+    expect(store.use('n0', nc(101), T0 + LIFETIME, T0)).toBe(false);
+  });
+
+  it.each([
+    [{ maxNonces: 0 }],
+    [{ maxNonces: 1.5 }],
+    [{ maxUsesPerNonce: -1 }],
+    [{ maxTotalUses: Number.NaN }],
+    [{ maxUsesPerNonce: 10, maxTotalUses: 5 }],
+  ])('throws a TypeError for %j', (options) => {
+    expect(() => new MemoryNonceStore(options)).toThrow(TypeError);
+  });
+});
