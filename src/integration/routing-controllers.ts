@@ -54,9 +54,9 @@ export interface AuthCheckers<User> {
   /** The user of a request (an Action, an Express request or a Koa context), like Flask's `auth.current_user()`. */
   currentUser(source: RequestSource): User | undefined;
   /**
-   * Installs, after the routes, the Express error middleware that ends a request whose 401/403
-   * was already sent. Without it Express's final handler logs each one and destroys the
-   * keep-alive connection.
+   * Installs, after the routes, the Express error middleware that ends a request whose 4xx
+   * answer routing-controllers already sent. Without it Express's final handler logs each one
+   * and destroys the keep-alive connection. 5xx errors still go on to Express's handlers.
    */
   useExpress(app: ExpressAppLike): void;
   /** Express middleware for routes that are not controllers (static files, API docs). */
@@ -217,8 +217,14 @@ export function createAuthCheckers<User = string>(
 
     useExpress(app) {
       app.use((error, _req, res, next) => {
-        if (res.headersSent && typeof error === 'object' && error !== null && answered.has(error)) return;
-        next(error);
+        // routing-controllers calls next(error) after it has written the response; an answered
+        // client error needs nothing more, and the connection may be kept alive.
+        const alreadyAnswered =
+          res.headersSent &&
+          typeof error === 'object' &&
+          error !== null &&
+          (answered.has(error) || (error instanceof HttpError && error.httpCode >= 400 && error.httpCode < 500));
+        if (!alreadyAnswered) next(error);
       });
     },
 

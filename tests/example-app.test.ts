@@ -1,0 +1,268 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
+import net, { type AddressInfo } from 'node:net';
+import path from 'node:path';
+import request from 'supertest';
+import { createApp } from '../example-app/app';
+import { DEMO_API_KEY, DEMO_USERS } from '../example-app/users';
+
+const { app, users } = createApp();
+beforeAll(() => users.ready);
+
+const password = (username: string): string => DEMO_USERS.find((u) => u.username === username)!.password;
+const as = (username: string): [string, string] => [username, password(username)];
+
+describe('example app: public and login', () => {
+  it('answers GET / without credentials', async () => {
+    const res = await request(app).get('/').expect(200);
+    expect(res.headers['www-authenticate']).toBeUndefined();
+    expect(res.body.demo.users.map((u: { username: string }) => u.username)).toEqual(['alice', 'bob', 'carol']);
+    expect(res.body.demo.apiKey).toEqual({ header: 'X-API-Key', value: DEMO_API_KEY });
+  });
+
+  it.each(DEMO_USERS.map((u) => [u.username, u.roles] as const))('returns %s from /me', async (username, roles) => {
+    const res = await request(app).get('/me').auth(...as(username)).expect(200);
+    expect(res.body).toEqual({ kind: 'user', username, name: expect.any(String), roles });
+    expect(JSON.stringify(res.body)).not.toMatch(/scrypt|secret/);
+  });
+
+  it.each([
+    ['a wrong password', ['bob', 'nope']],
+    ['an unknown user', ['mallory', 'bob-secret']],
+  ] as const)('returns 401 with a Basic challenge for %s', async (_, [username, pass]) => {
+    const res = await request(app).get('/me').auth(username, pass).expect(401);
+    expect(res.headers['www-authenticate']).toBe('Basic realm="Example API"');
+    expect(res.body).toEqual({ error: 'unauthorized' });
+  });
+
+  it('returns 401 with a challenge for /me without credentials', async () => {
+    const res = await request(app).get('/me').expect(401);
+    expect(res.headers['www-authenticate']).toBe('Basic realm="Example API"');
+  });
+
+  it('serves the guest feed without credentials and a personal one with them', async () => {
+    const guest = await request(app).get('/feed').expect(200);
+    expect(guest.body.greeting).toMatch(/guest/);
+    expect(guest.body.yours).toBeUndefined();
+    const alice = await request(app).get('/feed').auth(...as('alice')).expect(200);
+    expect(alice.body.greeting).toBe('Hello, Alice.');
+    expect(alice.body.yours).toEqual(expect.arrayContaining([expect.objectContaining({ title: 'Welcome' })]));
+  });
+
+  it('returns 401 on the optional feed when the credentials are wrong', async () => {
+    await request(app).get('/feed').auth('carol', 'wrong').expect(401);
+  });
+
+  it('keeps a keep-alive connection open after 401, 400 and 404 answers', async () => {
+    const server = app.listen(0);
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      await new Promise((resolve) => server.once('listening', resolve));
+      const { port } = server.address() as AddressInfo;
+      const send = (method: string, path: string, auth: string, body?: string) =>
+        new Promise<string>((resolve, reject) => {
+          const headers = body === undefined ? {} : { 'Content-Type': 'application/json' };
+          const req = http.request({ port, method, path, agent, auth, headers }, (res) => {
+            res.resume();
+            res.on('end', () => resolve(`${res.statusCode}${req.reusedSocket ? ' reused' : ''}`));
+          });
+          req.on('error', reject);
+          req.end(body);
+        });
+      expect(await send('GET', '/me', 'bob:wrong')).toBe('401');
+      expect(await send('GET', '/me', 'bob:bob-secret')).toBe('200 reused');
+      expect(await send('POST', '/articles', 'bob:bob-secret', '{"title":""}')).toBe('400 reused');
+      expect(await send('GET', '/articles/9999', 'bob:bob-secret')).toBe('404 reused');
+      expect(await send('GET', '/me', 'bob:bob-secret')).toBe('200 reused');
+    } finally {
+      agent.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
+
+describe('example app: roles per endpoint', () => {
+  const article = { title: 'Roles', body: 'Who may do what' };
+
+  it.each([
+    ['GET', '/articles', 'alice', 200],
+    ['GET', '/articles', 'bob', 200],
+    ['GET', '/articles', 'carol', 200],
+    ['POST', '/articles', 'alice', 403],
+    ['POST', '/articles', 'carol', 403],
+    ['POST', '/articles', 'bob', 201],
+    ['DELETE', '/articles/9999', 'carol', 403],
+    ['DELETE', '/articles/9999', 'bob', 404],
+    ['DELETE', '/articles/9999', 'alice', 404],
+    ['GET', '/settings', 'carol', 200],
+    ['PATCH', '/settings', 'carol', 403],
+    ['PATCH', '/settings', 'bob', 403],
+    ['PATCH', '/settings', 'alice', 200],
+    ['GET', '/docs/', 'bob', 403],
+    ['GET', '/docs/', 'alice', 200],
+  ] as const)('%s %s as %s → %i', async (method, url, username, status) => {
+    const body = method === 'POST' ? article : method === 'PATCH' ? {} : undefined;
+    let req = request(app)[method === 'GET' ? 'get' : method === 'POST' ? 'post' : method === 'PATCH' ? 'patch' : 'delete'](url);
+    req = req.auth(...as(username));
+    if (body) req = req.send(body);
+    const res = await req;
+    expect(res.status).toBe(status);
+    if (status === 403 && !url.startsWith('/articles/')) expect(res.body).toEqual({ error: 'forbidden' });
+  });
+
+  it('lets an owner delete only the articles they wrote', async () => {
+    const bobs = await request(app).post('/articles').auth(...as('bob')).send({ title: 'Mine', body: 'x' }).expect(201);
+    const welcome = (await request(app).get('/articles').auth(...as('carol')).expect(200)).body.find(
+      (a: { title: string }) => a.title === 'Welcome',
+    );
+    await request(app).delete(`/articles/${welcome.id}`).auth(...as('bob')).expect(403);
+    await request(app).delete(`/articles/${bobs.body.id}`).auth(...as('bob')).expect(204);
+    await request(app).get(`/articles/${bobs.body.id}`).auth(...as('carol')).expect(404);
+  });
+
+  it('lets an admin delete any article', async () => {
+    const created = await request(app).post('/articles').auth(...as('bob')).send({ title: 'Doomed', body: 'x' }).expect(201);
+    await request(app).delete(`/articles/${created.body.id}`).auth(...as('alice')).expect(204);
+  });
+
+  it('guards the static docs: 401 with a challenge without credentials', async () => {
+    const res = await request(app).get('/docs/').expect(401);
+    expect(res.headers['www-authenticate']).toBe('Basic realm="Example API"');
+    expect(res.body).toEqual({ error: 'unauthorized' });
+    const ok = await request(app).get('/docs/').auth(...as('alice')).expect(200);
+    expect(ok.headers['content-type']).toMatch(/text\/html/);
+  });
+});
+
+describe('example app: validated bodies', () => {
+  it('transforms the body with class-transformer before storing it', async () => {
+    const res = await request(app)
+      .post('/articles')
+      .auth(...as('bob'))
+      .send({ title: '  Trimmed  ', body: 'b', tags: ['t'] })
+      .expect(201);
+    expect(res.body).toMatchObject({ title: 'Trimmed', body: 'b', tags: ['t'], author: 'bob' });
+  });
+
+  it.each([
+    ['an empty title', { title: '', body: 'x' }, 'title'],
+    ['a blank title', { title: '   ', body: 'x' }, 'title'],
+    ['a title over 200 characters', { title: 'x'.repeat(201), body: 'x' }, 'title'],
+    ['a missing body', { title: 'ok' }, 'body'],
+    ['a numeric tag', { title: 'ok', body: 'x', tags: [1] }, 'tags'],
+  ])('returns 400 for %s', async (_, body, property) => {
+    const res = await request(app).post('/articles').auth(...as('bob')).send(body).expect(400);
+    expect(res.body.errors.map((e: { property: string }) => e.property)).toEqual([property]);
+    expect(res.body.errors[0].target).toBeUndefined();
+    expect(res.body.stack).toBeUndefined();
+  });
+
+  it('checks roles before it validates the body', async () => {
+    const res = await request(app).post('/articles').auth(...as('carol')).send({ title: '' }).expect(403);
+    expect(res.body).toEqual({ error: 'forbidden' });
+  });
+
+  it('validates the settings body', async () => {
+    await request(app).patch('/settings').auth(...as('alice')).send({ commentsEnabled: 'yes' }).expect(400);
+  });
+});
+
+describe('example app: API key and MultiAuth', () => {
+  it('accepts the API key on /machine/status', async () => {
+    const res = await request(app).get('/machine/status').set('X-API-Key', DEMO_API_KEY).expect(200);
+    expect(res.body).toMatchObject({ status: 'ok', caller: { kind: 'client', name: 'build-bot' } });
+  });
+
+  it('accepts a user on /machine/status', async () => {
+    const res = await request(app).get('/machine/status').auth(...as('carol')).expect(200);
+    expect(res.body.caller).toEqual({ kind: 'user', username: 'carol' });
+  });
+
+  it('rejects a wrong API key with 401', async () => {
+    const res = await request(app).get('/machine/status').set('X-API-Key', 'wrong').expect(401);
+    expect(res.headers['www-authenticate']).toMatch(/^Bearer realm=.*error="invalid_token"/);
+  });
+
+  it('names both schemes when /machine/status gets no credentials', async () => {
+    const res = await request(app).get('/machine/status').expect(401);
+    const challenges = res.headers['www-authenticate'];
+    expect(challenges).toMatch(/^Basic realm="Example API", Bearer realm=/);
+  });
+
+  it('does not accept the API key on user-only routes', async () => {
+    await request(app).get('/me').set('X-API-Key', DEMO_API_KEY).expect(401);
+  });
+});
+
+describe('npm start', () => {
+  const root = path.resolve(__dirname, '..');
+  let child: ChildProcess | undefined;
+
+  afterAll(() => {
+    // detached: the child leads its own process group (npm, sh, ts-node), so one kill reaches all.
+    if (child?.pid !== undefined && child.exitCode === null && child.signalCode === null) {
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  });
+
+  it('listens on PORT, prints the URL and the demo credentials, answers GET /, and stops on SIGTERM', async () => {
+    const port = await freePort();
+    child = spawn('npm', ['start'], {
+      cwd: root,
+      env: { ...process.env, PORT: String(port) },
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<void>((resolve) => child!.once('exit', () => resolve()));
+
+    const url = await waitFor(() => /listening on (http:\/\/localhost:\d+\/)/.exec(output)?.[1], exited, 12_000, () => output);
+    expect(url).toBe(`http://localhost:${port}/`);
+    for (const { username, password } of DEMO_USERS) expect(output).toContain(`${username} / ${password}`);
+    expect(output).toContain(DEMO_API_KEY);
+
+    const res = await fetch(url);
+    expect(res.status).toBe(200);
+    const index = (await res.json()) as { demo: { apiKey: { value: string } } };
+    expect(index.demo.apiKey.value).toBe(DEMO_API_KEY);
+
+    process.kill(-child.pid!, 'SIGTERM');
+    await Promise.race([exited, sleep(5000)]);
+    expect(output).toContain('SIGTERM received, closing the server');
+  }, 20_000);
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
+
+/** Polls `probe` until it returns a value; fails when the process exits first or time runs out. */
+async function waitFor<T>(probe: () => T | undefined, exited: Promise<void>, timeoutMs: number, log: () => string): Promise<T> {
+  let gone = false;
+  void exited.then(() => (gone = true));
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (gone) throw new Error(`npm start exited before printing its URL:\n${log()}`);
+    if (Date.now() > deadline) throw new Error(`npm start printed no URL within ${timeoutMs} ms:\n${log()}`);
+    await sleep(50);
+  }
+}
