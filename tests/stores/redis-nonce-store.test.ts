@@ -2,13 +2,18 @@ import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
 import { RedisNonceStore, fromNodeRedis, type RedisLikeClient } from '../../src/stores/redis-nonce-store';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+import { describeWithRedis, REDIS_URL } from '../redis';
+
 const LIFETIME = 60_000;
 
-describe('RedisNonceStore', () => {
-  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+describeWithRedis('RedisNonceStore', () => {
+  let redis: Redis;
+  let store: RedisNonceStore;
   const prefix = `httpauth-test:${randomBytes(8).toString('hex')}:`;
-  const store = new RedisNonceStore(redis, { prefix });
+  beforeAll(() => {
+    redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+    store = new RedisNonceStore(redis, { prefix });
+  });
 
   afterAll(async () => {
     const keys = await redis.keys(`${prefix}*`);
