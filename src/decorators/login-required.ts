@@ -1,4 +1,5 @@
 import { Authorized } from 'routing-controllers';
+import { authenticateBeforeBody } from '../integration/before-body';
 import { captureBodiesOf } from '../integration/raw-body';
 import { LoginRequirement } from '../requirement';
 import type { LoginRequiredOptions } from '../types';
@@ -21,6 +22,8 @@ export function LoginRequired(options?: LoginRequiredOptions): ClassDecorator & 
       : `@LoginRequired on ${(target as object).constructor.name}.${String(key)}`;
     const requirement = new LoginRequirement(options, where);
     (Authorized(requirement) as (target: object, key?: string | symbol) => void)(target, key);
-    captureBodiesOf(key === undefined ? (target as Function) : target.constructor, key);
+    const controller = key === undefined ? (target as Function) : target.constructor;
+    captureBodiesOf(controller, key);
+    authenticateBeforeBody(controller, key);
   };
 }

@@ -12,9 +12,14 @@ const captured = new WeakMap<IncomingMessage, Buffer>();
 
 const AUTH_INT = /^\s*[!#$%&'*+\-.^_`|~0-9A-Za-z]+\s[\s\S]*qop\s*=\s*"?auth-int/i;
 
-function captureAuthIntBody(req: IncomingMessage, buf: Buffer): void {
+/** Whether a request's Authorization asks for Digest auth-int, which hashes the body. */
+export function requestsAuthInt(req: IncomingMessage): boolean {
   const authorization = req.headers.authorization;
-  if (authorization !== undefined && AUTH_INT.test(authorization)) captured.set(req, buf);
+  return authorization !== undefined && AUTH_INT.test(authorization);
+}
+
+function captureAuthIntBody(req: IncomingMessage, buf: Buffer): void {
+  if (requestsAuthInt(req)) captured.set(req, buf);
 }
 
 type Verify = (req: IncomingMessage, res: unknown, buf: Buffer, encoding: string) => void;

@@ -6,6 +6,8 @@ import { admit, type Admission, type BoundAuth } from '../http-auth';
 import { readAuthClass, type AuthClassMeta } from '../registry';
 import { LoginRequirement, mergeRequirements, type EffectiveRequirement } from '../requirement';
 import type { AuthClass, LoginRequiredOptions } from '../types';
+import { registerEarlyRunner } from './before-body';
+import { requestsAuthInt } from './raw-body';
 import { expressParts, koaParts, nodeRequestOf, unwrapAction, viewOf, type RequestParts, type RequestSource } from './request';
 
 /** Where the checkers write their few log lines. */
@@ -183,6 +185,8 @@ export function createAuthCheckers<User = string>(
   });
 
   const users = new WeakMap<IncomingMessage, unknown>();
+  // Requests admitted before the body was parsed (see before-body.ts); the checker confirms them.
+  const admittedEarly = new WeakSet<IncomingMessage>();
   // Errors whose response the checker's driver has already sent; useExpress ends them quietly.
   const answered = new WeakSet<object>();
 
@@ -204,7 +208,9 @@ export function createAuthCheckers<User = string>(
 
   return {
     async authorizationChecker(action, roles) {
-      await run(planForRoles(roles), action, unwrapAction(action));
+      const parts = unwrapAction(action);
+      if (admittedEarly.has(parts.req)) return true;
+      await run(planForRoles(roles), action, parts);
       return true;
     },
 
@@ -216,6 +222,23 @@ export function createAuthCheckers<User = string>(
     },
 
     useExpress(app) {
+      registerEarlyRunner(app, (req, res, next, roles) => {
+        // auth-int hashes the body, so such a request can only be checked after it was read.
+        if (requestsAuthInt(req)) return next();
+        let plan: Plan;
+        try {
+          plan = planForRoles(roles);
+        } catch (error) {
+          return sendError(res, error as HttpError);
+        }
+        run(plan, { request: req, response: res, next }, expressParts(req, res)).then(
+          () => {
+            admittedEarly.add(req);
+            next();
+          },
+          (error: unknown) => (error instanceof HttpError ? sendError(res, error) : next(error)),
+        );
+      });
       app.use((error, _req, res, next) => {
         // routing-controllers calls next(error) after it has written the response; an answered
         // client error needs nothing more, and the connection may be kept alive.
