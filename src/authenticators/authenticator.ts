@@ -37,6 +37,14 @@ export type Outcome =
   | { readonly kind: 'anonymous' }
   | { readonly kind: 'rejected'; readonly refusal: Refusal };
 
+/**
+ * Flask-HTTPAuth's rule for what a verify hook returns: `null`, `undefined` and `false` refuse;
+ * anything else (`''` and `0` included) is the user, and `true` means "valid, no user object".
+ */
+export function isAccepted(verified: unknown): boolean {
+  return verified !== null && verified !== undefined && verified !== false;
+}
+
 /** One scheme bound to one auth-class instance: the seam Basic, Token and Digest share. */
 export interface Authenticator {
   /** Whether the request carries credentials meant for this scheme (MultiAuth picks by this). */

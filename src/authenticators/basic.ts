@@ -5,7 +5,7 @@ import { timingSafeEqual } from '../internal/timing-safe-equal';
 import { basicChallenge, parseBasicCredentials, type BasicCredentials } from '../schemes/basic';
 import { sameScheme, splitAuthorization } from '../schemes/authorization';
 import type { Awaitable } from '../types';
-import type { Authenticator, Outcome, RequestView } from './authenticator';
+import { isAccepted, type Authenticator, type Outcome, type RequestView } from './authenticator';
 
 /** Options of `@BasicAuth(...)`. */
 export interface BasicAuthOptions {
@@ -100,7 +100,7 @@ export function createBasicAuthenticator(config: BasicConfig, hooks: BasicHooks)
       if (parsed === null) {
         if (!hooks.verifyPassword) return { kind: 'anonymous' };
         const verified = await hooks.verifyPassword('', '');
-        return verified ? { kind: 'authenticated', verified, credentials: undefined } : { kind: 'anonymous' };
+        return isAccepted(verified) ? { kind: 'authenticated', verified, credentials: undefined } : { kind: 'anonymous' };
       }
       if (!parsed) return { kind: 'rejected', refusal: { status: 401 } };
       const { username, password } = parsed;
@@ -111,7 +111,7 @@ export function createBasicAuthenticator(config: BasicConfig, hooks: BasicHooks)
       const verified = hooks.verifyPassword
         ? await hooks.verifyPassword(username, password)
         : (await checkStoredPassword(username, password)) && username;
-      if (!verified) return { kind: 'rejected', refusal: { status: 401 } };
+      if (!isAccepted(verified)) return { kind: 'rejected', refusal: { status: 401 } };
       if (cacheKey !== undefined) cache!.set(cacheKey, verified);
       return { kind: 'authenticated', verified, credentials };
     },

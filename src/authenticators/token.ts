@@ -3,7 +3,7 @@ import { CredentialCache, resolveCacheOption, type CacheConfig, type CacheOption
 import { resolveThrottleOption, type ThrottleConfig, type ThrottleOptions } from '../internal/throttle';
 import { isToken } from '../internal/auth-params';
 import { tokenChallenge, type BearerError } from '../schemes/token';
-import type { Authenticator, Outcome, RequestView } from './authenticator';
+import { isAccepted, type Authenticator, type Outcome, type RequestView } from './authenticator';
 import { readAuthorization } from './basic';
 
 /** Options of `@TokenAuth(...)`. */
@@ -81,9 +81,11 @@ export function createTokenAuthenticator(config: TokenConfig, verifyToken: (toke
       const hit = cacheKey === undefined ? undefined : cache!.get(cacheKey);
       if (hit) return { kind: 'authenticated', verified: hit.verified, credentials: { scheme, token: token! } };
       const verified = await verifyToken(token ?? '');
-      if (verified && cacheKey !== undefined) cache!.set(cacheKey, verified);
-      if (verified) return { kind: 'authenticated', verified, credentials: token === undefined ? undefined : { scheme, token } };
-      return token === undefined ? { kind: 'anonymous' } : { kind: 'rejected', refusal: { status: 401, bearerError: 'invalid_token' } };
+      if (!isAccepted(verified)) {
+        return token === undefined ? { kind: 'anonymous' } : { kind: 'rejected', refusal: { status: 401, bearerError: 'invalid_token' } };
+      }
+      if (cacheKey !== undefined) cache!.set(cacheKey, verified);
+      return { kind: 'authenticated', verified, credentials: token === undefined ? undefined : { scheme, token } };
     },
 
     challenges: (refusal) => {

@@ -146,13 +146,19 @@ export function createAuthCheckers<User = string>(
     return undefined;
   };
 
+  // Errors whose response the checker's driver sends itself; useExpress ends them quietly.
+  const answered = new WeakSet<object>();
+
   const reported = new Set<string>();
   const misconfigured = (message: string): HttpAuthError => {
     if (!reported.has(message)) {
       reported.add(message);
       logger.error(`http-auth: ${message}`);
     }
-    return new HttpAuthError(500, 'ERR_HTTP_AUTH_MISCONFIGURED', 'internal server error');
+    const error = new HttpAuthError(500, 'ERR_HTTP_AUTH_MISCONFIGURED', 'internal server error');
+    // Logged once above; Express's final handler must not log it again or drop the connection.
+    answered.add(error);
+    return error;
   };
 
   const planFor = (requirement: EffectiveRequirement): Plan | string => {
@@ -187,9 +193,6 @@ export function createAuthCheckers<User = string>(
   const users = new WeakMap<IncomingMessage, unknown>();
   // Requests admitted before the body was parsed (see before-body.ts); the checker confirms them.
   const admittedEarly = new WeakSet<IncomingMessage>();
-  // Errors whose response the checker's driver has already sent; useExpress ends them quietly.
-  const answered = new WeakSet<object>();
-
   const run = async (plan: Plan, action: Action, parts: RequestParts): Promise<Admission> => {
     try {
       const admission = await admit(plan.members.map(bound), plan.requirement, viewOf(parts), action, parts.res, misconfigured);

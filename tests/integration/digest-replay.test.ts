@@ -1,0 +1,195 @@
+import { randomBytes } from 'node:crypto';
+import Redis from 'ioredis';
+import request from 'supertest';
+import { CurrentUser, Get, JsonController } from 'routing-controllers';
+import {
+  createAuthCheckers,
+  DigestAuth,
+  GenerateNonce,
+  GetPassword,
+  LoginRequired,
+  MemoryNonceStore,
+  RedisNonceStore,
+  VerifyNonce,
+  type DigestAuthOptions,
+} from '../../src';
+import { challengeFields, DRIVERS, recordingLogger, type AppBuilder } from '../helpers';
+import { authenticationInfo, digestAuthorization, digestChallenge, type DigestChallenge } from '../digest-client';
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const PREFIX = `httpauth-test:replay:${randomBytes(8).toString('hex')}:`;
+const SECRET = 'replay-test-secret';
+const USERS: Record<string, string> = { john: 'bye' };
+
+const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+function deadRedis(): Redis {
+  const client = new Redis({ port: 1, lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
+  // Connection errors are expected here; without a listener ioredis prints each one.
+  client.on('error', () => {});
+  return client;
+}
+const deadClients: Redis[] = [];
+
+afterAll(async () => {
+  const keys = await redis.keys(`${PREFIX}*`);
+  if (keys.length > 0) await redis.del(...keys);
+  await redis.quit();
+  // disconnect() on a client that already ended leaves ioredis's 2 s connector timer behind.
+  for (const client of deadClients) if (client.status !== 'end') client.disconnect();
+});
+
+function digestClass(options: DigestAuthOptions = {}) {
+  @DigestAuth({ secret: SECRET, ...options })
+  class ReplayUsers {
+    @GetPassword() password(username: string) {
+      return USERS[username];
+    }
+  }
+  return ReplayUsers;
+}
+
+@JsonController('/replay')
+class ReplayController {
+  @Get('/') @LoginRequired() index(@CurrentUser() user?: unknown) {
+    return { user };
+  }
+}
+
+type App = ReturnType<AppBuilder>;
+
+async function challengeOf(app: App): Promise<DigestChallenge> {
+  const res = await request(app).get('/replay');
+  expect(res.status).toBe(401);
+  return digestChallenge(res);
+}
+
+const headerFor = (challenge: DigestChallenge, nc: number, options: { qop?: null; cnonce?: string } = {}) =>
+  digestAuthorization({ challenge, username: 'john', password: 'bye', method: 'GET', uri: '/replay', nc, cnonce: 'fixed-cnonce', ...options }).header;
+
+const get = (app: App, header: string) => request(app).get('/replay').set('Authorization', header);
+
+describe.each(DRIVERS)('Digest replay protection (%s)', (driver, makeApp) => {
+  const appFor = (auth: object, logger = recordingLogger()) => makeApp([ReplayController], createAuthCheckers([auth], { logger }));
+
+  it('refuses the same Authorization header sent twice, with stale=true', async () => {
+    const app = appFor(new (digestClass())());
+    const header = headerFor(await challengeOf(app), 1);
+    expect((await get(app, header)).status).toBe(200);
+    const replay = await get(app, header);
+    expect(replay.status).toBe(401);
+    expect(digestChallenge(replay).stale).toBe(true);
+    expect(challengeFields(replay)[0]).toMatch(/, stale=true$/);
+    expect(authenticationInfo(replay)).toBeUndefined();
+  });
+
+  it('admits nc counting up on one nonce', async () => {
+    const app = appFor(new (digestClass())());
+    const challenge = await challengeOf(app);
+    for (const nc of [1, 2, 3, 4, 5]) {
+      const res = await get(app, headerFor(challenge, nc));
+      expect(res.status).toBe(200);
+      expect(authenticationInfo(res)).toMatchObject({ nc: nc.toString(16).padStart(8, '0') });
+    }
+  });
+
+  it('admits concurrent requests with out-of-order nc exactly once each', async () => {
+    const app = appFor(new (digestClass())());
+    const challenge = await challengeOf(app);
+    const order = [3, 1, 2];
+    const first = await Promise.all(order.map((nc) => get(app, headerFor(challenge, nc))));
+    expect(first.map((r) => r.status)).toEqual([200, 200, 200]);
+    const again = await Promise.all(order.map((nc) => get(app, headerFor(challenge, nc))));
+    expect(again.map((r) => r.status)).toEqual([401, 401, 401]);
+  });
+
+  it('admits a racing duplicate only once', async () => {
+    const app = appFor(new (digestClass())());
+    const header = headerFor(await challengeOf(app), 1);
+    const results = await Promise.all([get(app, header), get(app, header), get(app, header)]);
+    expect(results.map((r) => r.status).sort()).toEqual([200, 401, 401]);
+  });
+
+  it('refuses the same header twice in RFC 2069 mode (no qop, no nc)', async () => {
+    const app = appFor(new (digestClass({ qop: null }))());
+    const header = headerFor(await challengeOf(app), 1, { qop: null });
+    expect((await get(app, header)).status).toBe(200);
+    expect((await get(app, header)).status).toBe(401);
+  });
+
+  it('refuses a replay with custom nonce hooks too', async () => {
+    @DigestAuth({ secret: SECRET })
+    class CustomNonce {
+      @GetPassword() password(username: string) {
+        return USERS[username];
+      }
+      @GenerateNonce() nonce() {
+        return `custom-${randomBytes(8).toString('hex')}`;
+      }
+      @VerifyNonce() verify(nonce: string) {
+        return nonce.startsWith('custom-');
+      }
+    }
+    const app = appFor(new CustomNonce());
+    const challenge = await challengeOf(app);
+    expect(challenge.nonce).toMatch(/^custom-/);
+    const header = headerFor(challenge, 1);
+    expect((await get(app, header)).status).toBe(200);
+    expect((await get(app, header)).status).toBe(401);
+    expect((await get(app, headerFor(challenge, 2))).status).toBe(200);
+  });
+
+  it('keeps replay state per createAuthCheckers, unless the apps share a store', async () => {
+    const Separate = digestClass();
+    const one = appFor(new Separate());
+    const two = appFor(new Separate());
+    const header = headerFor(await challengeOf(one), 1);
+    expect((await get(one, header)).status).toBe(200);
+    // Same secret, so the nonce is valid on both; nothing is shared, so both accept it once.
+    expect((await get(two, header)).status).toBe(200);
+    expect((await get(two, header)).status).toBe(401);
+
+    const Shared = digestClass({ store: new MemoryNonceStore() });
+    const a = appFor(new Shared());
+    const b = appFor(new Shared());
+    const shared = headerFor(await challengeOf(a), 1);
+    expect((await get(a, shared)).status).toBe(200);
+    expect((await get(b, shared)).status).toBe(401);
+  });
+
+  describe('with a RedisNonceStore', () => {
+    it('refuses a replay across two instances sharing Redis and the secret', async () => {
+      const store = new RedisNonceStore(redis, { prefix: `${PREFIX}${driver}:` });
+      const Clustered = digestClass({ store });
+      const one = appFor(new Clustered());
+      const two = appFor(new Clustered());
+      const challenge = await challengeOf(one);
+      const header = headerFor(challenge, 1);
+      expect((await get(one, header)).status).toBe(200);
+      const replay = await get(two, header);
+      expect(replay.status).toBe(401);
+      expect(digestChallenge(replay).stale).toBe(true);
+      expect((await get(one, header)).status).toBe(401);
+      // The next count is fine on either instance: the load balancer may send it anywhere.
+      expect((await get(two, headerFor(challenge, 2))).status).toBe(200);
+      expect((await get(one, headerFor(challenge, 3))).status).toBe(200);
+      expect(await redis.exists(`${PREFIX}${driver}:${challenge.nonce}:00000001`)).toBe(1);
+    });
+
+    it('answers 503 with one log line when Redis is unreachable, never 200 and never a crash', async () => {
+      const dead = deadRedis();
+      deadClients.push(dead);
+      const logger = recordingLogger();
+      const app = appFor(new (digestClass({ store: new RedisNonceStore(dead, { prefix: PREFIX }) }))(), logger);
+      const challenge = await challengeOf(app);
+      const res = await get(app, headerFor(challenge, 1));
+      expect(res.status).toBe(503);
+      expect(res.body).toMatchObject({ code: 'ERR_HTTP_AUTH_UNAVAILABLE' });
+      expect((await get(app, headerFor(challenge, 2))).status).toBe(503);
+      expect(logger.error).toHaveBeenCalledTimes(1);
+      expect(logger.error.mock.calls[0][0]).toMatch(/nonce store failed/);
+      // A wrong password is still a plain 401: the store is only asked about correct responses.
+      const wrong = digestAuthorization({ challenge, username: 'john', password: 'wrong', method: 'GET', uri: '/replay', nc: 3 });
+      expect((await get(app, wrong.header)).status).toBe(401);
+    });
+  });
+});

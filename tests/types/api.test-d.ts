@@ -1,0 +1,216 @@
+/**
+ * Compile-only type tests: `npm test` runs `tsc --noEmit -p tsconfig.json`, which includes this
+ * file; jest does not run it (it does not end in `.test.ts`). Every `@ts-expect-error` must hit
+ * a real error, or tsc reports the directive as unused.
+ */
+import type { Action } from 'routing-controllers';
+import {
+  BasicAuth,
+  createAuthCheckers,
+  ErrorHandler,
+  GetPassword,
+  GetUserRoles,
+  HashPassword,
+  LoginRequired,
+  TokenAuth,
+  VerifyPassword,
+  VerifyToken,
+  type AuthCheckers,
+  type Credentials,
+  type LoginRequiredOptions,
+} from '../../src';
+
+/** jose-style zero-dependency type equality. */
+type Equals<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+function assertType<T extends true>(): T | void {}
+
+interface User {
+  id: number;
+  roles: string[];
+}
+
+// --- hook signatures --------------------------------------------------------------------------
+
+@BasicAuth({ realm: 'Users' })
+export class GoodBasic {
+  @VerifyPassword() async verify(username: string, password: string): Promise<User | null> {
+    return username && password ? { id: 1, roles: [] } : null;
+  }
+  @GetUserRoles() roles(user: User) {
+    return user.roles;
+  }
+  @ErrorHandler() onError(status: 401 | 403, action: Action) {
+    return { error: status, url: (action.request as { url?: string }).url };
+  }
+}
+
+@BasicAuth()
+export class GoodGetPassword {
+  @GetPassword() password(username: string): string | undefined {
+    return username;
+  }
+  @HashPassword() hash(password: string) {
+    return password;
+  }
+}
+
+@BasicAuth()
+export class GoodTwoArgHash {
+  @GetPassword() async password(username: string) {
+    return username;
+  }
+  @HashPassword() async hash(username: string, password: string) {
+    return username + password;
+  }
+}
+
+@TokenAuth({ header: 'X-API-Key' })
+export class GoodToken {
+  @VerifyToken() verify(token: string) {
+    return token === 'x' ? { id: 2, roles: ['machine'] } : null;
+  }
+  @GetUserRoles() roles(user: User, credentials: Credentials) {
+    return credentials.token ? user.roles : null;
+  }
+  @ErrorHandler() onError(status: 400 | 401 | 403) {
+    return String(status);
+  }
+}
+
+export class WrongVerifyPassword {
+  // @ts-expect-error the username is a string, not a number
+  @VerifyPassword() verify(username: number, password: string) {
+    return username > 0 && password !== '';
+  }
+}
+
+export class WrongVerifyTokenTarget {
+  // @ts-expect-error @VerifyToken decorates methods, not properties
+  @VerifyToken() token = 'not a method';
+}
+
+export class WrongGetPassword {
+  // @ts-expect-error @GetPassword must return the stored password (a string), not a number
+  @GetPassword() password(username: string) {
+    return username.length;
+  }
+}
+
+export class WrongVerifyToken {
+  // @ts-expect-error the token is a string
+  @VerifyToken() verify(token: Buffer) {
+    return token.length > 0;
+  }
+}
+
+export class WrongRoles {
+  // @ts-expect-error roles are strings
+  @GetUserRoles() roles(user: User) {
+    return user.id;
+  }
+}
+
+// --- options ----------------------------------------------------------------------------------
+
+// @ts-expect-error charset can only be UTF-8
+BasicAuth({ charset: 'latin1' });
+// @ts-expect-error unknown option
+TokenAuth({ headr: 'X-API-Key' });
+// @ts-expect-error optional is a boolean
+LoginRequired({ optional: 'yes' });
+
+const options: LoginRequiredOptions[] = [
+  { role: 'admin' },
+  { role: ['admin', 'editor'] },
+  { role: [['editor', 'verified']] },
+  { role: ['admin', ['editor', 'verified']] },
+  { role: [] },
+  { role: { GET: 'reader', '*': 'writer' } },
+  { optional: true },
+  { auth: GoodBasic },
+  { auth: [GoodBasic, GoodToken] },
+];
+void options;
+
+// --- createAuthCheckers -----------------------------------------------------------------------
+
+const auth = createAuthCheckers<User>([new GoodBasic(), GoodToken]);
+declare const source: Parameters<typeof auth.currentUser>[0];
+assertType<Equals<ReturnType<typeof auth.currentUser>, User | undefined>>();
+assertType<Equals<ReturnType<typeof auth.currentUserChecker>, User | undefined>>();
+assertType<Equals<typeof auth, AuthCheckers<User>>>();
+const user: User | undefined = auth.currentUser(source);
+void user;
+// @ts-expect-error the user may be undefined
+const notNullable: User = auth.currentUser(source);
+void notNullable;
+
+const untyped = createAuthCheckers(GoodBasic);
+assertType<Equals<ReturnType<typeof untyped.currentUser>, string | undefined>>();
+
+// --- the barrel: exactly these value exports --------------------------------------------------
+
+type ValueExports = keyof typeof import('../../src');
+/** Issue #2 (Basic, Token, roles, MultiAuth). */
+type BasicTokenExports =
+  | 'BasicAuth'
+  | 'TokenAuth'
+  | 'VerifyPassword'
+  | 'GetPassword'
+  | 'HashPassword'
+  | 'VerifyToken'
+  | 'GetUserRoles'
+  | 'ErrorHandler'
+  | 'LoginRequired'
+  | 'createAuthCheckers'
+  | 'HttpAuthError'
+  | 'AuthenticationError'
+  | 'RoleError'
+  | 'LoginRequirement';
+/** Added by later issues (Digest, nonce stores, password hashing), as of this writing; extend it with each new export. */
+type LaterExports =
+  | 'DigestAuth'
+  | 'GenerateNonce'
+  | 'VerifyNonce'
+  | 'GenerateOpaque'
+  | 'VerifyOpaque'
+  | 'GetUsernameByHash'
+  | 'generateHa1'
+  | 'generateUserhash'
+  | 'MemoryNonceStore'
+  | 'RedisNonceStore'
+  | 'fromNodeRedis'
+  | 'generatePasswordHash'
+  | 'checkPasswordHash';
+assertType<Equals<ValueExports, BasicTokenExports | LaterExports>>();
+// Each issue's exports are really there (the union check above could not tell which side is missing).
+assertType<Equals<Extract<ValueExports, BasicTokenExports>, BasicTokenExports>>();
+
+// The public types are importable by name.
+export type PublicTypes = [
+  import('../../src').AuthCheckers<User>,
+  import('../../src').AuthCheckersOptions,
+  import('../../src').AuthLogger,
+  import('../../src').ExpressAppLike,
+  import('../../src').ExpressGuard,
+  import('../../src').KoaContextLike,
+  import('../../src').KoaGuard,
+  import('../../src').RequestSource,
+  import('../../src').HttpAuthErrorCode,
+  import('../../src').BasicAuthOptions,
+  import('../../src').TokenAuthOptions,
+  import('../../src').Action,
+  import('../../src').AuthClass,
+  import('../../src').AuthFailureStatus,
+  import('../../src').Awaitable<User>,
+  import('../../src').Credentials,
+  import('../../src').ErrorHandlerFn,
+  import('../../src').GetPasswordFn,
+  import('../../src').GetUserRolesFn,
+  import('../../src').HashPasswordFn,
+  import('../../src').LoginRequiredOptions,
+  import('../../src').MethodRoleSpec,
+  import('../../src').RoleSpec,
+  import('../../src').VerifyPasswordFn,
+  import('../../src').VerifyTokenFn,
+];
