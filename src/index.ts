@@ -28,6 +28,7 @@ export type {
   AuthCheckersOptions,
   AuthLogger,
   ExpressAppLike,
+  KoaAppLike,
   ExpressGuard,
   KoaContextLike,
   KoaGuard,

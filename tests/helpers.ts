@@ -42,7 +42,8 @@ export function makeKoaApp(controllers: Function[], checkers: AuthCheckers<unkno
     controllers,
     authorizationChecker: checkers.authorizationChecker,
     currentUserChecker: checkers.currentUserChecker,
-  }) as { callback(): RequestListener };
+  }) as { callback(): RequestListener; middleware: Function[] };
+  checkers.useKoa(app);
   return app.callback();
 }
 

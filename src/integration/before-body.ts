@@ -2,21 +2,59 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { getMetadataArgsStorage, UseBefore } from 'routing-controllers';
 
 /**
- * On Express, routing-controllers runs the body parser (and multer) before the authorization
- * check, so an anonymous client can make the server read and parse a large body before it is
- * refused. `@LoginRequired` therefore also puts a middleware *before* those parsers on each
- * action it protects; once `auth.useExpress(app)` has registered the app's checkers, that
- * middleware authenticates the request there and the later authorization check only confirms it.
+ * routing-controllers parses request bodies before its authorization check: on Express the body
+ * parser of a `@Body()` action runs first, on Koa koa-bodyparser runs globally before routing. An
+ * anonymous client could make the server read and parse a large body before it is refused.
+ * `@LoginRequired` therefore also puts a middleware *before* those parsers on each action it
+ * protects. Once `auth.useExpress(app)` / `auth.useKoa(app)` registered the app's checkers, that
+ * middleware authenticates there, and the later authorization check only confirms it.
  */
 
 /** What `useExpress` registers for an app: runs the whole flow for an action's merged roles. */
 export type EarlyRunner = (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void, roles: readonly unknown[]) => void;
 
-// Keyed by Express app object: inert, per app, gone with the app.
+/** What `useKoa` registers: authenticates, then parses the body it deferred. */
+export type KoaEarlyRunner = (ctx: object, next: () => Promise<unknown>, roles: readonly unknown[]) => Promise<unknown>;
+
+// Keyed by app object: inert, per app, gone with the app.
 const runners = new WeakMap<object, EarlyRunner>();
+const koaRunners = new WeakMap<object, KoaEarlyRunner>();
+// Koa contexts whose body parsing was put off until after authentication.
+const deferred = new WeakSet<object>();
 
 export function registerEarlyRunner(app: object, runner: EarlyRunner): void {
   runners.set(app, runner);
+}
+
+export function registerKoaEarlyRunner(app: object, runner: KoaEarlyRunner): void {
+  koaRunners.set(app, runner);
+}
+
+const EARLY = Symbol('http-auth: authenticate before body');
+
+interface RouterLayer {
+  stack: Function[];
+}
+export interface KoaRouterLike {
+  match(path: string, method: string): { pathAndMethod: RouterLayer[] };
+}
+
+/**
+ * A Koa middleware for the front of the app: when the route about to be matched is protected by
+ * `@LoginRequired`, it tells koa-bodyparser to wait (`ctx.disableBodyParser`); the action's early
+ * middleware parses the body once the request is authenticated.
+ */
+export function deferBodyParsing(router: KoaRouterLike, keepsBody: (ctx: { req: IncomingMessage }) => boolean) {
+  return function deferBodyParsingUntilAuthenticated(ctx: { req: IncomingMessage; path: string; method: string; disableBodyParser?: boolean }, next: () => Promise<unknown>) {
+    if (!keepsBody(ctx)) {
+      const { pathAndMethod } = router.match(ctx.path, ctx.method);
+      if (pathAndMethod.some((layer) => layer.stack.some((fn) => (fn as { [EARLY]?: true })[EARLY]))) {
+        ctx.disableBodyParser = true;
+        deferred.add(ctx);
+      }
+    }
+    return next();
+  };
 }
 
 const installed = new WeakMap<Function, Set<string>>();
@@ -31,10 +69,15 @@ function rolesOf(target: Function, method: string): unknown[] {
 
 function earlyMiddleware(target: Function, method: string) {
   let roles: unknown[] | undefined;
-  // Express calls (req, res, next); Koa calls (ctx, next), where the body parser already ran
-  // globally, so there is nothing to gain and the request passes through.
-  return function authenticateBeforeBody(a: unknown, b: unknown, c?: unknown): unknown {
-    if (typeof c !== 'function') return (b as () => unknown)();
+  // Express calls (req, res, next); Koa calls (ctx, next).
+  const middleware = function authenticateBeforeBody(a: unknown, b: unknown, c?: unknown): unknown {
+    if (typeof c !== 'function') {
+      const ctx = a as { app?: object };
+      const koaRunner = ctx.app && deferred.has(ctx) ? koaRunners.get(ctx.app) : undefined;
+      if (!koaRunner) return (b as () => unknown)();
+      roles ??= rolesOf(target, method);
+      return koaRunner(ctx, b as () => Promise<unknown>, roles);
+    }
     const req = a as IncomingMessage & { app?: object };
     const runner = req.app && runners.get(req.app);
     if (!runner) return (c as () => void)();
@@ -42,6 +85,7 @@ function earlyMiddleware(target: Function, method: string) {
     runner(req, b as ServerResponse, c as (error?: unknown) => void, roles);
     return undefined;
   };
+  return Object.assign(middleware, { [EARLY]: true as const });
 }
 
 /** Adds the early middleware to one action, or to every action a controller has so far. */

@@ -6,7 +6,8 @@ import { admit, type Admission, type BoundAuth } from '../http-auth';
 import { readAuthClass, type AuthClassMeta } from '../registry';
 import { LoginRequirement, mergeRequirements, type EffectiveRequirement } from '../requirement';
 import type { AuthClass, LoginRequiredOptions } from '../types';
-import { registerEarlyRunner } from './before-body';
+import type { KoaRouterLike } from './before-body';
+import { deferBodyParsing, registerEarlyRunner, registerKoaEarlyRunner } from './before-body';
 import { requestsAuthInt } from './raw-body';
 import { expressParts, koaParts, nodeRequestOf, unwrapAction, viewOf, type RequestParts, type RequestSource } from './request';
 
@@ -25,6 +26,11 @@ export interface AuthCheckersOptions {
   controllers?: readonly Function[];
   /** @default console */
   logger?: AuthLogger;
+}
+
+/** A Koa app, as far as `useKoa` needs one. */
+export interface KoaAppLike {
+  middleware: Function[];
 }
 
 /** An Express app, as far as `useExpress` needs one. */
@@ -61,6 +67,11 @@ export interface AuthCheckers<User> {
    * and destroys the keep-alive connection. 5xx errors still go on to Express's handlers.
    */
   useExpress(app: ExpressAppLike): void;
+  /**
+   * Koa: call after `createKoaServer` / `useKoaServer` (before `listen`). Protected routes are then
+   * authenticated before koa-bodyparser reads the body.
+   */
+  useKoa(app: KoaAppLike): void;
   /** Express middleware for routes that are not controllers (static files, API docs). */
   guard(options?: LoginRequiredOptions): ExpressGuard;
   /** Koa middleware for routes that are not controllers. */
@@ -204,6 +215,19 @@ export function createAuthCheckers<User = string>(
     }
   };
 
+  /** Runs the flow for a Koa context; answers a failure itself and returns whether to go on. */
+  const runKoa = async (planOf: () => Plan, ctx: KoaContextLike, next: () => Promise<unknown>): Promise<boolean> => {
+    try {
+      await run(planOf(), { request: ctx.request, response: ctx.response, context: ctx, next }, koaParts(ctx));
+      return true;
+    } catch (error) {
+      if (!(error instanceof HttpError)) throw error;
+      ctx.status = error.httpCode || 500;
+      ctx.body = errorBody(error);
+      return false;
+    }
+  };
+
   const currentUser = (source: RequestSource): User | undefined => {
     const req = nodeRequestOf(source);
     return req ? (users.get(req) as User | undefined) : undefined;
@@ -254,6 +278,23 @@ export function createAuthCheckers<User = string>(
       });
     },
 
+    useKoa(app) {
+      const dispatch = app.middleware.find((m) => typeof (m as { router?: KoaRouterLike }).router?.match === 'function') as
+        | { router: KoaRouterLike }
+        | undefined;
+      if (!dispatch) throw new TypeError('http-auth: call auth.useKoa(app) after createKoaServer/useKoaServer has registered the routes');
+      // koa-bodyparser is what routing-controllers' Koa driver itself loads.
+      const parseBody = (require('koa-bodyparser') as () => (ctx: object, next: () => Promise<unknown>) => Promise<unknown>)();
+      registerKoaEarlyRunner(app, async (ctx, next, roles) => {
+        const koaCtx = ctx as KoaContextLike & { disableBodyParser?: boolean };
+        if (!(await runKoa(() => planForRoles(roles), koaCtx, next))) return;
+        admittedEarly.add(koaCtx.req);
+        koaCtx.disableBodyParser = false;
+        return parseBody(koaCtx, next);
+      });
+      app.middleware.unshift(deferBodyParsing(dispatch.router, (ctx) => requestsAuthInt(ctx.req)));
+    },
+
     guard(guardOptions) {
       const plan = startupPlan(guardOptions, 'auth.guard()');
       return (req, res, next) => {
@@ -267,16 +308,7 @@ export function createAuthCheckers<User = string>(
     koaGuard(guardOptions) {
       const plan = startupPlan(guardOptions, 'auth.koaGuard()');
       return async (ctx, next) => {
-        const action: Action = { request: ctx.request, response: ctx.response, context: ctx, next };
-        try {
-          await run(plan, action, koaParts(ctx));
-        } catch (error) {
-          if (!(error instanceof HttpError)) throw error;
-          ctx.status = error.httpCode || 500;
-          ctx.body = errorBody(error);
-          return;
-        }
-        await next();
+        if (await runKoa(() => plan, ctx, next)) await next();
       };
     },
   };

@@ -58,6 +58,23 @@ export function digestHash(algorithm: DigestAlgorithm, data: string | Uint8Array
   return createHash(NODE_HASH[algorithm].name).update(data).digest('hex');
 }
 
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Node hands header values over as ISO-8859-1. curl and browsers put a non-ASCII user name into
+ * the quoted `username` as raw UTF-8 (and hash those bytes), others send ISO-8859-1: read the
+ * bytes as UTF-8 when they are valid UTF-8, as ISO-8859-1 otherwise (as Basic does, RFC 7617 §2.1).
+ */
+function headerText(latin1: string): string {
+  // eslint-disable-next-line no-control-regex
+  if (/^[\x00-\x7f]*$/.test(latin1)) return latin1;
+  try {
+    return strictUtf8.decode(Buffer.from(latin1, 'latin1'));
+  } catch {
+    return latin1;
+  }
+}
+
 /** H(username ":" realm ":" password): the base HA1, before any `-sess` step (RFC 7616 §3.4.2). */
 export function computeHa1(algorithm: DigestAlgorithm, username: string, realm: string, password: string): string {
   return digestHash(algorithm, `${username}:${realm}:${password}`);
@@ -206,7 +223,7 @@ export function parseDigestCredentials(afterScheme: string): DigestParseResult {
     if (decoded === undefined) return fail(401, 'invalid username*');
     username = decoded;
   } else {
-    username = plainName as string;
+    username = headerText(plainName as string);
     if (usernameIsHash) {
       if (!isHexOfLength(username, digestHexLength(algorithm))) return fail(401, 'invalid hashed username');
       username = username.toLowerCase();

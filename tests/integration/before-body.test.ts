@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
-import { Body, createExpressServer, CurrentUser, JsonController, Post } from 'routing-controllers';
+import { Body, createExpressServer, createKoaServer, CurrentUser, JsonController, Post } from 'routing-controllers';
 import { BasicAuth, createAuthCheckers, LoginRequired, VerifyPassword } from '../../src';
 import { basicHeader } from '../helpers';
 
@@ -102,5 +102,50 @@ describe('authentication before the body parser (Express)', () => {
     const res = await request(app).post('/open').send({ data: 'abc' });
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ user: null, size: 3 });
+  });
+});
+
+describe('authentication before the body parser (Koa)', () => {
+  function buildKoa(withUseKoa: boolean) {
+    const auth = new UploadAuth();
+    const checkers = createAuthCheckers([auth]);
+    const app = createKoaServer({ controllers: [UploadController, OpenController], authorizationChecker: checkers.authorizationChecker, currentUserChecker: checkers.currentUserChecker }) as {
+      middleware: Function[];
+      callback(): http.RequestListener;
+    };
+    if (withUseKoa) checkers.useKoa(app);
+    return { app: app.callback(), auth };
+  }
+  // Over koa-bodyparser's 1 MB JSON limit: if it read the body first, the answer would be 413.
+  const fiveMegabytes = () => Buffer.from(`{"data":"${'x'.repeat(5 * 1024 * 1024)}"}`);
+
+  it('answers an unauthenticated large POST with 401 before koa-bodyparser reads it', async () => {
+    const res = await postLarge(buildKoa(true).app, fiveMegabytes());
+    expect(res.status).toBe(401);
+    expect(res.challenge).toBe('Basic realm="Authentication Required"');
+  });
+
+  it('is what makes the difference: without useKoa the parser answers first', async () => {
+    const res = await postLarge(buildKoa(false).app, fiveMegabytes());
+    expect(res.status).toBe(413);
+  });
+
+  it('parses the body after authenticating, verifying once', async () => {
+    const { app, auth } = buildKoa(true);
+    const res = await request(app).post('/upload').set('Authorization', basicHeader('alice', 'secret')).send({ data: 'hello' });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ user: 'alice', size: 5 });
+    expect(auth.calls).toBe(1);
+  });
+
+  it('parses the body of an anonymous request to an optional route', async () => {
+    const res = await request(buildKoa(true).app).post('/open').send({ data: 'abc' });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ user: null, size: 3 });
+  });
+
+  it('refuses useKoa before the routes exist', () => {
+    const checkers = createAuthCheckers([new UploadAuth()]);
+    expect(() => checkers.useKoa({ middleware: [] })).toThrow('http-auth: call auth.useKoa(app) after createKoaServer/useKoaServer has registered the routes');
   });
 });

@@ -252,6 +252,16 @@ describe('digest arithmetic', () => {
 });
 
 describe('parseDigestCredentials', () => {
+  // Node decodes header bytes as ISO-8859-1, so raw UTF-8 from curl or a browser arrives as 'jÃ¶hn'.
+  it.each([
+    ['raw UTF-8 bytes (curl, browsers)', Buffer.from('jöhn', 'utf8').toString('latin1'), 'jöhn'],
+    ['ISO-8859-1 bytes (Python requests)', 'jöhn', 'jöhn'],
+    ['plain ASCII', 'john', 'john'],
+  ])('reads a quoted username sent as %s', (_, sent, expected) => {
+    const result = parseDigestCredentials(header({ ...VALID_MD5, username: `"${sent}"` }));
+    expect(result).toMatchObject({ ok: true, credentials: { username: expected } });
+  });
+
   it('defaults the algorithm to MD5 and says it was absent', () => {
     const result = parseDigestCredentials(header(without('algorithm')));
     expect(result).toMatchObject({ ok: true, credentials: { algorithm: 'MD5', algorithmGiven: false } });
