@@ -14,4 +14,6 @@ function redisReachable(): boolean {
  * `describe` for suites that need a real Redis. Without one they are skipped on a developer's
  * machine (npm test stays green with only Node), but never in CI, where a missing Redis must fail.
  */
-export const describeWithRedis: jest.Describe = redisReachable() || process.env.CI ? describe : describe.skip;
+const redisAvailable = redisReachable() || Boolean(process.env.CI);
+export const describeWithRedis: jest.Describe = redisAvailable ? describe : describe.skip;
+export const itWithRedis: jest.It = redisAvailable ? it : it.skip;

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
+import { itWithRedis, REDIS_URL } from '../redis';
 import request from 'supertest';
 import { CurrentUser, Get, JsonController } from 'routing-controllers';
 import {
@@ -16,12 +17,13 @@ import {
 import { challengeFields, DRIVERS, recordingLogger, type AppBuilder } from '../helpers';
 import { authenticationInfo, digestAuthorization, digestChallenge, type DigestChallenge } from '../digest-client';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const PREFIX = `httpauth-test:replay:${randomBytes(8).toString('hex')}:`;
 const SECRET = 'replay-test-secret';
 const USERS: Record<string, string> = { john: 'bye' };
 
-const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+// Created on first use, so a machine without Redis can skip the suites that need it.
+let sharedRedis: Redis | undefined;
+const redis = (): Redis => (sharedRedis ??= new Redis(REDIS_URL, { maxRetriesPerRequest: 1 }));
 function deadRedis(): Redis {
   const client = new Redis({ port: 1, lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
   // Connection errors are expected here; without a listener ioredis prints each one.
@@ -31,9 +33,11 @@ function deadRedis(): Redis {
 const deadClients: Redis[] = [];
 
 afterAll(async () => {
-  const keys = await redis.keys(`${PREFIX}*`);
-  if (keys.length > 0) await redis.del(...keys);
-  await redis.quit();
+  if (sharedRedis) {
+    const keys = await sharedRedis.keys(`${PREFIX}*`);
+    if (keys.length > 0) await sharedRedis.del(...keys);
+    await sharedRedis.quit();
+  }
   // disconnect() on a client that already ended leaves ioredis's 2 s connector timer behind.
   for (const client of deadClients) if (client.status !== 'end') client.disconnect();
 });
@@ -157,8 +161,8 @@ describe.each(DRIVERS)('Digest replay protection (%s)', (driver, makeApp) => {
   });
 
   describe('with a RedisNonceStore', () => {
-    it('refuses a replay across two instances sharing Redis and the secret', async () => {
-      const store = new RedisNonceStore(redis, { prefix: `${PREFIX}${driver}:` });
+    itWithRedis('refuses a replay across two instances sharing Redis and the secret', async () => {
+      const store = new RedisNonceStore(redis(), { prefix: `${PREFIX}${driver}:` });
       const Clustered = digestClass({ store });
       const one = appFor(new Clustered());
       const two = appFor(new Clustered());
@@ -172,7 +176,7 @@ describe.each(DRIVERS)('Digest replay protection (%s)', (driver, makeApp) => {
       // The next count is fine on either instance: the load balancer may send it anywhere.
       expect((await get(two, headerFor(challenge, 2))).status).toBe(200);
       expect((await get(one, headerFor(challenge, 3))).status).toBe(200);
-      expect(await redis.exists(`${PREFIX}${driver}:${challenge.nonce}:00000001`)).toBe(1);
+      expect(await redis().exists(`${PREFIX}${driver}:${challenge.nonce}:00000001`)).toBe(1);
     });
 
     it('answers 503 with one log line when Redis is unreachable, never 200 and never a crash', async () => {
