@@ -15,7 +15,7 @@ import {
   type DigestCredentials,
   type DigestQop,
 } from '../schemes/digest';
-import { createNonceSigner, createOpaque, randomSecret, verifyOpaque } from '../schemes/digest-nonce';
+import { createNonceSigner, createOpaque, randomSecret } from '../schemes/digest-nonce';
 import { MemoryNonceStore } from '../stores/memory-nonce-store';
 import type { NonceStore } from '../stores/nonce-store';
 import type { Awaitable } from '../types';
@@ -152,6 +152,8 @@ export function defaultDigestRuntimeParts(config: DigestConfig): { secret: strin
   };
 }
 
+const NEXTNONCE_FRACTION = 0.2;
+
 // One line per minute at most while a nonce store keeps failing.
 const STORE_ERROR_LOG_INTERVAL_MS = 60_000;
 
@@ -177,7 +179,7 @@ export function createDigestAuthenticator(config: DigestConfig, hooks: DigestHoo
 
   const checkOpaque = async (opaque: string | undefined): Promise<boolean> => {
     if (opaque === undefined) return false;
-    return hooks.verifyOpaque ? Boolean(await hooks.verifyOpaque(opaque)) : verifyOpaque(runtime.secret, opaque);
+    return hooks.verifyOpaque ? Boolean(await hooks.verifyOpaque(opaque)) : timingSafeEqual(opaque, defaultOpaque);
   };
 
   const uriMatches = (uri: string, request: RequestView): boolean => {
@@ -248,7 +250,7 @@ export function createDigestAuthenticator(config: DigestConfig, hooks: DigestHoo
 
       const { ha1, known, username } = await lookupHa1(credentials);
       const expected = computeDigestResponse({ algorithm, ha1, nonce, nc: credentials.nc, cnonce: credentials.cnonce, qop, method: request.method, uri: credentials.uri, bodyHash });
-      if (!timingSafeEqual(expected, credentials.response) || !known) return REJECTED;
+      if (!timingSafeEqual(credentials.response, expected) || !known) return REJECTED;
       // RFC 7616 §3.3: stale=true only for a correct response to an expired nonce, so clients
       // retry with the new nonce without asking the user again.
       if (nonceState.state === 'stale') return reject({ status: 401, stale: true });
@@ -268,7 +270,9 @@ export function createDigestAuthenticator(config: DigestConfig, hooks: DigestHoo
       if (!fresh) return reject({ status: 401, stale: true });
 
       // rspauth for auth-int would need the hash of a response body not yet written (RFC 7616 §3.5).
-      const nextnonce = !hooks.generateNonce && signer.nearExpiry(nonce) ? signer.generate() : undefined;
+      // Near the end of its life (the last fifth) the client is handed its next nonce.
+      const nearExpiry = !hooks.generateNonce && nonceState.expiresAt - Date.now() < lifetimeMs * NEXTNONCE_FRACTION;
+      const nextnonce = nearExpiry ? signer.generate() : undefined;
       const info = qop
         ? buildAuthenticationInfo({
             rspauth: qop === 'auth' ? computeRspauth({ algorithm, ha1, nonce, nc: credentials.nc, cnonce: credentials.cnonce, qop, uri: credentials.uri }) : undefined,

@@ -19,8 +19,11 @@ export interface RequestParts {
   req: IncomingMessage;
   res: ServerResponse;
   url: string;
-  /** Express `req.ip` / Koa `ctx.ip` honour the app's proxy settings; the socket is the fallback. */
-  address: string | undefined;
+  /**
+   * Express `req.ip` / Koa `ctx.ip` honour the app's proxy settings; the socket is the fallback.
+   * A function: the proxy rules are only worth evaluating when throttling asks.
+   */
+  address: () => string | undefined;
   /** The real method: Express's method-override keeps the sent one in `originalMethod`. */
   method: string;
   /** Koa: `ctx.request.rawBody`, set by koa-bodyparser. */
@@ -47,7 +50,7 @@ export function koaParts(context: KoaLikeContext): RequestParts {
     req,
     res,
     url: context.originalUrl ?? req.url ?? '/',
-    address: context.ip ?? req.socket?.remoteAddress,
+    address: () => context.ip ?? req.socket?.remoteAddress,
     method: req.method ?? 'GET',
     koaRawBody: context.request?.rawBody,
   };
@@ -56,7 +59,13 @@ export function koaParts(context: KoaLikeContext): RequestParts {
 /** The request parts of an Express request and response. */
 export function expressParts(req: IncomingMessage, res: ServerResponse): RequestParts {
   const r = req as IncomingMessage & { originalUrl?: string; ip?: string; originalMethod?: string };
-  return { req, res, url: r.originalUrl ?? req.url ?? '/', address: r.ip ?? req.socket?.remoteAddress, method: r.originalMethod ?? req.method ?? 'GET' };
+  return {
+    req,
+    res,
+    url: r.originalUrl ?? req.url ?? '/',
+    address: () => r.ip ?? req.socket?.remoteAddress,
+    method: r.originalMethod ?? req.method ?? 'GET',
+  };
 }
 
 /** The request parts behind a routing-controllers Action on either driver. */
@@ -69,7 +78,9 @@ export function viewOf({ req, url, address, method, koaRawBody }: RequestParts):
   return {
     method: method.toUpperCase(),
     url,
-    clientAddress: address,
+    get clientAddress() {
+      return address();
+    },
     rawBody: () => rawBodyOf(req, koaRawBody),
     header(name) {
       const value = req.headers[name];

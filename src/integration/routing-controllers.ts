@@ -95,6 +95,8 @@ interface Member {
 interface Plan {
   readonly requirement: EffectiveRequirement;
   readonly members: readonly Member[];
+  /** The members bound to their instances, on first use. */
+  bound?: readonly BoundAuth[];
 }
 
 /**
@@ -206,7 +208,8 @@ export function createAuthCheckers<User = string>(
   const admittedEarly = new WeakSet<IncomingMessage>();
   const run = async (plan: Plan, action: Action, parts: RequestParts): Promise<Admission> => {
     try {
-      const admission = await admit(plan.members.map(bound), plan.requirement, viewOf(parts), action, parts.res, misconfigured);
+      plan.bound ??= plan.members.map(bound);
+      const admission = await admit(plan.bound, plan.requirement, viewOf(parts), action, parts.res, misconfigured);
       if (admission.hasUser) users.set(parts.req, admission.user);
       return admission;
     } catch (error) {

@@ -16,6 +16,11 @@ export const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 // Everything a header value may carry except controls: HTAB, SP, VCHAR and obs-text.
 const FIELD_TEXT = /^[\t\x20-\x7e\x80-\xff]*$/;
 
+// tchar lookup by char code: the parser runs on every Digest request, one test per character.
+const TCHAR = new Uint8Array(128);
+for (const ch of "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") TCHAR[ch.charCodeAt(0)] = 1;
+const isTchar = (code: number): boolean => code < 128 && TCHAR[code] === 1;
+
 export function isToken(value: string): boolean {
   return TOKEN.test(value);
 }
@@ -53,7 +58,7 @@ export function parseAuthParams(input: string): Map<string, string> | undefined 
     }
     if (!expectParam) return undefined;
     const nameStart = i;
-    while (i < n && /[!#$%&'*+\-.^_`|~0-9A-Za-z]/.test(input[i])) i++;
+    while (i < n && isTchar(input.charCodeAt(i))) i++;
     if (i === nameStart) return undefined;
     const name = input.slice(nameStart, i).toLowerCase();
     skipWhitespace();
@@ -64,30 +69,30 @@ export function parseAuthParams(input: string): Map<string, string> | undefined 
     if (input[i] === '"') {
       i++;
       let out = '';
+      let runStart = i;
       let closed = false;
       while (i < n) {
-        const ch = input[i];
-        if (ch === '\\') {
+        const code = input.charCodeAt(i);
+        if (code === 0x5c /* \\ */) {
           if (i + 1 >= n) return undefined;
-          out += input[i + 1];
+          out += input.slice(runStart, i) + input[i + 1];
           i += 2;
+          runStart = i;
           continue;
         }
-        if (ch === '"') {
+        if (code === 0x22 /* " */) {
           closed = true;
-          i++;
           break;
         }
-        const code = ch.charCodeAt(0);
-        if ((code < 0x20 && ch !== '\t') || code === 0x7f) return undefined;
-        out += ch;
+        if ((code < 0x20 && code !== 0x09) || code === 0x7f) return undefined;
         i++;
       }
       if (!closed) return undefined;
-      value = out;
+      value = out + input.slice(runStart, i);
+      i++;
     } else {
       const valueStart = i;
-      while (i < n && /[!#$%&'*+\-.^_`|~0-9A-Za-z]/.test(input[i])) i++;
+      while (i < n && isTchar(input.charCodeAt(i))) i++;
       if (i === valueStart) return undefined;
       value = input.slice(valueStart, i);
     }

@@ -1,15 +1,19 @@
-import { createHmac, randomBytes, timingSafeEqual as nodeTimingSafeEqual } from 'node:crypto';
+import { timingSafeEqual as nodeTimingSafeEqual } from 'node:crypto';
 
-// Both sides are reduced to fixed-length MACs first, so neither the content nor the length of a
-// secret can be learned from how long the comparison takes. The key is per process: the MACs are
-// never stored or shown, it only has to be unknown to the client.
-const comparisonKey = randomBytes(32);
+const toBytes = (value: string | Uint8Array): Uint8Array => (typeof value === 'string' ? Buffer.from(value, 'utf8') : value);
 
-function mac(value: string | Uint8Array): Buffer {
-  return createHmac('sha256', comparisonKey).update(value).digest();
-}
-
-/** The one constant-time comparison used for every secret (passwords, tokens, digest responses). */
-export function timingSafeEqual(a: string | Uint8Array, b: string | Uint8Array): boolean {
-  return nodeTimingSafeEqual(mac(a), mac(b));
+/**
+ * The one constant-time comparison used for every secret (passwords, tokens, digest responses,
+ * nonce MACs). The time taken depends only on the length of `offered` — what the client sent —
+ * never on the content or the length of `secret`: when the lengths differ, `offered` is compared
+ * with itself so the same work is done, and the stored secret's length does not leak.
+ */
+export function timingSafeEqual(offered: string | Uint8Array, secret: string | Uint8Array): boolean {
+  const a = toBytes(offered);
+  const b = toBytes(secret);
+  if (a.length !== b.length) {
+    nodeTimingSafeEqual(a, a);
+    return false;
+  }
+  return nodeTimingSafeEqual(a, b);
 }

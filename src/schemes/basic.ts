@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { quote } from '../internal/auth-params';
 
 export interface BasicCredentials {
@@ -19,8 +20,6 @@ const STRICT_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]
 // RFC 7617 §2: "The user-id and password MUST NOT contain any control characters".
 const CONTROL = /[\x00-\x1f\x7f]/;
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-const latin1 = new TextDecoder('latin1');
 
 /**
  * Parses the part of a Basic `Authorization` value after the scheme. Never throws: anything
@@ -32,12 +31,7 @@ export function parseBasicCredentials(token68: string): BasicCredentials | undef
   const bytes = Buffer.from(token68, 'base64');
   // Non-zero bits in the padding make a second spelling of the same bytes; refuse it.
   if (bytes.toString('base64') !== token68) return undefined;
-  let decoded: string;
-  try {
-    decoded = utf8.decode(bytes);
-  } catch {
-    decoded = latin1.decode(bytes);
-  }
+  const decoded = bytes.toString(isUtf8(bytes) ? 'utf8' : 'latin1');
   const colon = decoded.indexOf(':');
   if (colon < 0) return undefined;
   const username = decoded.slice(0, colon);

@@ -5,7 +5,7 @@
  *
  * @see https://www.rfc-editor.org/rfc/rfc7616#section-5.4
  */
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac, createSecretKey, randomBytes, randomFillSync } from 'node:crypto';
 import { timingSafeEqual } from '../internal/timing-safe-equal';
 
 export interface NonceCheck {
@@ -65,12 +65,23 @@ export function createNonceSigner(
     throw new TypeError('http-auth: the nonce lifetime must be a positive number of seconds');
   }
   const lifetimeMs = lifetimeSeconds * 1000;
-  const mac = (payload: Uint8Array) => createHmac('sha256', secret).update(payload).digest();
+  const key = createSecretKey(typeof secret === 'string' ? Buffer.from(secret, 'utf8') : secret);
+  const mac = (payload: Uint8Array) => createHmac('sha256', key).update(payload).digest();
+  // Every 401 issues a nonce; one call to the CSPRNG per 256 nonces instead of one each.
+  const pool = Buffer.alloc(RANDOM_BYTES * 256);
+  let poolOffset = pool.length;
 
   function generate(): string {
     const payload = Buffer.alloc(PAYLOAD_BYTES);
     payload.writeBigUInt64BE(BigInt(Math.max(0, Math.floor(now()))), 0);
-    randomBytes(RANDOM_BYTES).copy(payload, TIME_BYTES);
+    if (poolOffset === pool.length) {
+      randomFillSync(pool);
+      poolOffset = 0;
+    }
+    pool.copy(payload, TIME_BYTES, poolOffset, poolOffset + RANDOM_BYTES);
+    // Wiped once copied: no later nonce can be predicted from memory.
+    pool.fill(0, poolOffset, poolOffset + RANDOM_BYTES);
+    poolOffset += RANDOM_BYTES;
     return Buffer.concat([payload, mac(payload)]).toString('base64url');
   }
 
@@ -82,7 +93,7 @@ export function createNonceSigner(
     // has exactly one string form and replay stores keyed by the string cannot be sidestepped.
     if (bytes.length !== NONCE_BYTES || bytes.toString('base64url') !== nonce) return invalid;
     const payload = bytes.subarray(0, PAYLOAD_BYTES);
-    if (!timingSafeEqual(mac(payload), bytes.subarray(PAYLOAD_BYTES))) return invalid;
+    if (!timingSafeEqual(bytes.subarray(PAYLOAD_BYTES), mac(payload))) return invalid;
     const issuedAt = Number(payload.readBigUInt64BE(0));
     const expiresAt = issuedAt + lifetimeMs;
     const current = now();
@@ -117,5 +128,5 @@ export function createOpaque(secret: string | Uint8Array): string {
 
 /** Checks an opaque value returned by a client, in constant time. */
 export function verifyOpaque(secret: string | Uint8Array, opaque: string): boolean {
-  return timingSafeEqual(createOpaque(secret), opaque);
+  return timingSafeEqual(opaque, createOpaque(secret));
 }

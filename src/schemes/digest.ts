@@ -4,7 +4,7 @@
  *
  * @see https://www.rfc-editor.org/rfc/rfc7616
  */
-import { createHash } from 'node:crypto';
+import * as nodeCrypto from 'node:crypto';
 import { isFieldText, isToken, parseAuthParams, quote } from '../internal/auth-params';
 
 export type DigestAlgorithm = 'MD5' | 'MD5-sess' | 'SHA-256' | 'SHA-256-sess' | 'SHA-512-256' | 'SHA-512-256-sess';
@@ -50,12 +50,16 @@ export function digestHexLength(algorithm: DigestAlgorithm): number {
   return NODE_HASH[algorithm].hexLength;
 }
 
+// crypto.hash (Node 20.12+) skips the Hash object; several hashes run per Digest request.
+const oneShotHash = (nodeCrypto as { hash?: (algorithm: string, data: string | Uint8Array, encoding: 'hex') => string }).hash;
+
 /**
  * H(data) as lowercase hex; strings are hashed as UTF-8.
  * @example digestHash('SHA-256', 'GET:/dir/index.html')
  */
 export function digestHash(algorithm: DigestAlgorithm, data: string | Uint8Array): string {
-  return createHash(NODE_HASH[algorithm].name).update(data).digest('hex');
+  const name = NODE_HASH[algorithm].name;
+  return oneShotHash ? oneShotHash(name, data, 'hex') : nodeCrypto.createHash(name).update(data).digest('hex');
 }
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });

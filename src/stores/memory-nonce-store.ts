@@ -5,25 +5,38 @@ export interface MemoryNonceStoreOptions {
   maxNonces?: number;
   /** Most uses accepted per nonce; after that the client needs a fresh nonce. @default 10_000 */
   maxUsesPerNonce?: number;
-  /** Most uses remembered across all nonces, which bounds memory. @default 1_000_000 */
+  /**
+   * Most individually remembered uses across all nonces: counts that arrived out of order, and
+   * RFC 2069 responses. In-order counts cost nothing. Bounds memory. @default 200_000
+   */
   maxTotalUses?: number;
   /** Clock in epoch ms, for tests. @default Date.now */
   now?: () => number;
 }
 
-interface Entry {
-  nonce: string;
-  expiresAt: number;
-  issuedAt: number | undefined;
-  uses: Set<string>;
+/** `nc` as clients send it: 8 hex digits (RFC 7616 §3.4). */
+const NONCE_COUNT = /^[0-9a-fA-F]{8}$/;
+
+// How far behind the highest count a late request may arrive: browsers send a handful of requests
+// at once; an older count is refused and the client simply gets a fresh nonce (stale=true).
+const COUNT_WINDOW = 256;
+
+/**
+ * A 52-bit key for a nonce or a response (two FNV-1a style hashes). Numbers instead of strings
+ * keep each record small, and a key never keeps a request's whole header string alive. Two
+ * values that happen to share a key share their record, which can only refuse a use, never accept
+ * a replay: the same value always maps to the same key.
+ */
+function keyOf(value: string): number {
+  let a = 0x811c9dc5;
+  let b = 0x01000193 ^ value.length;
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995);
+  }
+  return (a >>> 0) * 0x100000 + ((b >>> 0) & 0xfffff);
 }
-
-// A full sweep for expired entries costs O(maxNonces), so a store under pressure does it at most
-// this often and otherwise evicts the oldest entry.
-const SWEEP_INTERVAL_MS = 1_000;
-
-// Slack before the eviction queue is compacted, so compaction stays amortized O(1).
-const QUEUE_SLACK = 1_024;
 
 function positiveInteger(value: number | undefined, fallback: number, name: string): number {
   const resolved = value ?? fallback;
@@ -33,70 +46,85 @@ function positiveInteger(value: number | undefined, fallback: number, name: stri
   return resolved;
 }
 
+const FREE = -1;
+
 /**
  * A bounded, single-process nonce store. When it has to forget a nonce that is still alive it
  * fails closed: from then on, until every forgotten nonce has expired, it refuses unknown nonces
  * issued at or before the newest forgotten one, and the client is simply challenged again.
- * Expired entries are dropped lazily; there are no timers.
+ *
+ * Records live in fixed-size typed arrays used as a ring in first-seen order, so a flood of new
+ * nonces allocates nothing per nonce beyond its index entry and memory stays flat. Expired
+ * records are dropped lazily; there are no timers.
  * @example const store = new MemoryNonceStore({ maxNonces: 10_000 })
  */
 export class MemoryNonceStore implements NonceStore {
-  readonly #entries = new Map<string, Entry>();
-  // First-seen order for eviction. The Map has that order too, but V8 finds a Map's first entry
-  // by skipping every hole left by earlier deletions, which makes FIFO eviction quadratic.
-  #queue: (Entry | undefined)[] = [];
-  #head = 0;
-  readonly #maxNonces: number;
+  readonly #capacity: number;
   readonly #maxUsesPerNonce: number;
   readonly #maxTotalUses: number;
   readonly #now: () => number;
-  #totalUses = 0;
-  #lastSweep = -Infinity;
-  // Newest issuedAt among live nonces that were evicted (Infinity if one had no issuedAt), and the
+  readonly #index = new Map<number, number>();
+  // One slot per record; FREE in #keys marks a slot whose record was dropped.
+  readonly #keys: Float64Array;
+  readonly #expiresAt: Float64Array;
+  readonly #issuedAt: Float64Array;
+  readonly #count: Uint32Array;
+  /** Every nonce count up to here is used (or too old to be accepted). */
+  readonly #floor: Uint32Array;
+  readonly #high: Uint32Array;
+  /** Counts above the floor that arrived out of order, and RFC 2069 responses (as negative keys). */
+  readonly #held: (Set<number> | undefined)[];
+  #heldTotal = 0;
+  // The ring: #length slots starting at #head, oldest first.
+  #head = 0;
+  #length = 0;
+  // Newest issuedAt among live nonces that were dropped (Infinity if one had no issuedAt), and the
   // time the last of them expires; past that time nothing forgotten can come back.
   #forgottenIssuedAt = -Infinity;
   #forgottenUntil = -Infinity;
 
   constructor(options: MemoryNonceStoreOptions = {}) {
-    this.#maxNonces = positiveInteger(options.maxNonces, 100_000, 'maxNonces');
+    this.#capacity = positiveInteger(options.maxNonces, 100_000, 'maxNonces');
     this.#maxUsesPerNonce = positiveInteger(options.maxUsesPerNonce, 10_000, 'maxUsesPerNonce');
-    this.#maxTotalUses = positiveInteger(options.maxTotalUses, 1_000_000, 'maxTotalUses');
+    this.#maxTotalUses = positiveInteger(options.maxTotalUses, 200_000, 'maxTotalUses');
     if (this.#maxTotalUses < this.#maxUsesPerNonce) {
       throw new TypeError('http-auth: MemoryNonceStore "maxTotalUses" must be at least "maxUsesPerNonce"');
     }
     this.#now = options.now ?? Date.now;
+    const n = this.#capacity;
+    this.#keys = new Float64Array(n).fill(FREE);
+    this.#expiresAt = new Float64Array(n);
+    this.#issuedAt = new Float64Array(n);
+    this.#count = new Uint32Array(n);
+    this.#floor = new Uint32Array(n);
+    this.#high = new Uint32Array(n);
+    this.#held = new Array<Set<number> | undefined>(n);
   }
 
   /** Number of nonces currently remembered. */
   get size(): number {
-    return this.#entries.size;
+    return this.#index.size;
   }
 
   use(nonce: string, use: string, expiresAt: number, issuedAt?: number): boolean {
     const now = this.#now();
-    let entry = this.#entries.get(nonce);
-    if (entry && entry.expiresAt <= now) {
-      this.#evict(entry, now);
+    const key = keyOf(nonce);
+    let slot = this.#index.get(key);
+    if (slot !== undefined && this.#expiresAt[slot] <= now) {
+      this.#drop(slot, now);
       return false;
     }
-    if (!entry) {
+    if (slot === undefined) {
       if (!(expiresAt > now) || !this.#mayBeUnseen(issuedAt, now)) return false;
-      this.#makeRoomForNonce(now);
-      entry = { nonce, expiresAt, issuedAt, uses: new Set() };
-      this.#entries.set(nonce, entry);
-      this.#queue.push(entry);
-      this.#compactQueue();
+      slot = this.#insert(key, expiresAt, issuedAt, now);
     }
-    if (entry.uses.has(use) || entry.uses.size >= this.#maxUsesPerNonce) return false;
-    while (this.#totalUses >= this.#maxTotalUses) {
-      if (!this.#evictOldest(now, entry)) break;
-    }
-    entry.uses.add(use);
-    this.#totalUses++;
-    return true;
+    if (this.#count[slot] >= this.#maxUsesPerNonce) return false;
+    const accepted = NONCE_COUNT.test(use) ? this.#takeCount(slot, parseInt(use, 16), now) : this.#take(slot, -1 - keyOf(use), now);
+    if (accepted) this.#count[slot]++;
+    return accepted;
   }
 
-  // An unknown nonce is new unless it might be one we evicted while it was alive.
+  // An unknown nonce is new unless it might be one we dropped while it was alive.
   #mayBeUnseen(issuedAt: number | undefined, now: number): boolean {
     if (now >= this.#forgottenUntil) {
       this.#forgottenIssuedAt = -Infinity;
@@ -106,58 +134,94 @@ export class MemoryNonceStore implements NonceStore {
     return issuedAt !== undefined && issuedAt > this.#forgottenIssuedAt;
   }
 
-  #makeRoomForNonce(now: number): void {
-    if (this.#entries.size < this.#maxNonces) return;
-    if (now - this.#lastSweep >= SWEEP_INTERVAL_MS) {
-      this.#lastSweep = now;
-      for (const entry of this.#entries.values()) {
-        if (entry.expiresAt <= now) this.#evict(entry, now);
+  #insert(key: number, expiresAt: number, issuedAt: number | undefined, now: number): number {
+    // Same-lifetime nonces expire in first-seen order, so expired records gather at the head.
+    while (this.#length > 0 && (this.#keys[this.#head] === FREE || this.#expiresAt[this.#head] <= now)) this.#dropHead(now);
+    if (this.#length === this.#capacity) this.#dropHead(now);
+    const slot = (this.#head + this.#length) % this.#capacity;
+    this.#length++;
+    this.#keys[slot] = key;
+    this.#expiresAt[slot] = expiresAt;
+    this.#issuedAt[slot] = issuedAt ?? Number.NaN;
+    this.#count[slot] = 0;
+    this.#floor[slot] = 0;
+    this.#high[slot] = 0;
+    this.#index.set(key, slot);
+    return slot;
+  }
+
+  /** Accepts a nonce count once, in any order within the window behind the highest count. */
+  #takeCount(slot: number, count: number, now: number): boolean {
+    const held = this.#held[slot];
+    if (count <= this.#floor[slot] || count + COUNT_WINDOW <= this.#high[slot] || held?.has(count)) return false;
+    if (count === this.#floor[slot] + 1) {
+      let floor = count;
+      // Counts that arrived early and now join the unbroken run need not be held any more.
+      while (held?.delete(floor + 1)) {
+        floor++;
+        this.#heldTotal--;
+      }
+      this.#floor[slot] = floor;
+    } else if (!this.#take(slot, count, now)) {
+      return false;
+    }
+    if (count > this.#high[slot]) this.#high[slot] = count;
+    const set = this.#held[slot];
+    if (set && set.size > COUNT_WINDOW) this.#dropBelowWindow(slot, set);
+    return true;
+  }
+
+  #take(slot: number, value: number, now: number): boolean {
+    if (this.#held[slot]?.has(value)) return false;
+    while (this.#heldTotal >= this.#maxTotalUses) {
+      if (!this.#dropOldestExcept(slot, now)) break;
+    }
+    (this.#held[slot] ??= new Set()).add(value);
+    this.#heldTotal++;
+    return true;
+  }
+
+  // Counts at or below high - COUNT_WINDOW are refused anyway; stop holding them.
+  #dropBelowWindow(slot: number, set: Set<number>): void {
+    const floor = this.#high[slot] - COUNT_WINDOW;
+    for (const value of set) {
+      if (value >= 0 && value <= floor) {
+        set.delete(value);
+        this.#heldTotal--;
       }
     }
-    while (this.#entries.size >= this.#maxNonces) {
-      if (!this.#evictOldest(now)) break;
-    }
+    this.#floor[slot] = Math.max(this.#floor[slot], floor);
   }
 
-  // Evicts the first-seen nonce other than `keep` (which must not lose the use being recorded).
-  #evictOldest(now: number, keep?: Entry): boolean {
-    let skippedKeep = false;
-    let evicted = false;
-    while (this.#head < this.#queue.length) {
-      const entry = this.#queue[this.#head];
-      this.#queue[this.#head++] = undefined;
-      // Entries already dropped (expired, or replaced under the same nonce) are skipped.
-      if (!entry || this.#entries.get(entry.nonce) !== entry) continue;
-      if (entry === keep) {
-        skippedKeep = true;
-        continue;
-      }
-      this.#evict(entry, now);
-      evicted = true;
-      break;
-    }
-    // The slot just vacated goes back to `keep`, so it keeps its place ahead of newer nonces.
-    if (skippedKeep) this.#queue[--this.#head] = keep;
-    return evicted;
+  #dropHead(now: number): void {
+    if (this.#keys[this.#head] !== FREE) this.#drop(this.#head, now);
+    this.#head = (this.#head + 1) % this.#capacity;
+    this.#length--;
   }
 
-  #compactQueue(): void {
-    const pending = this.#queue.length - this.#head;
-    if (pending > 2 * this.#entries.size + QUEUE_SLACK) {
-      this.#queue = this.#queue.slice(this.#head).filter((e) => e !== undefined && this.#entries.get(e.nonce) === e);
-      this.#head = 0;
-    } else if (this.#head > QUEUE_SLACK && this.#head * 2 > this.#queue.length) {
-      this.#queue = this.#queue.slice(this.#head);
-      this.#head = 0;
+  #dropOldestExcept(keep: number, now: number): boolean {
+    for (let i = 0; i < this.#length; i++) {
+      const slot = (this.#head + i) % this.#capacity;
+      if (slot === keep || this.#keys[slot] === FREE) continue;
+      this.#drop(slot, now);
+      return true;
     }
+    return false;
   }
 
-  #evict(entry: Entry, now: number): void {
-    this.#entries.delete(entry.nonce);
-    this.#totalUses -= entry.uses.size;
-    if (entry.expiresAt > now) {
-      this.#forgottenIssuedAt = Math.max(this.#forgottenIssuedAt, entry.issuedAt ?? Infinity);
-      this.#forgottenUntil = Math.max(this.#forgottenUntil, entry.expiresAt);
+  #drop(slot: number, now: number): void {
+    this.#index.delete(this.#keys[slot]);
+    this.#keys[slot] = FREE;
+    const held = this.#held[slot];
+    if (held) {
+      this.#heldTotal -= held.size;
+      this.#held[slot] = undefined;
+    }
+    const expiresAt = this.#expiresAt[slot];
+    if (expiresAt > now) {
+      const issuedAt = this.#issuedAt[slot];
+      this.#forgottenIssuedAt = Math.max(this.#forgottenIssuedAt, Number.isNaN(issuedAt) ? Infinity : issuedAt);
+      this.#forgottenUntil = Math.max(this.#forgottenUntil, expiresAt);
     }
   }
 }

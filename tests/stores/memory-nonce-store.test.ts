@@ -118,16 +118,51 @@ describe('MemoryNonceStore', () => {
     expect(store.size).toBeGreaterThan(9_000);
   });
 
-  it('bounds the uses remembered across all nonces', () => {
+  it('bounds the uses it has to hold across all nonces', () => {
     const { now } = clock();
     const store = new MemoryNonceStore({ now, maxNonces: 1_000, maxUsesPerNonce: 100, maxTotalUses: 250 });
+    // Even counts only: count 1 never arrives, so every use has to be held individually.
     for (let n = 0; n < 10; n++) {
-      for (let i = 1; i <= 100; i++) expect(store.use(`n${n}`, nc(i), T0 + LIFETIME, T0 + n)).toBe(true);
+      for (let i = 1; i <= 100; i++) expect(store.use(`n${n}`, nc(2 * i), T0 + LIFETIME, T0 + n)).toBe(true);
     }
     // 1,000 uses were accepted but at most 250 are held: only the newest nonces survive.
     expect(store.size).toBeLessThanOrEqual(3);
-    expect(store.use('n9', nc(1), T0 + LIFETIME, T0 + 9)).toBe(false);
-    expect(store.use('n0', nc(101), T0 + LIFETIME, T0)).toBe(false);
+    expect(store.use('n9', nc(2), T0 + LIFETIME, T0 + 9)).toBe(false);
+    // The evicted ones fail closed.
+    expect(store.use('n0', nc(1), T0 + LIFETIME, T0)).toBe(false);
+  });
+
+  it('holds nothing for counts that arrive in order', () => {
+    const store = new MemoryNonceStore({ now: clock().now, maxUsesPerNonce: 20_000, maxTotalUses: 20_000 });
+    for (let i = 1; i <= 20_000; i++) expect(store.use('n', nc(i), T0 + LIFETIME, T0)).toBe(true);
+    expect(store.use('n', nc(1), T0 + LIFETIME, T0)).toBe(false);
+    expect(store.use('n', nc(20_000), T0 + LIFETIME, T0)).toBe(false);
+    // A second nonce is unaffected by the first one's 20,000 uses: none of them is held.
+    expect(store.use('m', nc(1), T0 + LIFETIME, T0)).toBe(true);
+    expect(store.size).toBe(2);
+  });
+
+  it('refuses a count more than 256 behind the highest, and accepts one just inside', () => {
+    const store = new MemoryNonceStore({ now: clock().now });
+    expect(store.use('n', nc(300), T0 + LIFETIME, T0)).toBe(true);
+    expect(store.use('n', nc(44), T0 + LIFETIME, T0)).toBe(false);
+    expect(store.use('n', nc(45), T0 + LIFETIME, T0)).toBe(true);
+    expect(store.use('n', nc(45), T0 + LIFETIME, T0)).toBe(false);
+  });
+
+  it('keeps refusing held counts after the window moved past them', () => {
+    const store = new MemoryNonceStore({ now: clock().now, maxUsesPerNonce: 10_000 });
+    for (let i = 2; i <= 1_000; i += 2) store.use('n', nc(i), T0 + LIFETIME, T0);
+    expect(store.use('n', nc(500), T0 + LIFETIME, T0)).toBe(false);
+    expect(store.use('n', nc(998), T0 + LIFETIME, T0)).toBe(false);
+    expect(store.use('n', nc(999), T0 + LIFETIME, T0)).toBe(true);
+  });
+
+  it('treats anything but an 8-digit count as an RFC 2069 response, each accepted once', () => {
+    const store = new MemoryNonceStore({ now: clock().now });
+    expect(store.use('n', 'a'.repeat(32), T0 + LIFETIME, T0)).toBe(true);
+    expect(store.use('n', 'b'.repeat(32), T0 + LIFETIME, T0)).toBe(true);
+    expect(store.use('n', 'a'.repeat(32), T0 + LIFETIME, T0)).toBe(false);
   });
 
   it.each([
