@@ -104,16 +104,11 @@ export function createBasicAuthenticator(config: BasicConfig, hooks: BasicHooks)
       }
       if (!parsed) return { kind: 'rejected', refusal: { status: 401 } };
       const { username, password } = parsed;
-      const credentials = { scheme, username };
-      const cacheKey = cache?.keyFor(username, password);
-      const hit = cacheKey === undefined ? undefined : cache!.get(cacheKey);
-      if (hit) return { kind: 'authenticated', verified: hit.verified, credentials };
-      const verified = hooks.verifyPassword
-        ? await hooks.verifyPassword(username, password)
-        : (await checkStoredPassword(username, password)) && username;
+      const check = async () =>
+        hooks.verifyPassword ? hooks.verifyPassword(username, password) : (await checkStoredPassword(username, password)) && username;
+      const verified = cache ? await cache.verify(cache.keyFor(username, password), check, isAccepted) : await check();
       if (!isAccepted(verified)) return { kind: 'rejected', refusal: { status: 401 } };
-      if (cacheKey !== undefined) cache!.set(cacheKey, verified);
-      return { kind: 'authenticated', verified, credentials };
+      return { kind: 'authenticated', verified, credentials: { scheme, username } };
     },
 
     challenges: () => [config.challenge],

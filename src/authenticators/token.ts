@@ -77,14 +77,11 @@ export function createTokenAuthenticator(config: TokenConfig, verifyToken: (toke
       const token = readToken(request);
       // RFC 6750 §3.1: a malformed request is invalid_request, answered with 400.
       if (token === null) return { kind: 'rejected', refusal: { status: scheme.toLowerCase() === 'bearer' ? 400 : 401, bearerError: 'invalid_request' } };
-      const cacheKey = token === undefined ? undefined : cache?.keyFor('', token);
-      const hit = cacheKey === undefined ? undefined : cache!.get(cacheKey);
-      if (hit) return { kind: 'authenticated', verified: hit.verified, credentials: { scheme, token: token! } };
-      const verified = await verifyToken(token ?? '');
+      const check = () => verifyToken(token ?? '');
+      const verified = cache && token !== undefined ? await cache.verify(cache.keyFor('', token), check, isAccepted) : await check();
       if (!isAccepted(verified)) {
         return token === undefined ? { kind: 'anonymous' } : { kind: 'rejected', refusal: { status: 401, bearerError: 'invalid_token' } };
       }
-      if (cacheKey !== undefined) cache!.set(cacheKey, verified);
       return { kind: 'authenticated', verified, credentials: token === undefined ? undefined : { scheme, token } };
     },
 

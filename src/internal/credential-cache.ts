@@ -37,6 +37,9 @@ const SEPARATOR = '\u0000';
 export class CredentialCache {
   readonly #key = randomBytes(32);
   readonly #entries: LRUCache<string, { verified: unknown }>;
+  // Verifications under way, so that when an entry expires under load the many requests carrying
+  // the same credentials wait for one slow hash instead of each starting their own.
+  readonly #pending = new Map<string, Promise<unknown>>();
 
   constructor(config: CacheConfig) {
     this.#entries = new LRUCache({ max: config.max, ttl: config.ttlMs });
@@ -48,12 +51,27 @@ export class CredentialCache {
     return `${username}${SEPARATOR}${mac}`;
   }
 
-  get(key: string): { verified: unknown } | undefined {
-    return this.#entries.get(key);
-  }
-
-  set(key: string, verified: unknown): void {
-    this.#entries.set(key, { verified });
+  /**
+   * What `verify` answers for these credentials: from the cache, from a verification of the same
+   * credentials already under way, or by calling it (an accepted answer is then remembered).
+   */
+  async verify(key: string, verify: () => unknown, accepted: (verified: unknown) => boolean): Promise<unknown> {
+    const hit = this.#entries.get(key);
+    if (hit) return hit.verified;
+    let pending = this.#pending.get(key);
+    if (!pending) {
+      pending = (async () => {
+        try {
+          const verified = await verify();
+          if (accepted(verified)) this.#entries.set(key, { verified });
+          return verified;
+        } finally {
+          this.#pending.delete(key);
+        }
+      })();
+      this.#pending.set(key, pending);
+    }
+    return pending;
   }
 
   /** Forgets one user's entries (after a password change), or everything. */

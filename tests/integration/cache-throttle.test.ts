@@ -109,6 +109,29 @@ describe.each(DRIVERS)('credential cache and throttling (%s)', (_driver, makeApp
       expect(spy).toHaveBeenCalledTimes(1);
     });
 
+    it('runs one verification for concurrent requests with the same credentials (no stampede)', async () => {
+      @BasicAuth({ cache: { ttl: 300, max: 100 } })
+      class SlowUsers {
+        calls = 0;
+        @VerifyPassword() async verify(username: string, password: string) {
+          this.calls++;
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          return username === 'alice' && password === 'wonderland' ? { name: username } : null;
+        }
+      }
+      const auth = new SlowUsers();
+      const app = makeApp([CachedController], createAuthCheckers([auth], { logger: recordingLogger() }));
+      const statuses = await Promise.all(Array.from({ length: 8 }, () => basic(app, 'alice', 'wonderland').then((r) => r.status)));
+      expect(statuses).toEqual(Array(8).fill(200));
+      expect(auth.calls).toBe(1);
+      // Failures are shared while in flight too, but never remembered.
+      const wrong = await Promise.all(Array.from({ length: 4 }, () => basic(app, 'alice', 'nope').then((r) => r.status)));
+      expect(wrong).toEqual(Array(4).fill(401));
+      expect(auth.calls).toBe(2);
+      expect((await basic(app, 'alice', 'nope')).status).toBe(401);
+      expect(auth.calls).toBe(3);
+    });
+
     it('never serves a wrong password from the cache, and never caches a failure', async () => {
       const { app, spy } = cachedApp();
       expect((await basic(app, 'alice', 'wonderland')).status).toBe(200);

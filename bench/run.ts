@@ -1,0 +1,419 @@
+/**
+ * The benchmark runner (`npm run bench`). Starts every selected server as its own process
+ * (pinned to CPU 0), pins itself, the load generator, to CPU 1, keeps all servers running and
+ * measures them in interleaved short slices: A B C … A B C …, so machine drift hits every variant
+ * alike. Each variant is compared with its baseline *in the same round*; the table reports the
+ * median of those per-round ratios with their spread.
+ *
+ *   ts-node --transpile-only bench/run.ts [--only basic,bare] [--slices 16] [--duration 2]
+ *       [--connections 32] [--warmup 1] [--no-pin] [--out bench/results/latest.md]
+ *
+ * All traffic goes to 127.0.0.1; every slice is bounded in time; every server is killed on exit,
+ * Ctrl-C or error.
+ */
+import autocannon from 'autocannon';
+import { writeFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { basicHeader, PASSWORD, PATH, TOKEN, USER, WRONG_PASSWORD } from './lib/fixtures';
+import { runLoop, type LoopMode } from './lib/loop';
+import {
+  BENCH_DIR, cpuMicros, ensureDir, hasTaskset, installCleanup, machineLine, memoryKiB, nproc, pinSelf,
+  REPO_DIR, settle, sleep, startServer, type ServerProcess,
+} from './lib/proc';
+import { fmt, maxOf, median, minOf, quantile, ratioCell } from './lib/stats';
+
+type Group = 'baseline' | 'library' | 'peer';
+
+interface Variant {
+  name: string;
+  group: Group;
+  /** Server process this variant talks to; variants naming the same key share one process. */
+  server: string;
+  file: string;
+  env?: Record<string, string>;
+  what: string;
+  /** autocannon with these headers, or the custom keep-alive loop in this mode. */
+  load: { kind: 'autocannon'; headers?: Record<string, string> } | { kind: 'loop'; mode: LoopMode };
+  connections?: number;
+  /** Bare routing-controllers measured with the same load generator. */
+  rcBase: string;
+  /** The variant's own bare baseline (Express for the peers). */
+  ownBase: string;
+  /** Status every response should have. */
+  expect: 200 | 401;
+}
+
+const basicOk = { authorization: basicHeader(USER, PASSWORD) };
+const digestUser = { username: USER, password: PASSWORD };
+
+const VARIANTS: Variant[] = [
+  { name: 'bare', group: 'baseline', server: 'bare', file: 'bare.ts', what: 'routing-controllers, no auth',
+    load: { kind: 'autocannon' }, rcBase: 'bare', ownBase: 'bare', expect: 200 },
+  { name: 'bare-authorized', group: 'baseline', server: 'bare-authorized', file: 'bare-authorized.ts',
+    what: 'routing-controllers, @Authorized + checker resolving true (no library)', load: { kind: 'autocannon' },
+    rcBase: 'bare', ownBase: 'bare', expect: 200 },
+  { name: 'basic', group: 'library', server: 'basic', file: 'basic.ts', what: '@BasicAuth, in-memory @VerifyPassword',
+    load: { kind: 'autocannon', headers: basicOk }, rcBase: 'bare', ownBase: 'bare', expect: 200 },
+  { name: 'basic-401', group: 'library', server: 'basic', file: 'basic.ts', what: 'basic server, wrong password → 401',
+    load: { kind: 'autocannon', headers: { authorization: basicHeader(USER, WRONG_PASSWORD) } }, rcBase: 'bare', ownBase: 'bare', expect: 401 },
+  { name: 'basic-401-none', group: 'library', server: 'basic', file: 'basic.ts', what: 'basic server, no credentials → 401',
+    load: { kind: 'autocannon' }, rcBase: 'bare', ownBase: 'bare', expect: 401 },
+  { name: 'token', group: 'library', server: 'token', file: 'token.ts', what: '@TokenAuth Bearer, in-memory @VerifyToken',
+    load: { kind: 'autocannon', headers: { authorization: `Bearer ${TOKEN}` } }, rcBase: 'bare', ownBase: 'bare', expect: 200 },
+  { name: 'basic-scrypt', group: 'library', server: 'basic-scrypt', file: 'basic-scrypt.ts',
+    what: '@BasicAuth, werkzeug scrypt hash via checkPasswordHash', load: { kind: 'autocannon', headers: basicOk },
+    connections: 4, rcBase: 'bare', ownBase: 'bare', expect: 200 },
+  { name: 'basic-scrypt-cache', group: 'library', server: 'basic-scrypt-cache', file: 'basic-scrypt-cache.ts',
+    what: 'basic-scrypt + cache { ttl: 300, max: 10000 }', load: { kind: 'autocannon', headers: basicOk },
+    rcBase: 'bare', ownBase: 'bare', expect: 200 },
+  { name: 'express-bare', group: 'baseline', server: 'express-bare', file: 'express-bare.ts', what: 'plain Express, no auth',
+    load: { kind: 'autocannon' }, rcBase: 'bare', ownBase: 'express-bare', expect: 200 },
+  { name: 'express-basic-auth', group: 'peer', server: 'express-basic-auth', file: 'express-basic-auth.ts',
+    what: 'express-basic-auth, authorizer', load: { kind: 'autocannon', headers: basicOk }, rcBase: 'bare', ownBase: 'express-bare', expect: 200 },
+  { name: 'passport-basic', group: 'peer', server: 'passport-basic', file: 'passport-basic.ts', what: 'passport + passport-http BasicStrategy',
+    load: { kind: 'autocannon', headers: basicOk }, rcBase: 'bare', ownBase: 'express-bare', expect: 200 },
+  { name: 'passport-bearer', group: 'peer', server: 'passport-bearer', file: 'passport-bearer.ts', what: 'passport + passport-http-bearer',
+    load: { kind: 'autocannon', headers: { authorization: `Bearer ${TOKEN}` } }, rcBase: 'bare', ownBase: 'express-bare', expect: 200 },
+  { name: 'http-auth-basic', group: 'peer', server: 'http-auth-basic', file: 'http-auth-basic.ts', what: 'http-auth basic()',
+    load: { kind: 'autocannon', headers: basicOk }, rcBase: 'bare', ownBase: 'express-bare', expect: 200 },
+
+  { name: 'bare-loop', group: 'baseline', server: 'bare', file: 'bare.ts', what: 'bare, custom keep-alive loop',
+    load: { kind: 'loop', mode: { kind: 'plain' } }, rcBase: 'bare-loop', ownBase: 'bare-loop', expect: 200 },
+  { name: 'digest-reuse', group: 'library', server: 'digest-reuse', file: 'digest.ts', what: '@DigestAuth MD5, nonce reused, nc counting up',
+    load: { kind: 'loop', mode: { kind: 'digest-reuse', ...digestUser } }, rcBase: 'bare-loop', ownBase: 'bare-loop', expect: 200 },
+  { name: 'digest-fresh', group: 'library', server: 'digest-fresh', file: 'digest.ts', what: '@DigestAuth MD5, 401 + answer per login',
+    load: { kind: 'loop', mode: { kind: 'digest-fresh', ...digestUser } }, rcBase: 'bare-loop', ownBase: 'bare-loop', expect: 200 },
+  { name: 'express-bare-loop', group: 'baseline', server: 'express-bare', file: 'express-bare.ts', what: 'express-bare, custom keep-alive loop',
+    load: { kind: 'loop', mode: { kind: 'plain' } }, rcBase: 'bare-loop', ownBase: 'express-bare-loop', expect: 200 },
+  { name: 'passport-digest-reuse', group: 'peer', server: 'passport-digest-reuse', file: 'passport-digest.ts',
+    what: 'passport-http DigestStrategy, nonce reused', load: { kind: 'loop', mode: { kind: 'digest-reuse', ...digestUser } },
+    rcBase: 'bare-loop', ownBase: 'express-bare-loop', expect: 200 },
+  { name: 'passport-digest-fresh', group: 'peer', server: 'passport-digest-fresh', file: 'passport-digest.ts',
+    what: 'passport-http DigestStrategy, 401 + answer per login', load: { kind: 'loop', mode: { kind: 'digest-fresh', ...digestUser } },
+    rcBase: 'bare-loop', ownBase: 'express-bare-loop', expect: 200 },
+  { name: 'http-auth-digest-reuse', group: 'peer', server: 'http-auth-digest-reuse', file: 'http-auth-digest.ts',
+    what: 'http-auth digest(), nonce reused', load: { kind: 'loop', mode: { kind: 'digest-reuse', ...digestUser } },
+    rcBase: 'bare-loop', ownBase: 'express-bare-loop', expect: 200 },
+  { name: 'http-auth-digest-fresh', group: 'peer', server: 'http-auth-digest-fresh', file: 'http-auth-digest.ts',
+    what: 'http-auth digest(), 401 + answer per login', load: { kind: 'loop', mode: { kind: 'digest-fresh', ...digestUser } },
+    rcBase: 'bare-loop', ownBase: 'express-bare-loop', expect: 200 },
+];
+
+/** Variants a target compares with besides the baselines: they are added to a filtered run. */
+const COMPARE_WITH: Record<string, string[]> = { 'basic-scrypt-cache': ['basic'] };
+
+interface Args {
+  only?: string[];
+  slices: number;
+  duration: number;
+  connections: number;
+  warmup: number;
+  pin: boolean;
+  out: string;
+}
+
+function parseArgs(argv: string[]): Args {
+  const args: Args = { slices: 16, duration: 2, connections: 32, warmup: 1, pin: true, out: join(BENCH_DIR, 'results', 'latest.md') };
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, inline] = argv[i].split('=', 2);
+    const value = () => inline ?? argv[++i];
+    const num = (name: string, min: number, max: number) => {
+      const n = Number(value());
+      if (!Number.isFinite(n) || n < min || n > max) throw new Error(`${name} must be a number from ${min} to ${max}`);
+      return n;
+    };
+    switch (flag) {
+      case '--only': args.only = value().split(',').map((s) => s.trim()).filter(Boolean); break;
+      case '--slices': args.slices = Math.round(num('--slices', 1, 1000)); break;
+      case '--duration': args.duration = num('--duration', 0.2, 60); break;
+      case '--connections': args.connections = Math.round(num('--connections', 1, 256)); break;
+      case '--warmup': args.warmup = num('--warmup', 0, 60); break;
+      case '--no-pin': args.pin = false; break;
+      case '--out': args.out = resolve(value()); break;
+      case '--help': case '-h':
+        process.stdout.write(`usage: npm run bench -- [--only a,b] [--slices 16] [--duration 2] [--connections 32] [--warmup 1] [--no-pin] [--out file]\nvariants: ${VARIANTS.map((v) => v.name).join(', ')}\n`);
+        process.exit(0);
+      // eslint-disable-next-line no-fallthrough
+      default: throw new Error(`unknown argument ${argv[i]} (try --help)`);
+    }
+  }
+  return args;
+}
+
+interface Slice {
+  round: number;
+  /** Units per second: responses (autocannon, loop) or completed logins (digest-fresh). */
+  rps: number;
+  units: number;
+  /** Server CPU (user + system, all threads) per HTTP request the server received, µs. */
+  cpuPerReq: number;
+  cpuPerUnit: number;
+  p99ms: number;
+  non2xx: number;
+  unexpected: number;
+  errors: number;
+  reconnects: number;
+  logLines: number;
+}
+
+async function measure(v: Variant, server: ServerProcess, seconds: number, connections: number): Promise<Slice & { round: -1 }> {
+  const before = await server.stats();
+  const cpu0 = cpuMicros(server.pid);
+  const t0 = Date.now();
+  let units: number;
+  let duration: number;
+  let p99ms: number;
+  let non2xx: number;
+  let unexpected: number;
+  let errors: number;
+  if (v.load.kind === 'autocannon') {
+    const res = await autocannon({
+      url: `http://127.0.0.1:${server.port}${PATH}`,
+      connections,
+      duration: seconds,
+      headers: v.load.headers,
+      timeout: 10,
+    });
+    units = res.requests.total;
+    duration = res.duration;
+    p99ms = res.latency.p99;
+    non2xx = res.non2xx;
+    unexpected = units - ((res.statusCodeStats as Record<string, { count: number }> | undefined)?.[String(v.expect)]?.count ?? 0);
+    errors = res.errors + res.timeouts;
+  } else {
+    const res = await runLoop({ port: server.port, path: PATH, connections, durationMs: seconds * 1000, mode: v.load.mode });
+    units = res.units;
+    duration = res.durationSec;
+    p99ms = res.p99ms;
+    non2xx = res.non2xx;
+    unexpected = res.units - res.ok;
+    errors = res.errors + res.timeouts;
+  }
+  await settle(server.pid);
+  const cpu1 = cpuMicros(server.pid);
+  const after = await server.stats();
+  const received = after.requests - before.requests;
+  return {
+    round: -1,
+    rps: units / duration,
+    units,
+    cpuPerReq: received > 0 ? (cpu1 - cpu0) / received : NaN,
+    cpuPerUnit: units > 0 ? (cpu1 - cpu0) / units : NaN,
+    p99ms,
+    non2xx,
+    unexpected,
+    errors,
+    // Each slice opens `connections` keep-alive connections; any more means the server closed one.
+    reconnects: Math.max(0, after.connections - before.connections - connections),
+    logLines: server.logLines.filter((t) => t >= t0).length,
+  };
+}
+
+interface Summary {
+  variant: Variant;
+  slices: Slice[];
+  rps: number;
+  rcRatios: number[];
+  ownRatios: number[];
+  addedCpu: number[];
+  addedWall: number[];
+  cpuPerReq: number;
+  cpuPerUnit: number;
+  p99ms: number;
+  peakRssMiB: number;
+  non2xx: number;
+  unexpected: number;
+  errors: number;
+  reconnects: number;
+  logLines: number;
+}
+
+function summarize(v: Variant, all: Map<string, Slice[]>, peakRss: Map<string, number>): Summary {
+  const slices = all.get(v.name) ?? [];
+  const byRound = (name: string) => new Map((all.get(name) ?? []).map((s) => [s.round, s]));
+  const rc = byRound(v.rcBase);
+  const own = byRound(v.ownBase);
+  const pair = (base: Map<number, Slice>, f: (s: Slice, b: Slice) => number) =>
+    slices.filter((s) => base.has(s.round)).map((s) => f(s, base.get(s.round)!));
+  const sum = (f: (s: Slice) => number) => slices.reduce((a, s) => a + f(s), 0);
+  return {
+    variant: v,
+    slices,
+    rps: median(slices.map((s) => s.rps)),
+    rcRatios: pair(rc, (s, b) => s.rps / b.rps),
+    ownRatios: pair(own, (s, b) => s.rps / b.rps),
+    addedCpu: pair(own, (s, b) => s.cpuPerReq - b.cpuPerReq),
+    addedWall: pair(own, (s, b) => 1e6 / s.rps - 1e6 / b.rps),
+    cpuPerReq: median(slices.map((s) => s.cpuPerReq)),
+    cpuPerUnit: median(slices.map((s) => s.cpuPerUnit)),
+    p99ms: median(slices.map((s) => s.p99ms)),
+    peakRssMiB: (peakRss.get(v.server) ?? NaN) / 1024,
+    non2xx: sum((s) => s.non2xx),
+    unexpected: sum((s) => s.unexpected),
+    errors: sum((s) => s.errors),
+    reconnects: sum((s) => s.reconnects),
+    logLines: sum((s) => s.logLines),
+  };
+}
+
+function pairedRatios(all: Map<string, Slice[]>, a: string, b: string): number[] {
+  const base = new Map((all.get(b) ?? []).map((s) => [s.round, s]));
+  return (all.get(a) ?? []).filter((s) => base.has(s.round)).map((s) => s.rps / base.get(s.round)!.rps);
+}
+
+const spread = (xs: number[]) => `median ${fmt(median(xs), 2)}, IQR ${fmt(quantile(xs, 0.25), 2)}–${fmt(quantile(xs, 0.75), 2)}, min–max ${fmt(minOf(xs), 2)}–${fmt(maxOf(xs), 2)}, n=${xs.length}`;
+
+function targets(sums: Map<string, Summary>, all: Map<string, Slice[]>): string[] {
+  const lines: string[] = [];
+  const verdict = (ok: boolean | undefined) => (ok === undefined ? '**NOT MEASURED**' : ok ? '**MET**' : '**MISSED**');
+  const has = (...names: string[]) => names.every((n) => (sums.get(n)?.slices.length ?? 0) > 0);
+  const medRc = (n: string) => median(sums.get(n)!.rcRatios);
+  const added = (n: string) => median(sums.get(n)!.addedCpu);
+
+  for (const name of ['basic', 'token']) {
+    if (!has(name, 'bare')) { lines.push(`- ${name} ≥ 0.93× bare: ${verdict(undefined)} (not run)`); continue; }
+    const s = sums.get(name)!;
+    const hook = has('bare-authorized') ? ` of which routing-controllers' own @Authorized hook (bare-authorized) ${fmt(added('bare-authorized'), 1)} µs;` : '';
+    lines.push(`- ${name} ≥ 0.93× bare routing-controllers: ${verdict(medRc(name) >= 0.93)} — ratio ${spread(s.rcRatios)}; added server CPU ${fmt(added(name), 1)} µs/req over bare,${hook} total ${fmt(s.cpuPerReq, 1)} µs/req (target ≈ ≤ 20 µs added).`);
+  }
+  const peersFor: Record<string, string[]> = { basic: ['express-basic-auth', 'passport-basic', 'http-auth-basic'], token: ['passport-bearer'] };
+  for (const [name, peers] of Object.entries(peersFor)) {
+    const present = peers.filter((p) => has(p, 'express-bare'));
+    if (!has(name, 'bare') || present.length === 0) continue;
+    const ours = added(name);
+    const parts = present.map((p) => `${p} ${fmt(added(p), 1)} µs (wall ${fmt(median(sums.get(p)!.addedWall), 1)} µs)`);
+    const ok = present.every((p) => ours < added(p));
+    lines.push(`- ${name}: less added cost per request than the peers add to their own baseline: ${verdict(ok)} — ${name} adds ${fmt(ours, 1)} µs CPU (wall ${fmt(median(sums.get(name)!.addedWall), 1)} µs) to bare routing-controllers; ${parts.join('; ')} to bare Express.`);
+  }
+  for (const name of ['basic-401', 'basic-401-none']) {
+    if (!has(name, 'bare')) continue;
+    const s = sums.get(name)!;
+    const ok = medRc(name) >= 0.9 && s.reconnects === 0 && s.errors === 0 && s.logLines === 0 && s.unexpected === 0;
+    lines.push(`- ${name}: 401s ≥ 0.90× bare, 0 resets, no log lines: ${verdict(ok)} — ratio ${spread(s.rcRatios)}; reconnects ${s.reconnects}, connection errors ${s.errors}, server log lines ${s.logLines}, responses other than 401: ${s.unexpected}.`);
+  }
+  if (has('digest-reuse', 'bare-loop')) {
+    const s = sums.get('digest-reuse')!;
+    lines.push(`- digest-reuse ≥ 0.90× bare (same loop): ${verdict(medRc('digest-reuse') >= 0.9 && s.unexpected === 0)} — ratio ${spread(s.rcRatios)}; non-2xx ${s.non2xx}.`);
+  } else lines.push(`- digest-reuse ≥ 0.90× bare: ${verdict(undefined)} (variant not available or not selected)`);
+  if (has('digest-fresh')) {
+    const peers = ['passport-digest-fresh', 'http-auth-digest-fresh'].filter((p) => has(p));
+    const parts = peers.map((p) => `vs ${p}: ${spread(pairedRatios(all, 'digest-fresh', p))}`);
+    const ok = peers.length === 2 ? peers.every((p) => median(pairedRatios(all, 'digest-fresh', p)) > 1) : undefined;
+    lines.push(`- digest-fresh ahead of passport-http and http-auth Digest (logins/s, same round): ${verdict(ok)} — ${parts.join('; ')}.`);
+  } else lines.push(`- digest-fresh ahead of passport-http and http-auth Digest: ${verdict(undefined)} (variant not available or not selected)`);
+  if (has('basic-scrypt-cache', 'basic')) {
+    const r = pairedRatios(all, 'basic-scrypt-cache', 'basic');
+    lines.push(`- basic-scrypt-cache ≥ 0.90× in-memory basic: ${verdict(median(r) >= 0.9)} — ratio ${spread(r)}.`);
+  } else lines.push(`- basic-scrypt-cache ≥ 0.90× in-memory basic: ${verdict(undefined)} (variant not available or not selected)`);
+  lines.push('- Event-loop delay p99 < 20 ms during 200 concurrent scrypt logins: measured by `bench/event-loop.ts`.');
+  lines.push('- RSS within 64 MB of idle and flat per-request cost under a 1,000,000-request flood: measured by `bench/flood.ts`.');
+  return lines;
+}
+
+async function main() {
+  const args = parseArgs(process.argv.slice(2));
+  installCleanup();
+  const command = process.env.npm_lifecycle_event === 'bench'
+    ? `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`
+    : `ts-node --transpile-only ${relative(REPO_DIR, __filename)} ${process.argv.slice(2).join(' ')}`.trim();
+
+  let selected = VARIANTS;
+  const notes: string[] = [];
+  if (args.only) {
+    const unknown = args.only.filter((n) => !VARIANTS.some((v) => v.name === n));
+    if (unknown.length) throw new Error(`unknown variant(s) ${unknown.join(', ')}; known: ${VARIANTS.map((v) => v.name).join(', ')}`);
+    const want = new Set(args.only);
+    for (const v of VARIANTS) {
+      if (!want.has(v.name)) continue;
+      for (const extra of [v.rcBase, v.ownBase, ...(COMPARE_WITH[v.name] ?? [])]) {
+        if (!want.has(extra)) notes.push(`added ${extra} (baseline of ${v.name})`);
+        want.add(extra);
+      }
+    }
+    selected = VARIANTS.filter((v) => want.has(v.name));
+  }
+
+  const pinned = args.pin && hasTaskset && nproc() >= 2;
+  if (pinned) pinSelf(1);
+  else notes.push(args.pin ? 'not pinned: taskset missing or fewer than 2 CPUs' : 'not pinned (--no-pin)');
+
+  // Start every server up front and keep them all running.
+  const logDir = join(BENCH_DIR, 'results', 'logs');
+  const servers = new Map<string, ServerProcess>();
+  const skipped = new Map<string, string>();
+  const byServer = new Map<string, Variant>();
+  for (const v of selected) if (!byServer.has(v.server)) byServer.set(v.server, v);
+  process.stderr.write(`starting ${byServer.size} servers…\n`);
+  await Promise.all([...byServer.values()].map(async (v) => {
+    const started = await startServer(v.server, v.file, { cpu: pinned ? 0 : undefined, env: v.env, logDir });
+    if (started.ok) servers.set(v.server, started.server);
+    else skipped.set(v.server, started.reason);
+  }));
+  const runnable = selected.filter((v) => servers.has(v.server));
+  for (const v of selected) {
+    if (!servers.has(v.server)) {
+      const line = `skipped ${v.name}: ${skipped.get(v.server)}`;
+      notes.push(line);
+      process.stderr.write(`${line}\n`);
+    }
+  }
+  if (runnable.length === 0) throw new Error('no variant could start');
+
+  const connectionsOf = (v: Variant) => v.connections ?? args.connections;
+  if (args.warmup > 0) {
+    process.stderr.write(`warm-up: ${args.warmup} s per variant\n`);
+    for (const v of runnable) await measure(v, servers.get(v.server)!, args.warmup, connectionsOf(v));
+  }
+  const all = new Map<string, Slice[]>(runnable.map((v) => [v.name, []]));
+  const started = Date.now();
+  for (let round = 0; round < args.slices; round++) {
+    for (const v of runnable) {
+      const slice = await measure(v, servers.get(v.server)!, args.duration, connectionsOf(v));
+      all.get(v.name)!.push({ ...slice, round });
+    }
+    const bare = all.get('bare')?.[round]?.rps;
+    process.stderr.write(`round ${round + 1}/${args.slices} done (${fmt((Date.now() - started) / 1000)} s)${bare ? `, bare ${fmt(bare)} req/s` : ''}\n`);
+  }
+  await sleep(100);
+  const peakRss = new Map<string, number>();
+  for (const [key, s] of servers) peakRss.set(key, memoryKiB(s.pid).hwm);
+  for (const s of servers.values()) s.stop();
+
+  const sums = new Map(runnable.map((v) => [v.name, summarize(v, all, peakRss)]));
+  const md = report(args, command, notes, pinned, sums, all);
+  ensureDir(args.out);
+  writeFileSync(args.out, md);
+  writeFileSync(args.out.replace(/\.md$/, '') + '.json', JSON.stringify({ args, command, machine: machineLine(), slices: Object.fromEntries(all) }, null, 1));
+  process.stdout.write(md);
+  process.stderr.write(`\nwritten to ${relative(REPO_DIR, args.out)}\n`);
+  process.exit(0);
+}
+
+function report(args: Args, command: string, notes: string[], pinned: boolean, sums: Map<string, Summary>, all: Map<string, Slice[]>): string {
+  const out: string[] = [];
+  out.push('# routing-controllers-httpauth benchmark', '');
+  out.push(`- Machine: ${machineLine()}`);
+  out.push(`- Command: \`${command}\``);
+  out.push(`- Date: ${new Date().toISOString()}`);
+  out.push(`- ${args.slices} interleaved rounds × ${args.duration} s per variant (after ${args.warmup} s warm-up each), ${args.connections} keep-alive connections (scrypt without cache: 4), servers ${pinned ? 'pinned to CPU 0, load generator to CPU 1 (taskset)' : 'not pinned'}, NODE_ENV=production.`);
+  for (const n of notes) out.push(`- Note: ${n}`);
+  out.push('');
+  out.push('`× bare rc`: per-round ratio of req/s to bare routing-controllers measured with the same load generator in the same round, median [IQR]. `× own`: the same against the variant\'s own baseline (bare Express for the peers). `+CPU µs`: server CPU per request minus the own baseline\'s, median over rounds. digest-fresh rows count completed logins (401 challenge + authorized request) per second; their CPU µs/req is per HTTP request.', '');
+  const header = '| variant | what | load | req/s | × bare rc | × own | +CPU µs/req | CPU µs/req | p99 ms | peak RSS MiB | non-2xx | errors | reconnects | log lines |';
+  out.push(header, '|' + '---|'.repeat(14));
+  const order: Group[] = ['baseline', 'library', 'peer'];
+  const rows = [...sums.values()].sort((a, b) => order.indexOf(a.variant.group) - order.indexOf(b.variant.group));
+  for (const s of rows) {
+    const v = s.variant;
+    const isOwnBase = v.ownBase === v.name;
+    const load = v.load.kind === 'autocannon' ? 'autocannon' : `loop:${v.load.mode.kind}`;
+    out.push(`| ${v.name} | ${v.what} | ${load} | ${fmt(s.rps)} | ${v.rcBase === v.name ? '1' : ratioCell(s.rcRatios)} | ${isOwnBase ? '1' : ratioCell(s.ownRatios)} | ${isOwnBase ? '—' : fmt(median(s.addedCpu), 1)} | ${fmt(s.cpuPerReq, 1)} | ${fmt(s.p99ms, 1)} | ${fmt(s.peakRssMiB, 0)} | ${s.non2xx} | ${s.errors} | ${s.reconnects} | ${s.logLines} |`);
+  }
+  out.push('', '## Targets (issue 4)', '', ...targets(sums, all), '');
+  return out.join('\n');
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${(error as Error)?.stack ?? String(error)}\n`);
+  process.exit(1);
+});
