@@ -26,6 +26,10 @@ export type Admission = { readonly hasUser: true; readonly user: unknown } | { r
 
 const ANONYMOUS: Admission = Object.freeze({ hasUser: false });
 
+/** The fix for a role requirement on an auth class that cannot tell roles. */
+export const missingRolesHook = (className: string): string =>
+  `${className} has no @GetUserRoles method, but a route requires a role; add one that returns the user's roles`;
+
 /** Reports a configuration problem that only a request could reveal: one log line, a generic 500. */
 export type MisconfigurationReporter = (message: string) => HttpAuthError;
 
@@ -66,28 +70,7 @@ export async function admit(
     }
   }
 
-  const refuse = async (refusal: Refusal): Promise<never> => {
-    const own = await selected.authenticator.challenges(refusal, request);
-    const challenges = [...own];
-    // A 401 tells the client every scheme it may use, the one it tried first (RFC 9110 §11.6.1).
-    if (refusal.status === 401) {
-      for (const member of members) if (member !== selected) challenges.push(...(await member.authenticator.challenges({ status: 401 }, request)));
-    }
-    const setChallenge = () => {
-      if (!response.hasHeader('www-authenticate') && challenges.length > 0) response.setHeader('WWW-Authenticate', challenges);
-    };
-    let body: unknown;
-    if (selected.errorHandler) {
-      try {
-        body = await selected.errorHandler(refusal.status, action);
-      } catch (error) {
-        if (error instanceof HttpError && (error.httpCode === 401 || error.httpCode === 403)) setChallenge();
-        throw error;
-      }
-    }
-    setChallenge();
-    throw refusal.status === 403 ? new RoleError(body) : new AuthenticationError(body, refusal.status);
-  };
+  const refuse = (refusal: Refusal) => answerRefusal(selected, members, refusal, request, action, response);
 
   if (outcome.kind === 'anonymous') return requirement.optional ? ANONYMOUS : refuse({ status: 401 });
   if (outcome.kind === 'rejected') return refuse(outcome.refusal);
@@ -99,7 +82,7 @@ export async function admit(
     const groups = groupsForMethod(requirement.role, request.method);
     if (!groups) return refuse({ status: 403 });
     if (!selected.getUserRoles) {
-      throw misconfigured(`${selected.name} has no @GetUserRoles method, but a route requires a role; add one that returns the user's roles`);
+      throw misconfigured(missingRolesHook(selected.name));
     }
     const roles = toRoleSet(await selected.getUserRoles(user, credentials));
     if (!hasRequiredRoles(groups, roles)) return refuse({ status: 403 });
@@ -107,4 +90,36 @@ export async function admit(
 
   for (const [name, value] of outcome.headers ?? []) response.setHeader(name, value);
   return { hasUser: true, user };
+}
+
+/**
+ * Writes the challenges for a refusal and throws the error that answers it. A 401 tells the
+ * client every scheme it may use, the one it tried first (RFC 9110 §11.6.1).
+ */
+async function answerRefusal(
+  selected: BoundAuth,
+  members: readonly BoundAuth[],
+  refusal: Refusal,
+  request: RequestView,
+  action: Action,
+  response: HeaderTarget,
+): Promise<never> {
+  const challenges = [...(await selected.authenticator.challenges(refusal, request))];
+  if (refusal.status === 401) {
+    for (const member of members) if (member !== selected) challenges.push(...(await member.authenticator.challenges({ status: 401 }, request)));
+  }
+  const setChallenge = () => {
+    if (!response.hasHeader('www-authenticate') && challenges.length > 0) response.setHeader('WWW-Authenticate', challenges);
+  };
+  let body: unknown;
+  if (selected.errorHandler) {
+    try {
+      body = await selected.errorHandler(refusal.status, action);
+    } catch (error) {
+      if (error instanceof HttpError && (error.httpCode === 401 || error.httpCode === 403)) setChallenge();
+      throw error;
+    }
+  }
+  setChallenge();
+  throw refusal.status === 403 ? new RoleError(body) : new AuthenticationError(body, refusal.status);
 }

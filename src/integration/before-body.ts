@@ -19,8 +19,9 @@ export type KoaEarlyRunner = (ctx: object, next: () => Promise<unknown>, roles: 
 // Keyed by app object: inert, per app, gone with the app.
 const runners = new WeakMap<object, EarlyRunner>();
 const koaRunners = new WeakMap<object, KoaEarlyRunner>();
-// Koa contexts whose body parsing was put off until after authentication.
-const deferred = new WeakSet<object>();
+// Marks a Koa context whose body parsing was put off until after authentication. A property,
+// not a WeakSet entry per request: those are only cleared by full garbage collections.
+const DEFERRED = Symbol('http-auth: body parsing deferred');
 
 export function registerEarlyRunner(app: object, runner: EarlyRunner): void {
   runners.set(app, runner);
@@ -50,7 +51,7 @@ export function deferBodyParsing(router: KoaRouterLike, keepsBody: (ctx: { req: 
       const { pathAndMethod } = router.match(ctx.path, ctx.method);
       if (pathAndMethod.some((layer) => layer.stack.some((fn) => (fn as { [EARLY]?: true })[EARLY]))) {
         ctx.disableBodyParser = true;
-        deferred.add(ctx);
+        (ctx as unknown as Record<symbol, boolean>)[DEFERRED] = true;
       }
     }
     return next();
@@ -67,19 +68,29 @@ function rolesOf(target: Function, method: string): unknown[] {
   return ([] as unknown[]).concat(classValue ?? [], methodValue ?? []);
 }
 
+/** Whether routing-controllers' Express driver puts a body parser in front of this action. */
+function readsBody(target: Function, method: string): boolean {
+  return getMetadataArgsStorage().params.some(
+    (p) => p.object.constructor === target && p.method === method && (p.type === 'body' || p.type === 'body-param'),
+  );
+}
+
 function earlyMiddleware(target: Function, method: string) {
   let roles: unknown[] | undefined;
+  let parsesBody: boolean | undefined;
   // Express calls (req, res, next); Koa calls (ctx, next).
   const middleware = function authenticateBeforeBody(a: unknown, b: unknown, c?: unknown): unknown {
     if (typeof c !== 'function') {
       const ctx = a as { app?: object };
-      const koaRunner = ctx.app && deferred.has(ctx) ? koaRunners.get(ctx.app) : undefined;
+      const koaRunner = ctx.app && (ctx as Record<symbol, unknown>)[DEFERRED] ? koaRunners.get(ctx.app) : undefined;
       if (!koaRunner) return (b as () => unknown)();
       roles ??= rolesOf(target, method);
       return koaRunner(ctx, b as () => Promise<unknown>, roles);
     }
     const req = a as IncomingMessage & { app?: object };
-    const runner = req.app && runners.get(req.app);
+    // Without a body parser in front of it, the action is best checked where it always is.
+    parsesBody ??= readsBody(target, method);
+    const runner = parsesBody && req.app ? runners.get(req.app) : undefined;
     if (!runner) return (c as () => void)();
     roles ??= rolesOf(target, method);
     runner(req, b as ServerResponse, c as (error?: unknown) => void, roles);

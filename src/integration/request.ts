@@ -14,20 +14,36 @@ interface KoaLikeContext {
   request?: { rawBody?: unknown };
 }
 
-/** The pieces of one request the flow needs, on either driver. */
-export interface RequestParts {
-  req: IncomingMessage;
-  res: ServerResponse;
-  url: string;
-  /**
-   * Express `req.ip` / Koa `ctx.ip` honour the app's proxy settings; the socket is the fallback.
-   * A function: the proxy rules are only worth evaluating when throttling asks.
-   */
-  address: () => string | undefined;
-  /** The real method: Express's method-override keeps the sent one in `originalMethod`. */
-  method: string;
-  /** Koa: `ctx.request.rawBody`, set by koa-bodyparser. */
-  koaRawBody?: unknown;
+/**
+ * One request as the flow sees it, on either driver. A class rather than an object of closures:
+ * it is built for every request, and its methods live once on the prototype.
+ */
+export class NodeRequestView implements RequestView {
+  constructor(
+    readonly req: IncomingMessage,
+    readonly res: ServerResponse,
+    /** The request-target as received (Express `originalUrl`, Koa `ctx.originalUrl`). */
+    readonly url: string,
+    /** Upper-case; Express's method-override keeps the sent one in `originalMethod`. */
+    readonly method: string,
+    // Express `req.ip` / Koa `ctx.ip` honour the app's proxy settings; read only when throttling asks.
+    private readonly ipSource: { readonly ip?: string },
+    /** Koa: `ctx.request.rawBody`, set by koa-bodyparser. */
+    private readonly koaRawBody?: unknown,
+  ) {}
+
+  header(name: string): string | undefined {
+    const value = this.req.headers[name];
+    return Array.isArray(value) ? value.join(', ') : value;
+  }
+
+  get clientAddress(): string | undefined {
+    return this.ipSource.ip ?? this.req.socket?.remoteAddress;
+  }
+
+  rawBody(): Promise<Uint8Array | undefined> {
+    return rawBodyOf(this.req, this.koaRawBody);
+  }
 }
 
 /**
@@ -43,48 +59,20 @@ export function nodeRequestOf(source: unknown): IncomingMessage | undefined {
   return source as IncomingMessage;
 }
 
-/** The request parts of a Koa context. */
-export function koaParts(context: KoaLikeContext): RequestParts {
+/** The request view of a Koa context. */
+export function viewOfKoa(context: KoaLikeContext): NodeRequestView {
   const { req, res } = context;
-  return {
-    req,
-    res,
-    url: context.originalUrl ?? req.url ?? '/',
-    address: () => context.ip ?? req.socket?.remoteAddress,
-    method: req.method ?? 'GET',
-    koaRawBody: context.request?.rawBody,
-  };
+  return new NodeRequestView(req, res, context.originalUrl ?? req.url ?? '/', (req.method ?? 'GET').toUpperCase(), context, context.request?.rawBody);
 }
 
-/** The request parts of an Express request and response. */
-export function expressParts(req: IncomingMessage, res: ServerResponse): RequestParts {
+/** The request view of an Express request and response. */
+export function viewOfExpress(req: IncomingMessage, res: ServerResponse): NodeRequestView {
   const r = req as IncomingMessage & { originalUrl?: string; ip?: string; originalMethod?: string };
-  return {
-    req,
-    res,
-    url: r.originalUrl ?? req.url ?? '/',
-    address: () => r.ip ?? req.socket?.remoteAddress,
-    method: r.originalMethod ?? req.method ?? 'GET',
-  };
+  return new NodeRequestView(req, res, r.originalUrl ?? req.url ?? '/', (r.originalMethod ?? req.method ?? 'GET').toUpperCase(), r);
 }
 
-/** The request parts behind a routing-controllers Action on either driver. */
-export function unwrapAction(action: Action): RequestParts {
+/** The request view behind a routing-controllers Action on either driver. */
+export function viewOfAction(action: Action): NodeRequestView {
   const context = action.context as KoaLikeContext | undefined;
-  return context?.req ? koaParts(context) : expressParts(action.request as IncomingMessage, action.response as ServerResponse);
-}
-
-export function viewOf({ req, url, address, method, koaRawBody }: RequestParts): RequestView {
-  return {
-    method: method.toUpperCase(),
-    url,
-    get clientAddress() {
-      return address();
-    },
-    rawBody: () => rawBodyOf(req, koaRawBody),
-    header(name) {
-      const value = req.headers[name];
-      return Array.isArray(value) ? value.join(', ') : value;
-    },
-  };
+  return context?.req ? viewOfKoa(context) : viewOfExpress(action.request as IncomingMessage, action.response as ServerResponse);
 }

@@ -2,14 +2,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { getFromContainer, getMetadataArgsStorage, HttpError, type Action } from 'routing-controllers';
 import { bindAuth, validateAuthClass } from '../bind';
 import { HttpAuthError } from '../errors';
-import { admit, type Admission, type BoundAuth } from '../http-auth';
+import { admit, missingRolesHook, type Admission, type BoundAuth } from '../http-auth';
 import { readAuthClass, type AuthClassMeta } from '../registry';
 import { LoginRequirement, mergeRequirements, type EffectiveRequirement } from '../requirement';
 import type { AuthClass, LoginRequiredOptions } from '../types';
 import type { KoaRouterLike } from './before-body';
 import { deferBodyParsing, registerEarlyRunner, registerKoaEarlyRunner } from './before-body';
 import { requestsAuthInt } from './raw-body';
-import { expressParts, koaParts, nodeRequestOf, unwrapAction, viewOf, type RequestParts, type RequestSource } from './request';
+import { viewOfExpress, viewOfKoa, nodeRequestOf, viewOfAction, type NodeRequestView, type RequestSource } from './request';
 
 /** Where the checkers write their few log lines. */
 export interface AuthLogger {
@@ -154,13 +154,15 @@ export function createAuthCheckers<User = string>(
     }
     if (requirement.role) {
       const lacking = chosen.find((m) => !m.meta.hooks.has('getUserRoles'));
-      if (lacking) return `${lacking.meta.name} has no @GetUserRoles method, but a route requires a role; add one that returns the user's roles`;
+      if (lacking) return missingRolesHook(lacking.meta.name);
     }
     return undefined;
   };
 
-  // Errors whose response the checker's driver sends itself; useExpress ends them quietly.
-  const answered = new WeakSet<object>();
+  // Per-request facts live on the request (and error) objects under symbols private to this app:
+  // a WeakMap keyed by every request would only be emptied by full garbage collections, and
+  // under load its tables grow into hundreds of megabytes.
+  const tags = createTags();
 
   const reported = new Set<string>();
   const misconfigured = (message: string): HttpAuthError => {
@@ -170,7 +172,7 @@ export function createAuthCheckers<User = string>(
     }
     const error = new HttpAuthError(500, 'ERR_HTTP_AUTH_MISCONFIGURED', 'internal server error');
     // Logged once above; Express's final handler must not log it again or drop the connection.
-    answered.add(error);
+    tags.markAnswered(error);
     return error;
   };
 
@@ -203,25 +205,34 @@ export function createAuthCheckers<User = string>(
     if (typeof plan === 'string') throw new TypeError(`http-auth: ${where}: ${plan}`);
   });
 
-  const users = new WeakMap<IncomingMessage, unknown>();
-  // Requests admitted before the body was parsed (see before-body.ts); the checker confirms them.
-  const admittedEarly = new WeakSet<IncomingMessage>();
-  const run = async (plan: Plan, action: Action, parts: RequestParts): Promise<Admission> => {
+  const run = async (plan: Plan, action: Action, parts: NodeRequestView): Promise<Admission> => {
     try {
       plan.bound ??= plan.members.map(bound);
-      const admission = await admit(plan.bound, plan.requirement, viewOf(parts), action, parts.res, misconfigured);
-      if (admission.hasUser) users.set(parts.req, admission.user);
+      const admission = await admit(plan.bound, plan.requirement, parts, action, parts.res, misconfigured);
+      if (admission.hasUser) tags.setUser(parts.req, admission.user);
       return admission;
     } catch (error) {
-      if (error instanceof HttpError) answered.add(error);
+      if (error instanceof HttpError) tags.markAnswered(error);
       throw error;
     }
+  };
+
+  /** Runs the flow for an Express request outside routing-controllers; answers a failure itself. */
+  const runExpress = (planOf: () => Plan, req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void, admitted: () => void): void => {
+    const fail = (error: unknown) => (error instanceof HttpError ? sendError(res, error) : next(error));
+    let plan: Plan;
+    try {
+      plan = planOf();
+    } catch (error) {
+      return fail(error);
+    }
+    run(plan, { request: req, response: res, next }, viewOfExpress(req, res)).then(admitted, fail);
   };
 
   /** Runs the flow for a Koa context; answers a failure itself and returns whether to go on. */
   const runKoa = async (planOf: () => Plan, ctx: KoaContextLike, next: () => Promise<unknown>): Promise<boolean> => {
     try {
-      await run(planOf(), { request: ctx.request, response: ctx.response, context: ctx, next }, koaParts(ctx));
+      await run(planOf(), { request: ctx.request, response: ctx.response, context: ctx, next }, viewOfKoa(ctx));
       return true;
     } catch (error) {
       if (!(error instanceof HttpError)) throw error;
@@ -233,13 +244,14 @@ export function createAuthCheckers<User = string>(
 
   const currentUser = (source: RequestSource): User | undefined => {
     const req = nodeRequestOf(source);
-    return req ? (users.get(req) as User | undefined) : undefined;
+    return req ? (tags.user(req) as User | undefined) : undefined;
   };
 
   return {
     async authorizationChecker(action, roles) {
-      const parts = unwrapAction(action);
-      if (admittedEarly.has(parts.req)) return true;
+      const parts = viewOfAction(action);
+      // Admitted before the body was parsed (see before-body.ts): the checker only confirms it.
+      if (tags.admittedEarly(parts.req)) return true;
       await run(planForRoles(roles), action, parts);
       return true;
     },
@@ -255,19 +267,10 @@ export function createAuthCheckers<User = string>(
       registerEarlyRunner(app, (req, res, next, roles) => {
         // auth-int hashes the body, so such a request can only be checked after it was read.
         if (requestsAuthInt(req)) return next();
-        let plan: Plan;
-        try {
-          plan = planForRoles(roles);
-        } catch (error) {
-          return sendError(res, error as HttpError);
-        }
-        run(plan, { request: req, response: res, next }, expressParts(req, res)).then(
-          () => {
-            admittedEarly.add(req);
-            next();
-          },
-          (error: unknown) => (error instanceof HttpError ? sendError(res, error) : next(error)),
-        );
+        runExpress(() => planForRoles(roles), req, res, next, () => {
+          tags.markAdmittedEarly(req);
+          next();
+        });
       });
       app.use((error, _req, res, next) => {
         // routing-controllers calls next(error) after it has written the response; an answered
@@ -276,7 +279,7 @@ export function createAuthCheckers<User = string>(
           res.headersSent &&
           typeof error === 'object' &&
           error !== null &&
-          (answered.has(error) || (error instanceof HttpError && error.httpCode >= 400 && error.httpCode < 500));
+          (tags.answered(error) || (error instanceof HttpError && error.httpCode >= 400 && error.httpCode < 500));
         if (!alreadyAnswered) next(error);
       });
     },
@@ -291,7 +294,7 @@ export function createAuthCheckers<User = string>(
       registerKoaEarlyRunner(app, async (ctx, next, roles) => {
         const koaCtx = ctx as KoaContextLike & { disableBodyParser?: boolean };
         if (!(await runKoa(() => planForRoles(roles), koaCtx, next))) return;
-        admittedEarly.add(koaCtx.req);
+        tags.markAdmittedEarly(koaCtx.req);
         koaCtx.disableBodyParser = false;
         return parseBody(koaCtx, next);
       });
@@ -300,12 +303,7 @@ export function createAuthCheckers<User = string>(
 
     guard(guardOptions) {
       const plan = startupPlan(guardOptions, 'auth.guard()');
-      return (req, res, next) => {
-        run(plan, { request: req, response: res, next }, expressParts(req, res)).then(
-          () => next(),
-          (error: unknown) => (error instanceof HttpError ? sendError(res, error) : next(error)),
-        );
-      };
+      return (req, res, next) => runExpress(() => plan, req, res, next, () => next());
     },
 
     koaGuard(guardOptions) {
@@ -314,6 +312,32 @@ export function createAuthCheckers<User = string>(
         if (await runKoa(() => plan, ctx, next)) await next();
       };
     },
+  };
+}
+
+/** Symbol-keyed tags for one app: invisible to Object.keys and JSON, so nothing leaks into bodies. */
+function createTags() {
+  // One property per request: adding properties to an Express request is not free.
+  const state = Symbol('http-auth: request');
+  const answered = Symbol('http-auth: answered');
+  type Tagged = Record<symbol, unknown>;
+  type RequestState = { user: unknown; early: boolean };
+  // Express keeps a dictionary object per response (res.locals), where a new key costs little;
+  // Express's request objects are slow to grow. Elsewhere (Koa) the request itself holds it.
+  const holderOf = (req: IncomingMessage): Tagged =>
+    ((req as IncomingMessage & { res?: { locals?: Tagged } }).res?.locals ?? req) as unknown as Tagged;
+  const peek = (req: IncomingMessage) => holderOf(req)[state] as RequestState | undefined;
+  const stateOf = (req: IncomingMessage): RequestState => {
+    const holder = holderOf(req);
+    return ((holder[state] as RequestState | undefined) ??= { user: undefined, early: false });
+  };
+  return {
+    setUser: (req: IncomingMessage, value: unknown) => (stateOf(req).user = value),
+    user: (req: IncomingMessage) => peek(req)?.user,
+    markAdmittedEarly: (req: IncomingMessage) => (stateOf(req).early = true),
+    admittedEarly: (req: IncomingMessage) => peek(req)?.early === true,
+    markAnswered: (error: object) => ((error as Tagged)[answered] = true),
+    answered: (error: object) => (error as Tagged)[answered] === true,
   };
 }
 
