@@ -249,10 +249,10 @@ export function createAuthCheckers<User = string>(
 
   return {
     async authorizationChecker(action, roles) {
-      const parts = viewOfAction(action);
       // Admitted before the body was parsed (see before-body.ts): the checker only confirms it.
-      if (tags.admittedEarly(parts.req)) return true;
-      await run(planForRoles(roles), action, parts);
+      const req = ((action.context as { req?: IncomingMessage } | undefined)?.req ?? action.request) as IncomingMessage;
+      if (tags.admittedEarly(req)) return true;
+      await run(planForRoles(roles), action, viewOfAction(action));
       return true;
     },
 
