@@ -68,13 +68,14 @@ export const DigestAuth = schemeDecorator<DigestAuthOptions>('digest', resolveDi
 
 /**
  * `(username, password) => user | true | null | undefined | false`: the user, `true` for "valid
- * but no user object", anything falsy to refuse. Also called with `('', '')` when nothing was sent.
+ * but no user object", `null`/`undefined`/`false` to refuse (anything else, `''` and `0` included,
+ * is the user). Also called with `('', '')` when nothing was sent.
  * @example @VerifyPassword() async verify(username: string, password: string) { return users.check(username, password); }
  */
 export const VerifyPassword = hookDecorator<VerifyPasswordFn>('verifyPassword');
 
 /**
- * `(username) => stored password | undefined`: the library compares it, in constant time, with the
+ * `(username, algorithm?) => stored password | undefined`: the library compares it, in constant time, with the
  * (hashed) password the client sent. Used when there is no `@VerifyPassword`; required by Digest.
  * @example @GetPassword() password(username: string) { return store.get(username); }
  */
@@ -87,7 +88,8 @@ export const GetPassword = hookDecorator<GetPasswordFn>('getPassword');
 export const HashPassword = hookDecorator<HashPasswordFn>('hashPassword');
 
 /**
- * `(token) => user | true | falsy`; called with `''` when no token was sent.
+ * `(token) => user | true | null | undefined | false`, read like `@VerifyPassword`'s; called with
+ * `''` when no token was sent.
  * @example @VerifyToken() verify(token: string) { return tokens.get(token); }
  */
 export const VerifyToken = hookDecorator<VerifyTokenFn>('verifyToken');
