@@ -11,11 +11,10 @@
  *   ts-node --transpile-only bench/event-loop.ts [--clients 200] [--repeat 3] [--no-pin]
  */
 import { Agent, request } from 'node:http';
-import { writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { basicHeader, PASSWORD, PATH } from './lib/fixtures';
 import { percentile } from './lib/loop';
-import { BENCH_DIR, ensureDir, hasTaskset, machineLine, memoryKiB, NPROC, pinSelf, REPO_DIR, sleep, startServer } from './lib/proc';
+import { BENCH_DIR, hasTaskset, machineLine, memoryKiB, NPROC, pinSelf, REPO_DIR, runMain, sleep, startServer, writeReport } from './lib/proc';
 import type { EldStats } from './lib/server';
 import { fmt } from './lib/stats';
 
@@ -125,15 +124,7 @@ async function main() {
   out.push('|---|---|---|---|---|---|---|---|---|---|');
   runs.forEach((r, i) => out.push(`| ${i + 1} | ${r.ok} | ${r.failed} | ${fmt(r.wallMs)} | ${fmt(r.loginP50)} | ${fmt(r.loginMax)} | ${r.eld.p50} | ${r.eld.p99} | ${r.eld.max} | ${fmt(r.probeP99, 1)} (${r.probes}) |`));
   out.push('', `Target: ELD p99 < 20 ms — **${worst < 20 ? 'MET' : 'MISSED'}** (worst run p99 ${worst} ms).`, '');
-  const md = out.join('\n');
-  const file = join(BENCH_DIR, 'results', 'event-loop.md');
-  ensureDir(file);
-  writeFileSync(file, md);
-  process.stdout.write(md);
-  process.exit(0);
+  writeReport('event-loop.md', out.join('\n'));
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`${(error as Error)?.stack ?? String(error)}\n`);
-  process.exit(1);
-});
+runMain(main);

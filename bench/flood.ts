@@ -18,11 +18,10 @@
  * set — it slows down as its nonce array grows, so give it a small --n or --max-seconds).
  */
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { basicHeader, PASSWORD, PATH, USER } from './lib/fixtures';
 import { runLoop, type LoopMode } from './lib/loop';
-import { BENCH_DIR, cpuMicros, ensureDir, hasTaskset, machineLine, memoryKiB, NPROC, pinSelf, REPO_DIR, settle, sleep, startServer } from './lib/proc';
+import { BENCH_DIR, cpuMicros, hasTaskset, machineLine, memoryKiB, NPROC, pinSelf, REPO_DIR, runMain, settle, sleep, startServer, writeReport } from './lib/proc';
 import { fmt } from './lib/stats';
 
 interface Target {
@@ -212,15 +211,7 @@ async function main() {
     out.push(`| ${r.target.name} | ${r.target.what} | ${fmt(r.units!)} | ${statuses} | ${r.errors} | ${fmt(r.seconds!)} | ${fmt(r.idleRssMiB!, 1)} | ${fmt(r.endRssMiB!, 1)} | ${fmt(r.maxRssMiB!, 1)} | ${fmt(r.afterRssMiB!, 1)} | ${fmt(r.idleHeapMiB!, 1)} → ${fmt(r.afterHeapMiB!, 1)} | ${fmt(f ? f.units / f.seconds : NaN)} | ${fmt(l ? l.units / l.seconds : NaN)} | ${fmt(cpuF, 1)} | ${fmt(cpuL, 1)} | ${fmt(costRatio, 2)} | **${verdict}** |`);
   }
   out.push('', ...verdicts, '');
-  const md = out.join('\n');
-  const file = join(BENCH_DIR, 'results', 'flood.md');
-  ensureDir(file);
-  writeFileSync(file, md);
-  process.stdout.write(md);
-  process.exit(0);
+  writeReport('flood.md', out.join('\n'));
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`${(error as Error)?.stack ?? String(error)}\n`);
-  process.exit(1);
-});
+runMain(main);

@@ -17,7 +17,7 @@ import { join, relative, resolve } from 'node:path';
 import { basicHeader, PASSWORD, PATH, TOKEN, USER, WRONG_PASSWORD } from './lib/fixtures';
 import { runLoop, type LoopMode } from './lib/loop';
 import {
-  BENCH_DIR, cpuMicros, ensureDir, hasTaskset, installCleanup, machineLine, memoryKiB, nproc, pinSelf,
+  BENCH_DIR, cpuMicros, ensureDir, hasTaskset, installCleanup, machineLine, memoryKiB, nproc, pinSelf, runMain,
   REPO_DIR, settle, sleep, startServer, type ServerProcess,
 } from './lib/proc';
 import { fmt, maxOf, median, minOf, quantile, ratioCell } from './lib/stats';
@@ -413,7 +413,4 @@ function report(args: Args, command: string, notes: string[], pinned: boolean, s
   return out.join('\n');
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`${(error as Error)?.stack ?? String(error)}\n`);
-  process.exit(1);
-});
+runMain(main);

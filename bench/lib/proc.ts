@@ -4,7 +4,7 @@
  * memory from /proc, and make sure every child dies with us.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -258,4 +258,23 @@ export async function startServer(
 export function ensureDir(path: string): void {
   const dir = dirname(path);
   if (!existsSync(dir)) mkdirSync(dir, { recursive: true });
+}
+
+/** Writes a finished report to bench/results/<name> and prints it. */
+export function writeReport(name: string, markdown: string): void {
+  const file = resolve(BENCH_DIR, 'results', name);
+  ensureDir(file);
+  writeFileSync(file, markdown);
+  process.stdout.write(markdown);
+}
+
+/** Runs a script's main: exit 0 when it resolves, the stack and exit 1 when it fails. */
+export function runMain(main: () => Promise<void>): void {
+  main().then(
+    () => process.exit(0),
+    (error: unknown) => {
+      process.stderr.write(`${(error as Error)?.stack ?? String(error)}\n`);
+      process.exit(1);
+    },
+  );
 }
