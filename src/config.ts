@@ -25,6 +25,13 @@ export function resolveRealm(value: unknown, where: string): string {
   return value;
 }
 
+/** The `charset` option of Basic and Digest: the only value either RFC defines is UTF-8. */
+export function resolveCharset(value: unknown, where: string, rfc: string): 'UTF-8' | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value.toUpperCase() !== 'UTF-8') configError(where, `charset can only be "UTF-8" (${rfc})`);
+  return 'UTF-8';
+}
+
 /** The scheme word of a challenge is an RFC 9110 token. */
 export function resolveScheme(value: unknown, fallback: string, where: string): string {
   if (value === undefined) return fallback;

@@ -1,4 +1,4 @@
-import { assertPlainOptions, configError, resolveRealm, resolveScheme } from '../config';
+import { assertPlainOptions, resolveCharset, resolveRealm, resolveScheme } from '../config';
 import { CredentialCache, resolveCacheOption, type CacheConfig, type CacheOptions } from '../internal/credential-cache';
 import { resolveThrottleOption, type ThrottleConfig, type ThrottleOptions } from '../internal/throttle';
 import { timingSafeEqual } from '../internal/timing-safe-equal';
@@ -33,10 +33,7 @@ export function resolveBasicOptions(options: BasicAuthOptions | undefined, where
   const o = assertPlainOptions(options, ['realm', 'scheme', 'charset', 'cache', 'throttle'], where);
   const realm = resolveRealm(o.realm, where);
   const scheme = resolveScheme(o.scheme, 'Basic', where);
-  if (o.charset !== undefined && (typeof o.charset !== 'string' || o.charset.toUpperCase() !== 'UTF-8')) {
-    configError(where, 'charset can only be "UTF-8" (RFC 7617 §2.1)');
-  }
-  const charset = o.charset === undefined ? undefined : 'UTF-8';
+  const charset = resolveCharset(o.charset, where, 'RFC 7617 §2.1');
   return Object.freeze({
     realm,
     scheme,

@@ -1,4 +1,4 @@
-import { assertPlainOptions, configError, resolveRealm, resolveScheme } from '../config';
+import { assertPlainOptions, configError, resolveCharset, resolveRealm, resolveScheme } from '../config';
 import { timingSafeEqual } from '../internal/timing-safe-equal';
 import { resolveThrottleOption, type ThrottleConfig, type ThrottleOptions } from '../internal/throttle';
 import {
@@ -101,9 +101,6 @@ export function resolveDigestOptions(options: DigestAuthOptions | undefined, whe
   if (typeof nonceLifetime !== 'number' || !Number.isFinite(nonceLifetime) || nonceLifetime <= 0) {
     configError(where, 'nonceLifetime must be a positive number of seconds');
   }
-  if (o.charset !== undefined && (typeof o.charset !== 'string' || o.charset.toUpperCase() !== 'UTF-8')) {
-    configError(where, 'charset can only be "UTF-8" (RFC 7616 §3.3)');
-  }
   const secret = o.secret;
   if (secret !== undefined && !((typeof secret === 'string' || secret instanceof Uint8Array) && secret.length > 0)) {
     configError(where, 'secret must be a non-empty string or Uint8Array');
@@ -119,7 +116,7 @@ export function resolveDigestOptions(options: DigestAuthOptions | undefined, whe
     qop: qop && Object.freeze(qop),
     useHa1Password: flag('useHa1Password'),
     userhash: flag('userhash'),
-    charset: o.charset !== undefined,
+    charset: resolveCharset(o.charset, where, 'RFC 7616 §3.3') !== undefined,
     nonceLifetime,
     secret: secret as string | Uint8Array | undefined,
     store,
@@ -144,15 +141,9 @@ export interface DigestRuntime {
   readonly logError: (message: string) => void;
 }
 
-export function defaultDigestRuntimeParts(config: DigestConfig): { secret: string | Uint8Array; store: NonceStore; generatedSecret: boolean } {
-  return {
-    secret: config.secret ?? randomSecret(),
-    store: config.store ?? new MemoryNonceStore(),
-    generatedSecret: config.secret === undefined,
-  };
+export function defaultDigestRuntimeParts(config: DigestConfig): { secret: string | Uint8Array; store: NonceStore } {
+  return { secret: config.secret ?? randomSecret(), store: config.store ?? new MemoryNonceStore() };
 }
-
-const NEXTNONCE_FRACTION = 0.2;
 
 // One line per minute at most while a nonce store keeps failing.
 const STORE_ERROR_LOG_INTERVAL_MS = 60_000;
@@ -270,9 +261,8 @@ export function createDigestAuthenticator(config: DigestConfig, hooks: DigestHoo
       if (!fresh) return reject({ status: 401, stale: true });
 
       // rspauth for auth-int would need the hash of a response body not yet written (RFC 7616 §3.5).
-      // Near the end of its life (the last fifth) the client is handed its next nonce.
-      const nearExpiry = !hooks.generateNonce && nonceState.expiresAt - Date.now() < lifetimeMs * NEXTNONCE_FRACTION;
-      const nextnonce = nearExpiry ? signer.generate() : undefined;
+      // Near the end of its life the client is handed its next nonce.
+      const nextnonce = !hooks.generateNonce && signer.expiresSoon(nonceState.expiresAt) ? signer.generate() : undefined;
       const info = qop
         ? buildAuthenticationInfo({
             rspauth: qop === 'auth' ? computeRspauth({ algorithm, ha1, nonce, nc: credentials.nc, cnonce: credentials.cnonce, qop, uri: credentials.uri }) : undefined,

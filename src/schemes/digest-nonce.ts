@@ -23,6 +23,8 @@ export interface NonceSigner {
   verify(nonce: string): NonceCheck;
   /** True when the nonce is valid and less than `thresholdFraction` of its lifetime remains. */
   nearExpiry(nonce: string, thresholdFraction?: number): boolean;
+  /** The same rule for a nonce already verified: is its `expiresAt` in the last fraction of the lifetime? */
+  expiresSoon(expiresAt: number, thresholdFraction?: number): boolean;
 }
 
 const TIME_BYTES = 8;
@@ -102,13 +104,16 @@ export function createNonceSigner(
     return { valid: true, stale: false, issuedAt, expiresAt };
   }
 
-  function nearExpiry(nonce: string, thresholdFraction = 0.2): boolean {
-    const check = verify(nonce);
-    if (!check.valid) return false;
-    return (check.expiresAt as number) - now() < lifetimeMs * thresholdFraction;
+  function expiresSoon(expiresAt: number, thresholdFraction = 0.2): boolean {
+    return expiresAt - now() < lifetimeMs * thresholdFraction;
   }
 
-  return { generate, verify, nearExpiry };
+  function nearExpiry(nonce: string, thresholdFraction?: number): boolean {
+    const check = verify(nonce);
+    return check.valid && expiresSoon(check.expiresAt as number, thresholdFraction);
+  }
+
+  return { generate, verify, nearExpiry, expiresSoon };
 }
 
 /** 32 random bytes, suitable as the nonce and opaque secret. */
@@ -124,9 +129,4 @@ export function randomSecret(): Buffer {
 export function createOpaque(secret: string | Uint8Array): string {
   checkSecret(secret);
   return createHmac('sha256', secret).update(OPAQUE_LABEL).digest('base64url');
-}
-
-/** Checks an opaque value returned by a client, in constant time. */
-export function verifyOpaque(secret: string | Uint8Array, opaque: string): boolean {
-  return timingSafeEqual(opaque, createOpaque(secret));
 }
