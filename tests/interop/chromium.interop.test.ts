@@ -6,7 +6,7 @@
  */
 import { chromium, type Browser, type BrowserContext } from 'playwright-core';
 import { CHROMIUM_PATH, itWith, probeChromium } from './clients';
-import { ALICE, algorithmOf, INTEROP_DRIVERS, JOHN, ncOf, nonceOf, startInteropServer, type InteropServer } from './server';
+import { ALICE, algorithmOf, INTEROP_DRIVERS, JOHN, ncOf, nonceOf, useInteropServer } from './server';
 
 const probe = probeChromium();
 const it = itWith(probe);
@@ -28,18 +28,11 @@ afterAll(async () => {
 const CONCURRENT = 12;
 
 describe.each(INTEROP_DRIVERS)('chromium against %s', (driver) => {
-  let server: InteropServer;
+  const server = useInteropServer(driver);
   const contexts: BrowserContext[] = [];
 
-  beforeAll(async () => {
-    server = await startInteropServer(driver);
-  });
   afterEach(async () => {
     await Promise.all(contexts.splice(0).map((c) => c.close()));
-    expect(server.errors).toEqual([]);
-  });
-  afterAll(async () => {
-    await server?.close();
   });
 
   /** A fresh context (no cached credentials) with these credentials, for this server only. */

@@ -4,7 +4,7 @@
  * status to the body.
  */
 import { execFileResult, itWith, probeCurl } from './clients';
-import { ALICE, algorithmOf, INTEROP_DRIVERS, JOHN, ncOf, startInteropServer, TOKEN, type InteropServer } from './server';
+import { ALICE, algorithmOf, INTEROP_DRIVERS, JOHN, ncOf, TOKEN, useInteropServer } from './server';
 
 const curl = probeCurl();
 const it = itWith(curl);
@@ -28,17 +28,7 @@ beforeAll(() => {
 });
 
 describe.each(INTEROP_DRIVERS)('curl against %s', (driver) => {
-  let server: InteropServer;
-
-  beforeAll(async () => {
-    server = await startInteropServer(driver);
-  });
-  afterAll(async () => {
-    await server?.close();
-  });
-  afterEach(() => {
-    expect(server.errors).toEqual([]);
-  });
+  const server = useInteropServer(driver);
 
   /** The requests of one curl run: everything the server received since `from`. */
   const since = (from: number) => server.seen.slice(from);

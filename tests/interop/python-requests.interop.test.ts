@@ -4,7 +4,7 @@
  * The script is passed with `-c`, its arguments in argv; it prints one JSON object.
  */
 import { execFileResult, itWith, probePythonRequests } from './clients';
-import { ALICE, algorithmOf, INTEROP_DRIVERS, JOHN, ncOf, nonceOf, startInteropServer, type InteropServer } from './server';
+import { ALICE, algorithmOf, INTEROP_DRIVERS, JOHN, ncOf, nonceOf, useInteropServer } from './server';
 
 const python = probePythonRequests();
 const it = itWith(python);
@@ -52,17 +52,7 @@ beforeAll(() => {
 });
 
 describe.each(INTEROP_DRIVERS)('python requests against %s', (driver) => {
-  let server: InteropServer;
-
-  beforeAll(async () => {
-    server = await startInteropServer(driver);
-  });
-  afterAll(async () => {
-    await server?.close();
-  });
-  afterEach(() => {
-    expect(server.errors).toEqual([]);
-  });
+  const server = useInteropServer(driver);
 
   describe.each([
     ['MD5', 'md5'],

@@ -167,3 +167,22 @@ export function algorithmOf(authorization: string | undefined): string | undefin
   if (!authorization || !/^Digest\s/i.test(authorization)) return undefined;
   return /(?:^|[\s,])algorithm=("?)([A-Za-z0-9-]+)\1/.exec(authorization)?.[2]?.toUpperCase() ?? 'MD5';
 }
+
+/**
+ * A server for the enclosing describe block: started before its tests, closed after them, and
+ * checked after each test for lines the library logged (there should be none). The object is
+ * filled in by beforeAll, so read it inside tests and hooks.
+ */
+export function useInteropServer(driver: Driver): InteropServer {
+  const server = {} as InteropServer;
+  beforeAll(async () => {
+    Object.assign(server, await startInteropServer(driver));
+  });
+  afterEach(() => {
+    expect(server.errors).toEqual([]);
+  });
+  afterAll(async () => {
+    await server.close?.();
+  });
+  return server;
+}
