@@ -13,7 +13,8 @@ type HookReader = <F extends Hook = (...args: never[]) => unknown>(kind: HookKin
 
 /** What a bound authenticator may use of its app. */
 export interface BindContext {
-  logError(message: string): void;
+  /** Rate-limited: at most one line per kind a minute (clients can trigger these). */
+  logError(kind: string, message: string): void;
 }
 
 interface SchemeBinding {

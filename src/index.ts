@@ -26,7 +26,6 @@ export { generatePasswordHash, checkPasswordHash } from './passwords';
 export type {
   AuthCheckers,
   AuthCheckersOptions,
-  AuthLogger,
   ExpressAppLike,
   KoaAppLike,
   ExpressGuard,
@@ -34,6 +33,7 @@ export type {
   KoaGuard,
 } from './integration/routing-controllers';
 export type { RequestSource } from './integration/request';
+export type { AuthLogger } from './internal/log';
 export type { HttpAuthErrorCode } from './errors';
 export type { PasswordHashOptions } from './passwords';
 export type { BasicAuthOptions } from './authenticators/basic';

@@ -138,22 +138,19 @@ export interface DigestHooks {
 export interface DigestRuntime {
   readonly secret: string | Uint8Array;
   readonly store: NonceStore;
-  readonly logError: (message: string) => void;
+  /** Rate-limited per kind by the caller. */
+  readonly logError: (kind: string, message: string) => void;
 }
 
 export function defaultDigestRuntimeParts(config: DigestConfig): { secret: string | Uint8Array; store: NonceStore } {
   return { secret: config.secret ?? randomSecret(), store: config.store ?? new MemoryNonceStore() };
 }
 
-// One line per minute at most while a nonce store keeps failing.
-const STORE_ERROR_LOG_INTERVAL_MS = 60_000;
-
 export function createDigestAuthenticator(config: DigestConfig, hooks: DigestHooks, runtime: DigestRuntime): Authenticator {
   const { scheme, realm } = config;
   const signer = createNonceSigner(runtime.secret, config.nonceLifetime);
   const defaultOpaque = createOpaque(runtime.secret);
   const lifetimeMs = config.nonceLifetime * 1000;
-  let lastStoreErrorLog = 0;
 
   const generateNonce = async () => (hooks.generateNonce ? String(await hooks.generateNonce()) : signer.generate());
   const generateOpaque = async () => (hooks.generateOpaque ? String(await hooks.generateOpaque()) : defaultOpaque);
@@ -233,7 +230,7 @@ export function createDigestAuthenticator(config: DigestConfig, hooks: DigestHoo
       if (qop === 'auth-int') {
         const body = await request.rawBody();
         if (!body) {
-          runtime.logError('a Digest auth-int request arrived, but its raw body could not be captured; see the README section on auth-int');
+          runtime.logError('auth-int-body', 'a Digest auth-int request arrived, but its raw body could not be captured; see the README section on auth-int');
           return REJECTED;
         }
         bodyHash = digestHash(algorithm, body);
@@ -250,11 +247,7 @@ export function createDigestAuthenticator(config: DigestConfig, hooks: DigestHoo
       try {
         fresh = await runtime.store.use(nonce, qop ? credentials.nc! : credentials.response, nonceState.expiresAt, nonceState.issuedAt);
       } catch (error) {
-        const now = Date.now();
-        if (now - lastStoreErrorLog > STORE_ERROR_LOG_INTERVAL_MS) {
-          lastStoreErrorLog = now;
-          runtime.logError(`the Digest nonce store failed (${error instanceof Error ? error.message : String(error)}); refusing Digest requests with 503 until it recovers`);
-        }
+        runtime.logError('nonce-store', `the Digest nonce store failed (${error instanceof Error ? error.message : String(error)}); refusing Digest requests with 503 until it recovers`);
         throw new HttpAuthError(503, 'ERR_HTTP_AUTH_UNAVAILABLE', 'authentication temporarily unavailable');
       }
       // A replayed (nonce, nc): the client may retry on a fresh nonce without asking the user.

@@ -9,13 +9,8 @@ import type { AuthClass, LoginRequiredOptions } from '../types';
 import type { KoaRouterLike } from './before-body';
 import { deferBodyParsing, registerEarlyRunner, registerKoaEarlyRunner } from './before-body';
 import { requestsAuthInt } from './raw-body';
+import { rateLimitedLog, type AuthLogger } from '../internal/log';
 import { viewOfExpress, viewOfKoa, nodeRequestOf, viewOfAction, type NodeRequestView, type RequestSource } from './request';
-
-/** Where the checkers write their few log lines. */
-export interface AuthLogger {
-  warn(message: string): void;
-  error(message: string): void;
-}
 
 export interface AuthCheckersOptions {
   /**
@@ -116,6 +111,7 @@ export function createAuthCheckers<User = string>(
   const inputs: readonly AuthInput[] = Array.isArray(auth) ? auth : [auth];
   if (inputs.length === 0) throw new TypeError('http-auth: createAuthCheckers needs at least one auth class or instance');
   const logger = options.logger ?? console;
+  const limitedLog = rateLimitedLog(logger);
 
   const members: Member[] = inputs.map((input) => {
     const isClass = typeof input === 'function';
@@ -136,7 +132,7 @@ export function createAuthCheckers<User = string>(
   const bound = (member: Member): BoundAuth => {
     // Classes are resolved on first use, so useContainer() may be called after createAuthCheckers.
     member.bound ??= bindAuth(member.meta, member.instance ?? (getFromContainer(member.cls as new () => object) as object), {
-      logError: (message) => logger.error(`http-auth: ${member.meta.name}: ${message}`),
+      logError: (kind, message) => limitedLog.error(`${member.meta.name}:${kind}`, `http-auth: ${member.meta.name}: ${message}`),
     });
     return member.bound;
   };
