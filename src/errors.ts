@@ -7,7 +7,8 @@ export type HttpAuthErrorCode =
   | 'ERR_HTTP_AUTH_BAD_REQUEST'
   | 'ERR_HTTP_AUTH_THROTTLED'
   | 'ERR_HTTP_AUTH_UNAVAILABLE'
-  | 'ERR_HTTP_AUTH_MISCONFIGURED';
+  | 'ERR_HTTP_AUTH_MISCONFIGURED'
+  | 'ERR_HTTP_AUTH_PREFLIGHT';
 
 /**
  * Base of every error the checkers throw for a request. It extends routing-controllers'
@@ -76,5 +77,16 @@ export class RoleError extends HttpAuthError {
   override name = 'RoleError';
   constructor(body?: unknown) {
     super(403, 'ERR_HTTP_AUTH_FORBIDDEN', 'insufficient role', body);
+  }
+}
+
+/**
+ * 204 for a CORS preflight that reached a protected action: thrown so that the handler never runs;
+ * both drivers send it without a body.
+ */
+export class PreflightAnswer extends HttpAuthError {
+  override name = 'PreflightAnswer';
+  constructor() {
+    super(204, 'ERR_HTTP_AUTH_PREFLIGHT', 'CORS preflight answered without running the handler');
   }
 }

@@ -1,6 +1,6 @@
 import { HttpError, type Action } from 'routing-controllers';
 import type { Authenticator, Refusal, RequestView } from './authenticators/authenticator';
-import { AuthenticationError, HttpAuthError, RoleError } from './errors';
+import { AuthenticationError, HttpAuthError, PreflightAnswer, RoleError } from './errors';
 import type { Throttle } from './internal/throttle';
 import type { EffectiveRequirement } from './requirement';
 import { groupsForMethod, hasRequiredRoles, toRoleSet } from './roles';
@@ -47,10 +47,17 @@ export async function admit(
   response: HeaderTarget,
   misconfigured: MisconfigurationReporter,
 ): Promise<Admission> {
-  // CORS preflights carry no credentials; Flask-HTTPAuth lets them through for the same reason.
-  if (request.method === 'OPTIONS') return ANONYMOUS;
+  // The Fetch standard sends CORS preflights without credentials, so they cannot be
+  // authenticated; they are answered here and never reach the handler. Any other OPTIONS request
+  // is authenticated like every other method (Flask-HTTPAuth lets all of them through).
+  if (request.method === 'OPTIONS' && isCorsPreflight(request)) throw new PreflightAnswer();
 
   const selected = members.length === 1 ? members[0] : (members.find((m) => m.authenticator.presents(request)) ?? members[0]);
+  // Credentials that none of the route's schemes can read are wrong credentials, not absent ones:
+  // an optional route must not serve them the anonymous view, nor may a hook see them as ''.
+  if (!selected.authenticator.presents(request) && request.header('authorization')?.trim()) {
+    return answerRefusal(selected, members, { status: 401 }, request, action, response);
+  }
   const { throttle, authenticator } = selected;
   const claimed = throttle && authenticator.claimedUsername?.(request);
   if (throttle) {
@@ -90,6 +97,11 @@ export async function admit(
 
   for (const [name, value] of outcome.headers ?? []) response.setHeader(name, value);
   return { hasUser: true, user };
+}
+
+/** OPTIONS with `Origin` and `Access-Control-Request-Method`: a browser asking before the real request. */
+function isCorsPreflight(request: RequestView): boolean {
+  return request.header('origin') !== undefined && request.header('access-control-request-method') !== undefined;
 }
 
 /**

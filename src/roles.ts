@@ -65,3 +65,9 @@ export function toRoleSet(value: unknown): ReadonlySet<string> {
   if (Array.isArray(value)) return new Set(value.filter((r): r is string => typeof r === 'string'));
   return new Set();
 }
+
+/** A value equal for equal requirements, so that one requirement reached two ways is one plan. */
+export function roleKey(role: ResolvedRole | undefined): unknown {
+  if (!role) return null;
+  return role.perMethod ? { byMethod: [...role.byMethod].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)) } : { groups: role.groups };
+}

@@ -47,6 +47,25 @@ export function makeKoaApp(controllers: Function[], checkers: AuthCheckers<unkno
   return app.callback();
 }
 
+/**
+ * routing-controllers alone, without `useExpress`/`useKoa`: the checkers are all the library gets,
+ * as in apps that never call those.
+ */
+export const DRIVERS_WITHOUT_USE = [
+  [
+    'express',
+    (controllers: Function[], checkers: AuthCheckers<unknown>, options: ExtraOptions = {}) =>
+      createExpressServer({ ...options, controllers, authorizationChecker: checkers.authorizationChecker, currentUserChecker: checkers.currentUserChecker }) as Express,
+  ],
+  [
+    'koa',
+    (controllers: Function[], checkers: AuthCheckers<unknown>, options: ExtraOptions = {}) =>
+      (createKoaServer({ ...options, controllers, authorizationChecker: checkers.authorizationChecker, currentUserChecker: checkers.currentUserChecker }) as {
+        callback(): RequestListener;
+      }).callback(),
+  ],
+] as const satisfies readonly (readonly [string, AppBuilder])[];
+
 /** Every scenario runs on both drivers: `describe.each(DRIVERS)('%s', (_, makeApp) => …)`. */
 export const DRIVERS = [
   ['express', makeExpressApp],

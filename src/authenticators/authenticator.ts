@@ -3,8 +3,13 @@ import type { BearerError } from '../schemes/token';
 
 /** The parts of a request an authenticator reads, whatever the framework. */
 export interface RequestView {
-  /** Upper-case method, HEAD included as sent. */
+  /**
+   * Upper-case method the router dispatched on: after a method override (`X-HTTP-Method-Override`)
+   * it is the overriding one, which chose the handler, so roles and the OPTIONS rule use it.
+   */
   readonly method: string;
+  /** Upper-case method on the request line as the client sent it; Digest's A2 hashes this one. */
+  readonly requestLineMethod: string;
   /** The request-target as received (path and query). */
   readonly url: string;
   /** A header by lower-case name; repeated fields joined by ", " as Node does. */
@@ -54,6 +59,12 @@ export interface Authenticator {
   challenges(refusal: Refusal, request: RequestView): string[] | Promise<string[]>;
   /** The username the request claims, unverified: what throttling counts by. */
   claimedUsername?(request: RequestView): string | undefined;
+  /**
+   * Whether these credentials can only be checked once the body was read (Digest auth-int, well
+   * formed, on a member that offers it): the before-body check then leaves the request to the
+   * authorization checker.
+   */
+  needsBody?(request: RequestView): boolean;
   /** Forgets cached verified credentials: one user's, or all. */
   clearCache?(username?: string): void;
 }

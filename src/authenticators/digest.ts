@@ -204,6 +204,12 @@ export function createDigestAuthenticator(config: DigestConfig, hooks: DigestHoo
   return {
     presents: (request) => readAuthorization(request, scheme).present,
 
+    needsBody(request) {
+      if (!config.qop?.includes('auth-int')) return false;
+      const parsed = parse(request);
+      return typeof parsed === 'object' && parsed !== null && parsed.qop === 'auth-int';
+    },
+
     claimedUsername(request) {
       const parsed = parse(request);
       return parsed && parsed !== 400 ? parsed.username : undefined;
@@ -237,7 +243,7 @@ export function createDigestAuthenticator(config: DigestConfig, hooks: DigestHoo
       }
 
       const { ha1, known, username } = await lookupHa1(credentials);
-      const expected = computeDigestResponse({ algorithm, ha1, nonce, nc: credentials.nc, cnonce: credentials.cnonce, qop, method: request.method, uri: credentials.uri, bodyHash });
+      const expected = computeDigestResponse({ algorithm, ha1, nonce, nc: credentials.nc, cnonce: credentials.cnonce, qop, method: request.requestLineMethod, uri: credentials.uri, bodyHash });
       if (!timingSafeEqual(credentials.response, expected) || !known) return REJECTED;
       // RFC 7616 §3.3: stale=true only for a correct response to an expired nonce, so clients
       // retry with the new nonce without asking the user again.

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { getMetadataArgsStorage, UseBefore } from 'routing-controllers';
+import { rolesOf, type ServedAction } from './actions';
 
 /**
  * routing-controllers parses request bodies before its authorization check: on Express the body
@@ -7,7 +8,8 @@ import { getMetadataArgsStorage, UseBefore } from 'routing-controllers';
  * anonymous client could make the server read and parse a large body before it is refused.
  * `@LoginRequired` therefore also puts a middleware *before* those parsers on each action it
  * protects. Once `auth.useExpress(app)` / `auth.useKoa(app)` registered the app's checkers, that
- * middleware authenticates there, and the later authorization check only confirms it.
+ * middleware authenticates there, and the later authorization check only confirms it. The same
+ * middleware tells `useExpress`/`useKoa` which routes of an app are protected, for start-up checks.
  */
 
 /** What `useExpress` registers for an app: runs the whole flow for an action's merged roles. */
@@ -27,68 +29,49 @@ export function registerEarlyRunner(app: object, runner: EarlyRunner): void {
   runners.set(app, runner);
 }
 
+export function hasEarlyRunner(app: object): boolean {
+  return runners.has(app);
+}
+
 export function registerKoaEarlyRunner(app: object, runner: KoaEarlyRunner): void {
   koaRunners.set(app, runner);
 }
 
+/** Tells the action's early middleware that koa-bodyparser was held back for this request. */
+export function markBodyDeferred(ctx: object): void {
+  (ctx as Record<symbol, boolean>)[DEFERRED] = true;
+}
+
 const EARLY = Symbol('http-auth: authenticate before body');
 
-interface RouterLayer {
-  stack: Function[];
-}
-export interface KoaRouterLike {
-  match(path: string, method: string): { pathAndMethod: RouterLayer[] };
-}
-
-/**
- * A Koa middleware for the front of the app: when the route about to be matched is protected by
- * `@LoginRequired`, it tells koa-bodyparser to wait (`ctx.disableBodyParser`); the action's early
- * middleware parses the body once the request is authenticated.
- */
-export function deferBodyParsing(router: KoaRouterLike, keepsBody: (ctx: { req: IncomingMessage }) => boolean) {
-  return function deferBodyParsingUntilAuthenticated(ctx: { req: IncomingMessage; path: string; method: string; disableBodyParser?: boolean }, next: () => Promise<unknown>) {
-    if (!keepsBody(ctx)) {
-      const { pathAndMethod } = router.match(ctx.path, ctx.method);
-      if (pathAndMethod.some((layer) => layer.stack.some((fn) => (fn as { [EARLY]?: true })[EARLY]))) {
-        ctx.disableBodyParser = true;
-        (ctx as unknown as Record<symbol, boolean>)[DEFERRED] = true;
-      }
-    }
-    return next();
-  };
+/** The action an early middleware guards, or undefined for any other middleware. */
+export function earlyActionOf(middleware: unknown): (ServedAction & { roles(): readonly unknown[] }) | undefined {
+  return typeof middleware === 'function' ? (middleware as { [EARLY]?: ServedAction & { roles(): readonly unknown[] } })[EARLY] : undefined;
 }
 
 const installed = new WeakMap<Function, Set<string>>();
 
-/** The roles routing-controllers will pass for this action: class value, then method value. */
-function rolesOf(target: Function, method: string): unknown[] {
-  const authorized = getMetadataArgsStorage().responseHandlers.filter((h) => h.type === 'authorized' && h.target === target);
-  const classValue = authorized.find((h) => !h.method)?.value;
-  const methodValue = authorized.find((h) => h.method === method)?.value;
-  return ([] as unknown[]).concat(classValue ?? [], methodValue ?? []);
-}
-
-function earlyMiddleware(target: Function, method: string) {
+function earlyMiddleware(controller: Function, method: string) {
   let roles: unknown[] | undefined;
+  // Read on first use: by then every decorator (and inherited requirement) has been recorded.
+  const rolesOfAction = () => (roles ??= rolesOf(controller, method));
   // Express calls (req, res, next); Koa calls (ctx, next).
   const middleware = function authenticateBeforeBody(a: unknown, b: unknown, c?: unknown): unknown {
     if (typeof c !== 'function') {
       const ctx = a as { app?: object };
       const koaRunner = ctx.app && (ctx as Record<symbol, unknown>)[DEFERRED] ? koaRunners.get(ctx.app) : undefined;
       if (!koaRunner) return (b as () => unknown)();
-      roles ??= rolesOf(target, method);
-      return koaRunner(ctx, b as () => Promise<unknown>, roles);
+      return koaRunner(ctx, b as () => Promise<unknown>, rolesOfAction());
     }
     const req = a as IncomingMessage & { app?: object };
     // Also for actions without a body: answering a refusal here skips routing-controllers' error
     // path, which costs more than the check itself.
     const runner = req.app ? runners.get(req.app) : undefined;
     if (!runner) return (c as () => void)();
-    roles ??= rolesOf(target, method);
-    runner(req, b as ServerResponse, c as (error?: unknown) => void, roles);
+    runner(req, b as ServerResponse, c as (error?: unknown) => void, rolesOfAction());
     return undefined;
   };
-  return Object.assign(middleware, { [EARLY]: true as const });
+  return Object.assign(middleware, { [EARLY]: { controller, method, roles: rolesOfAction } });
 }
 
 /** Adds the early middleware to one action, or to every action a controller has so far. */

@@ -24,8 +24,10 @@ export class NodeRequestView implements RequestView {
     readonly res: ServerResponse,
     /** The request-target as received (Express `originalUrl`, Koa `ctx.originalUrl`). */
     readonly url: string,
-    /** Upper-case; Express's method-override keeps the sent one in `originalMethod`. */
+    /** Upper-case: the method the router dispatched on (after any method override). */
     readonly method: string,
+    /** Upper-case: the method on the request line, which Digest responses hash. */
+    readonly requestLineMethod: string,
     // Express `req.ip` / Koa `ctx.ip` honour the app's proxy settings; read only when throttling asks.
     private readonly ipSource: { readonly ip?: string },
     /** Koa: `ctx.request.rawBody`, set by koa-bodyparser. */
@@ -62,13 +64,16 @@ export function nodeRequestOf(source: unknown): IncomingMessage | undefined {
 /** The request view of a Koa context. */
 export function viewOfKoa(context: KoaLikeContext): NodeRequestView {
   const { req, res } = context;
-  return new NodeRequestView(req, res, context.originalUrl ?? req.url ?? '/', (req.method ?? 'GET').toUpperCase(), context, context.request?.rawBody);
+  const method = (req.method ?? 'GET').toUpperCase();
+  return new NodeRequestView(req, res, context.originalUrl ?? req.url ?? '/', method, method, context, context.request?.rawBody);
 }
 
 /** The request view of an Express request and response. */
 export function viewOfExpress(req: IncomingMessage, res: ServerResponse): NodeRequestView {
   const r = req as IncomingMessage & { originalUrl?: string; ip?: string; originalMethod?: string };
-  return new NodeRequestView(req, res, r.originalUrl ?? req.url ?? '/', (r.originalMethod ?? req.method ?? 'GET').toUpperCase(), r);
+  // Express's method-override middleware rewrites req.method and keeps the sent one in originalMethod.
+  const method = (req.method ?? 'GET').toUpperCase();
+  return new NodeRequestView(req, res, r.originalUrl ?? req.url ?? '/', method, r.originalMethod?.toUpperCase() ?? method, r);
 }
 
 /** The request view behind a routing-controllers Action on either driver. */

@@ -1,16 +1,19 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { getFromContainer, getMetadataArgsStorage, HttpError, type Action } from 'routing-controllers';
+import type { IncomingMessage } from 'node:http';
+import { getFromContainer, HttpError, type Action } from 'routing-controllers';
 import { bindAuth, validateAuthClass } from '../bind';
 import { HttpAuthError } from '../errors';
 import { admit, missingRolesHook, type Admission, type BoundAuth } from '../http-auth';
 import { readAuthClass, type AuthClassMeta } from '../registry';
 import { LoginRequirement, mergeRequirements, type EffectiveRequirement } from '../requirement';
 import type { AuthClass, LoginRequiredOptions } from '../types';
-import type { KoaRouterLike } from './before-body';
-import { deferBodyParsing, registerEarlyRunner, registerKoaEarlyRunner } from './before-body';
-import { requestsAuthInt } from './raw-body';
 import { rateLimitedLog, type AuthLogger } from '../internal/log';
-import { viewOfExpress, viewOfKoa, nodeRequestOf, viewOfAction, type NodeRequestView, type RequestSource } from './request';
+import { roleKey } from '../roles';
+import { actionsServedBy, applyInheritedRequirements, rolesOf } from './actions';
+import { authenticateBeforeBody, earlyActionOf } from './before-body';
+import { expressIntegration, type ExpressAppLike, type ExpressGuard } from './express';
+import { koaIntegration, type KoaAppLike, type KoaGuard } from './koa';
+import { nodeRequestOf, viewOfAction, type NodeRequestView, type RequestSource } from './request';
+import { createTags, type Tags } from './tags';
 
 export interface AuthCheckersOptions {
   /**
@@ -23,30 +26,8 @@ export interface AuthCheckersOptions {
   logger?: AuthLogger;
 }
 
-/** A Koa app, as far as `useKoa` needs one. */
-export interface KoaAppLike {
-  middleware: Function[];
-}
-
-/** An Express app, as far as `useExpress` needs one. */
-export interface ExpressAppLike {
-  use(handler: (error: unknown, req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void): unknown;
-}
-
-export type ExpressGuard = (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void;
-
-/** The parts of a Koa context a guard uses. */
-export interface KoaContextLike {
-  req: IncomingMessage;
-  res: ServerResponse;
-  originalUrl: string;
-  ip?: string;
-  request: object;
-  response: object;
-  status: number;
-  body: unknown;
-}
-export type KoaGuard = (ctx: KoaContextLike, next: () => Promise<unknown>) => Promise<void>;
+export type { ExpressAppLike, ExpressGuard } from './express';
+export type { KoaAppLike, KoaContextLike, KoaGuard } from './koa';
 
 /** What `createAuthCheckers` returns: everything per app lives here. */
 export interface AuthCheckers<User> {
@@ -87,17 +68,34 @@ interface Member {
   readonly instance?: object;
 }
 
-interface Plan {
+/** How one requirement is served: which members, bound on first use. One per distinct requirement. */
+export interface Plan {
   readonly requirement: EffectiveRequirement;
   readonly members: readonly Member[];
   /** The members bound to their instances, on first use. */
   bound?: readonly BoundAuth[];
 }
 
+/** What the Express and Koa integrations use of an app's checkers. */
+export interface AppCore {
+  readonly tags: Tags<Plan>;
+  /** The plan for the roles routing-controllers passes (or the early middleware computed). */
+  planForRoles(roles: readonly unknown[]): Plan;
+  /** The plan of a guard, checked at start-up. */
+  startupPlan(options: LoginRequiredOptions | undefined, where: string): Plan;
+  /** Start-up check of an app's routes: the handlers of every route it serves. */
+  checkRoutes(handlers: Iterable<unknown>): void;
+  run(plan: Plan, action: Action, view: NodeRequestView): Promise<Admission>;
+  /** Whether the request can only be authenticated once its body was read (Digest auth-int). */
+  needsBody(plan: Plan, view: NodeRequestView): boolean;
+}
+
 /**
  * Turns auth classes (instances, or classes resolved through routing-controllers' container) into
  * routing-controllers' `authorizationChecker` and `currentUserChecker`. The first one is the
- * default for routes that do not name one.
+ * default for routes that do not name one. Call it before routing-controllers builds the routes
+ * (the checkers are passed to it anyway): it also applies `@LoginRequired` declared on base
+ * controllers to the subclasses that serve their actions.
  *
  * @example
  * const auth = createAuthCheckers<User>([new UserAuth(store), ApiKeyAuth]);
@@ -136,6 +134,7 @@ export function createAuthCheckers<User = string>(
     });
     return member.bound;
   };
+  const boundMembers = (plan: Plan): readonly BoundAuth[] => (plan.bound ??= plan.members.map(bound));
 
   const memberFor = (cls: Function): Member | undefined =>
     members.find((m) => m.cls === cls) ?? members.find((m) => m.cls.prototype instanceof cls);
@@ -155,10 +154,7 @@ export function createAuthCheckers<User = string>(
     return undefined;
   };
 
-  // Per-request facts live on the request (and error) objects under symbols private to this app:
-  // a WeakMap keyed by every request would only be emptied by full garbage collections, and
-  // under load its tables grow into hundreds of megabytes.
-  const tags = createTags();
+  const tags = createTags<Plan>();
 
   const reported = new Set<string>();
   const misconfigured = (message: string): HttpAuthError => {
@@ -172,10 +168,24 @@ export function createAuthCheckers<User = string>(
     return error;
   };
 
+  // One plan per distinct requirement, however it was reached (the early middleware and
+  // routing-controllers build their roles arrays separately): the checker confirms an early
+  // admission by identity.
+  const classIds = new Map<Function, number>();
+  const idOf = (cls: Function) => {
+    let id = classIds.get(cls);
+    if (id === undefined) classIds.set(cls, (id = classIds.size));
+    return id;
+  };
+  const plansByKey = new Map<string, Plan | string>();
   const planFor = (requirement: EffectiveRequirement): Plan | string => {
-    const problem = problemWith(requirement);
-    if (problem) return problem;
-    return { requirement, members: (requirement.auth ?? [members[0].cls]).map((cls) => memberFor(cls)!) };
+    const key = JSON.stringify([roleKey(requirement.role), requirement.optional, requirement.auth?.map(idOf) ?? null]);
+    let plan = plansByKey.get(key);
+    if (plan === undefined) {
+      plan = problemWith(requirement) ?? { requirement, members: (requirement.auth ?? [members[0].cls]).map((cls) => memberFor(cls)!) };
+      plansByKey.set(key, plan);
+    }
+    return plan;
   };
 
   // routing-controllers passes the same roles array for every request to an action.
@@ -190,22 +200,37 @@ export function createAuthCheckers<User = string>(
     return plan;
   };
 
-  const startupPlan = (options: LoginRequiredOptions | undefined, where: string): Plan => {
-    const plan = planFor(mergeRequirements([new LoginRequirement(options, where)]));
-    if (typeof plan === 'string') throw new TypeError(`http-auth: ${where}: ${plan}`);
-    return plan;
-  };
-
-  if (options.controllers) checkControllers(options.controllers, (roles, where) => {
+  const checkRoles = (roles: readonly unknown[], where: string): void => {
     const plan = planFor(mergeRequirements(roles));
     if (typeof plan === 'string') throw new TypeError(`http-auth: ${where}: ${plan}`);
-  });
+  };
 
-  const run = async (plan: Plan, action: Action, parts: NodeRequestView): Promise<Admission> => {
+  /** Records inherited requirements; with `routesBuilt`, one recorded only now came too late. */
+  const applyInheritance = (routesBuilt: boolean): void => {
+    const { protectedActions, late } = applyInheritedRequirements();
+    for (const { controller, method } of protectedActions) authenticateBeforeBody(controller, method);
+    if (routesBuilt && late.length > 0) {
+      const { controller, method } = late[0];
+      throw new TypeError(
+        `http-auth: ${controller.name}.${method} inherits @LoginRequired from a base class, but ${controller.name} was loaded after createAuthCheckers, so its routes were built without it; import the controller classes (or pass them to createAuthCheckers({ controllers })) before calling createAuthCheckers`,
+      );
+    }
+  };
+  applyInheritance(false);
+
+  if (options.controllers) {
+    for (const controller of options.controllers) {
+      for (const method of actionsServedBy(controller)) {
+        const roles = rolesOf(controller, method);
+        if (roles.length > 0) checkRoles(roles, `${controller.name}.${method}`);
+      }
+    }
+  }
+
+  const run = async (plan: Plan, action: Action, view: NodeRequestView): Promise<Admission> => {
     try {
-      plan.bound ??= plan.members.map(bound);
-      const admission = await admit(plan.bound, plan.requirement, parts, action, parts.res, misconfigured);
-      if (admission.hasUser) tags.setUser(parts.req, admission.user);
+      const admission = await admit(boundMembers(plan), plan.requirement, view, action, view.res, misconfigured);
+      if (admission.hasUser) tags.setUser(view.req, admission.user);
       return admission;
     } catch (error) {
       if (error instanceof HttpError) tags.markAnswered(error);
@@ -213,29 +238,23 @@ export function createAuthCheckers<User = string>(
     }
   };
 
-  /** Runs the flow for an Express request outside routing-controllers; answers a failure itself. */
-  const runExpress = (planOf: () => Plan, req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void, admitted: () => void): void => {
-    const fail = (error: unknown) => (error instanceof HttpError ? sendError(res, error) : next(error));
-    let plan: Plan;
-    try {
-      plan = planOf();
-    } catch (error) {
-      return fail(error);
-    }
-    run(plan, { request: req, response: res, next }, viewOfExpress(req, res)).then(admitted, fail);
-  };
-
-  /** Runs the flow for a Koa context; answers a failure itself and returns whether to go on. */
-  const runKoa = async (planOf: () => Plan, ctx: KoaContextLike, next: () => Promise<unknown>): Promise<boolean> => {
-    try {
-      await run(planOf(), { request: ctx.request, response: ctx.response, context: ctx, next }, viewOfKoa(ctx));
-      return true;
-    } catch (error) {
-      if (!(error instanceof HttpError)) throw error;
-      ctx.status = error.httpCode || 500;
-      ctx.body = errorBody(error);
-      return false;
-    }
+  const core: AppCore = {
+    tags,
+    planForRoles,
+    startupPlan(guardOptions, where) {
+      const plan = planFor(mergeRequirements([new LoginRequirement(guardOptions, where)]));
+      if (typeof plan === 'string') throw new TypeError(`http-auth: ${where}: ${plan}`);
+      return plan;
+    },
+    checkRoutes(handlers) {
+      applyInheritance(true);
+      for (const handler of handlers) {
+        const action = earlyActionOf(handler);
+        if (action) checkRoles(action.roles(), `${action.controller.name}.${action.method}`);
+      }
+    },
+    run,
+    needsBody: (plan, view) => boundMembers(plan).some((m) => m.authenticator.needsBody?.(view) === true),
   };
 
   const currentUser = (source: RequestSource): User | undefined => {
@@ -245,10 +264,12 @@ export function createAuthCheckers<User = string>(
 
   return {
     async authorizationChecker(action, roles) {
-      // Admitted before the body was parsed (see before-body.ts): the checker only confirms it.
+      const plan = planForRoles(roles);
+      // Admitted before the body was parsed (see before-body.ts): confirmed only when it was this
+      // very requirement that admitted it; anything else is checked in full.
       const req = ((action.context as { req?: IncomingMessage } | undefined)?.req ?? action.request) as IncomingMessage;
-      if (tags.admittedEarly(req)) return true;
-      await run(planForRoles(roles), action, viewOfAction(action));
+      if (tags.admittedEarlyBy(req) === plan) return true;
+      await run(plan, action, viewOfAction(action));
       return true;
     },
 
@@ -259,109 +280,7 @@ export function createAuthCheckers<User = string>(
       for (const member of members) member.bound?.authenticator.clearCache?.(username);
     },
 
-    useExpress(app) {
-      registerEarlyRunner(app, (req, res, next, roles) => {
-        // auth-int hashes the body, so such a request can only be checked after it was read.
-        if (requestsAuthInt(req)) return next();
-        runExpress(() => planForRoles(roles), req, res, next, () => {
-          tags.markAdmittedEarly(req);
-          next();
-        });
-      });
-      app.use((error, _req, res, next) => {
-        // routing-controllers calls next(error) after it has written the response; an answered
-        // client error needs nothing more, and the connection may be kept alive.
-        const alreadyAnswered =
-          res.headersSent &&
-          typeof error === 'object' &&
-          error !== null &&
-          (tags.answered(error) || (error instanceof HttpError && error.httpCode >= 400 && error.httpCode < 500));
-        if (!alreadyAnswered) next(error);
-      });
-    },
-
-    useKoa(app) {
-      const dispatch = app.middleware.find((m) => typeof (m as { router?: KoaRouterLike }).router?.match === 'function') as
-        | { router: KoaRouterLike }
-        | undefined;
-      if (!dispatch) throw new TypeError('http-auth: call auth.useKoa(app) after createKoaServer/useKoaServer has registered the routes');
-      // koa-bodyparser is what routing-controllers' Koa driver itself loads.
-      const parseBody = (require('koa-bodyparser') as () => (ctx: object, next: () => Promise<unknown>) => Promise<unknown>)();
-      registerKoaEarlyRunner(app, async (ctx, next, roles) => {
-        const koaCtx = ctx as KoaContextLike & { disableBodyParser?: boolean };
-        if (!(await runKoa(() => planForRoles(roles), koaCtx, next))) return;
-        tags.markAdmittedEarly(koaCtx.req);
-        koaCtx.disableBodyParser = false;
-        return parseBody(koaCtx, next);
-      });
-      app.middleware.unshift(deferBodyParsing(dispatch.router, (ctx) => requestsAuthInt(ctx.req)));
-    },
-
-    guard(guardOptions) {
-      const plan = startupPlan(guardOptions, 'auth.guard()');
-      return (req, res, next) => runExpress(() => plan, req, res, next, () => next());
-    },
-
-    koaGuard(guardOptions) {
-      const plan = startupPlan(guardOptions, 'auth.koaGuard()');
-      return async (ctx, next) => {
-        if (await runKoa(() => plan, ctx, next)) await next();
-      };
-    },
+    ...expressIntegration(core),
+    ...koaIntegration(core),
   };
-}
-
-/** Symbol-keyed tags for one app: invisible to Object.keys and JSON, so nothing leaks into bodies. */
-function createTags() {
-  // One property per request: adding properties to an Express request is not free.
-  const state = Symbol('http-auth: request');
-  const answered = Symbol('http-auth: answered');
-  type Tagged = Record<symbol, unknown>;
-  type RequestState = { user: unknown; early: boolean };
-  // Express keeps a dictionary object per response (res.locals), where a new key costs little;
-  // Express's request objects are slow to grow. Elsewhere (Koa) the request itself holds it.
-  const holderOf = (req: IncomingMessage): Tagged =>
-    ((req as IncomingMessage & { res?: { locals?: Tagged } }).res?.locals ?? req) as unknown as Tagged;
-  const peek = (req: IncomingMessage) => holderOf(req)[state] as RequestState | undefined;
-  const stateOf = (req: IncomingMessage): RequestState => {
-    const holder = holderOf(req);
-    return ((holder[state] as RequestState | undefined) ??= { user: undefined, early: false });
-  };
-  return {
-    setUser: (req: IncomingMessage, value: unknown) => (stateOf(req).user = value),
-    user: (req: IncomingMessage) => peek(req)?.user,
-    markAdmittedEarly: (req: IncomingMessage) => (stateOf(req).early = true),
-    admittedEarly: (req: IncomingMessage) => peek(req)?.early === true,
-    markAnswered: (error: object) => ((error as Tagged)[answered] = true),
-    answered: (error: object) => (error as Tagged)[answered] === true,
-  };
-}
-
-function errorBody(error: HttpError): unknown {
-  const withJson = error as HttpError & { toJSON?: () => unknown };
-  return typeof withJson.toJSON === 'function' ? withJson.toJSON() : { name: error.name, message: error.message };
-}
-
-function sendError(res: ServerResponse, error: HttpError): void {
-  const body = errorBody(error);
-  res.statusCode = error.httpCode || 500;
-  const text = typeof body === 'string' ? body : JSON.stringify(body);
-  res.setHeader('Content-Type', typeof body === 'string' ? 'text/plain; charset=utf-8' : 'application/json; charset=utf-8');
-  res.setHeader('Content-Length', Buffer.byteLength(text));
-  res.end(text);
-}
-
-/** Calls `check` with the merged roles of every action of the given controllers. */
-function checkControllers(controllers: readonly Function[], check: (roles: readonly unknown[], where: string) => void): void {
-  const storage = getMetadataArgsStorage();
-  const authorized = storage.responseHandlers.filter((h) => h.type === 'authorized');
-  for (const controller of controllers) {
-    const classValue = authorized.find((h) => h.target === controller && !h.method)?.value;
-    for (const action of storage.actions.filter((a) => a.target === controller)) {
-      const methodValue = authorized.find((h) => h.target === controller && h.method === action.method)?.value;
-      if (classValue === undefined && methodValue === undefined) continue;
-      const roles = ([] as unknown[]).concat(classValue ?? [], methodValue ?? []);
-      check(roles, `${controller.name}.${action.method}`);
-    }
-  }
 }

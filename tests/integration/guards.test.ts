@@ -101,10 +101,17 @@ describe.each(GUARDS)('%s on routes that are not controllers', (_name, makeApp) 
     expect(res.status).toBe(401);
   });
 
-  it('lets OPTIONS through without authentication (CORS preflight)', async () => {
-    const res = await request(makeApp(auth(), { role: 'admin' })).options('/docs');
-    expect(res.status).toBe(200);
-    expect(res.text).toBe('docs for nobody');
+  it('authenticates OPTIONS, and answers a CORS preflight with 204 without reaching the route', async () => {
+    const app = makeApp(auth(), { role: 'admin' });
+    const anonymous = await request(app).options('/docs');
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.text).not.toContain('docs for');
+    const preflight = await request(app).options('/docs').set('Origin', 'https://app.example').set('Access-Control-Request-Method', 'GET');
+    expect(preflight.status).toBe(204);
+    expect(preflight.text).toBe('');
+    expect(preflight.headers['www-authenticate']).toBeUndefined();
+    const admin = await request(app).options('/docs').set('Authorization', basicHeader('admin', 'pw'));
+    expect(admin.status).toBe(200);
   });
 
   it('does not let HEAD through without authentication', async () => {

@@ -75,12 +75,13 @@ describe.each(DRIVERS)('optional login (%s)', (_driver, makeApp) => {
     ['a Bearer token', tokenHeader('good')],
     ['a Digest header', 'Digest username="john"'],
     ['a bare word', 'something'],
-  ])('counts %s on a Basic route as no credentials', async (_label, header) => {
+  ])('refuses %s on a Basic route with 401 and the route\'s challenge: present but not ours is not absent', async (_label, header) => {
     const { app, basic } = makeFeed();
     const res = await request(app).get('/feed').set('Authorization', header);
-    expect(res.status).toBe(200);
-    expect(res.body).toEqual({ user: null });
-    expect(basic.calls).toEqual([['', '']]);
+    expect(res.status).toBe(401);
+    expect(res.headers['www-authenticate']).toBe('Basic realm="Authentication Required"');
+    expect(res.body).toMatchObject({ code: 'ERR_HTTP_AUTH_UNAUTHENTICATED' });
+    expect(basic.calls).toEqual([]);
   });
 
   describe('with a token auth', () => {
@@ -91,11 +92,12 @@ describe.each(DRIVERS)('optional login (%s)', (_driver, makeApp) => {
       expect(res.body).toEqual({ user: null });
     });
 
-    it('counts Basic credentials as no token', async () => {
+    it('refuses Basic credentials with 401 and the Bearer challenge, not the anonymous view', async () => {
       const { app } = makeFeed();
       const res = await request(app).get('/token-feed').set('Authorization', basicHeader('john', 'hello'));
-      expect(res.status).toBe(200);
-      expect(res.body).toEqual({ user: null });
+      expect(res.status).toBe(401);
+      expect(res.headers['www-authenticate']).toBe('Bearer realm="Authentication Required"');
+      expect(res.body).not.toHaveProperty('user');
     });
 
     it('admits a valid token', async () => {

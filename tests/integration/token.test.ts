@@ -60,10 +60,19 @@ describe.each(DRIVERS)('test_token.py (%s)', (_driver, makeApp) => {
       expect(res.body).toMatchObject({ code: 'ERR_HTTP_AUTH_UNAUTHENTICATED' });
     });
 
-    it('lets OPTIONS through without a token (test_token_auth_ignore_options)', async () => {
-      const res = await request(app).options('/token');
-      expect(res.status).toBe(200);
-      expect(res.body).toEqual({ preflight: true });
+    // Flask-HTTPAuth's test_token_auth_ignore_options lets every OPTIONS through; here only a CORS
+    // preflight passes, answered 204 without running the handler.
+    it('authenticates OPTIONS like any other method, and answers a CORS preflight with 204 without running the handler', async () => {
+      const anonymous = await request(app).options('/token');
+      expect(anonymous.status).toBe(401);
+      expect(anonymous.body).not.toEqual({ preflight: true });
+      const preflight = await request(app).options('/token').set('Origin', 'https://app.example').set('Access-Control-Request-Method', 'GET');
+      expect(preflight.status).toBe(204);
+      expect(preflight.text).toBe('');
+      expect(preflight.headers['www-authenticate']).toBeUndefined();
+      const authenticated = await request(app).options('/token').set('Authorization', tokenHeader(TOKEN, 'MyToken'));
+      expect(authenticated.status).toBe(200);
+      expect(authenticated.body).toEqual({ preflight: true });
     });
 
     it.each(['MyToken', 'mytoken', 'MYTOKEN'])('admits a valid token under the scheme word %s (test_token_auth_login_valid*)', async (scheme) => {
@@ -126,7 +135,8 @@ describe.each(DRIVERS)('test_token.py (%s)', (_driver, makeApp) => {
       const res = await request(app).get('/token').set('Authorization', tokenHeader(TOKEN));
       expect(res.status).toBe(401);
       expect(res.headers['www-authenticate']).toBe('Bearer realm="Keys"');
-      expect(auth.calls).toEqual(['']);
+      // Present but not this scheme's: refused like wrong credentials, without asking the hook.
+      expect(auth.calls).toEqual([]);
     });
 
     it('prefers the custom header over Authorization (test_token_auth_header_precedence)', async () => {

@@ -1,0 +1,92 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { HttpError } from 'routing-controllers';
+import type { LoginRequiredOptions } from '../types';
+import { registerEarlyRunner } from './before-body';
+import { viewOfExpress, type NodeRequestView } from './request';
+import type { AppCore, Plan } from './routing-controllers';
+import { errorBody } from './tags';
+
+/** An Express app (4 or 5), as far as `useExpress` needs one. */
+export interface ExpressAppLike {
+  use(handler: (error: unknown, req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void): unknown;
+}
+
+export type ExpressGuard = (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void;
+
+type Next = (error?: unknown) => void;
+
+interface RouterLike {
+  stack?: { route?: { stack?: { handle?: unknown }[] } }[];
+}
+
+/** Every route handler of an app: Express 4 keeps its router in `_router`, Express 5 in `router`. */
+function* routeHandlersOf(app: object): Generator<unknown> {
+  let router = (app as { _router?: RouterLike })._router;
+  if (!router) {
+    try {
+      router = (app as { router?: RouterLike }).router;
+    } catch {
+      // Express 4 throws on `app.router`; it has no routes yet then.
+    }
+  }
+  for (const layer of router?.stack ?? []) for (const handler of layer.route?.stack ?? []) yield handler.handle;
+}
+
+/** Answers an error the flow threw: a 204 preflight has no body; everything else is JSON. */
+function sendError(res: ServerResponse, error: HttpError): void {
+  res.statusCode = error.httpCode || 500;
+  if (res.statusCode === 204) {
+    res.end();
+    return;
+  }
+  const body = errorBody(error);
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  res.setHeader('Content-Type', typeof body === 'string' ? 'text/plain; charset=utf-8' : 'application/json; charset=utf-8');
+  res.setHeader('Content-Length', Buffer.byteLength(text));
+  res.end(text);
+}
+
+export function expressIntegration(core: AppCore) {
+  /** Runs the flow outside routing-controllers' own check; answers a failure itself. */
+  const runExpress = (plan: Plan, view: NodeRequestView, next: Next, admitted: () => void): void => {
+    core.run(plan, { request: view.req, response: view.res, next }, view).then(admitted, (error: unknown) => fail(view.res, next, error));
+  };
+
+  const fail = (res: ServerResponse, next: Next, error: unknown) => (error instanceof HttpError ? sendError(res, error) : next(error));
+
+  return {
+    useExpress(app: ExpressAppLike): void {
+      core.checkRoutes(routeHandlersOf(app));
+      registerEarlyRunner(app, (req, res, next, roles) => {
+        let plan: Plan;
+        try {
+          plan = core.planForRoles(roles);
+        } catch (error) {
+          return fail(res, next, error);
+        }
+        const view = viewOfExpress(req, res);
+        // auth-int hashes the body, so such a request can only be checked after it was read.
+        if (core.needsBody(plan, view)) return next();
+        runExpress(plan, view, next, () => {
+          core.tags.markAdmittedEarly(req, plan);
+          next();
+        });
+      });
+      app.use((error, _req, res, next) => {
+        // routing-controllers calls next(error) after it has written the response; an answered
+        // client error needs nothing more, and the connection may be kept alive.
+        const alreadyAnswered =
+          res.headersSent &&
+          typeof error === 'object' &&
+          error !== null &&
+          (core.tags.answered(error) || (error instanceof HttpError && error.httpCode >= 400 && error.httpCode < 500));
+        if (!alreadyAnswered) next(error);
+      });
+    },
+
+    guard(options?: LoginRequiredOptions): ExpressGuard {
+      const plan = core.startupPlan(options, 'auth.guard()');
+      return (req, res, next) => runExpress(plan, viewOfExpress(req, res), next, () => next());
+    },
+  };
+}

@@ -1,0 +1,107 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { HttpError } from 'routing-controllers';
+import type { LoginRequiredOptions } from '../types';
+import { earlyActionOf, markBodyDeferred, registerKoaEarlyRunner } from './before-body';
+import { viewOfKoa } from './request';
+import type { AppCore, Plan } from './routing-controllers';
+import { errorBody } from './tags';
+
+/** A Koa app, as far as `useKoa` needs one. */
+export interface KoaAppLike {
+  middleware: Function[];
+}
+
+/** The parts of a Koa context a guard uses. */
+export interface KoaContextLike {
+  req: IncomingMessage;
+  res: ServerResponse;
+  originalUrl: string;
+  ip?: string;
+  request: object;
+  response: object;
+  status: number;
+  body: unknown;
+}
+export type KoaGuard = (ctx: KoaContextLike, next: () => Promise<unknown>) => Promise<void>;
+
+interface RouterLayer {
+  methods: string[];
+  stack: Function[];
+}
+interface KoaRouterLike {
+  stack?: RouterLayer[];
+  match(path: string, method: string): { pathAndMethod: RouterLayer[] };
+}
+
+type DeferrableContext = KoaContextLike & { path: string; method: string; disableBodyParser?: boolean };
+
+export function koaIntegration(core: AppCore) {
+  /** Runs the flow for a Koa context; answers a failure itself and returns the admitting plan. */
+  const runKoa = async (planOf: () => Plan, ctx: KoaContextLike, next: () => Promise<unknown>): Promise<Plan | undefined> => {
+    try {
+      const plan = planOf();
+      await core.run(plan, { request: ctx.request, response: ctx.response, context: ctx, next }, viewOfKoa(ctx));
+      return plan;
+    } catch (error) {
+      if (!(error instanceof HttpError)) throw error;
+      ctx.status = error.httpCode || 500;
+      ctx.body = ctx.status === 204 ? null : errorBody(error);
+      return undefined;
+    }
+  };
+
+  /**
+   * A middleware for the front of the app: when the route koa-router will dispatch to is
+   * protected by `@LoginRequired`, koa-bodyparser waits (`ctx.disableBodyParser`) and the action's
+   * early middleware parses the body once the request is authenticated. routing-controllers runs
+   * only the first matching route, so only that one decides: an open route matched first gets its
+   * body as usual.
+   */
+  const deferBodyParsing = (router: KoaRouterLike) =>
+    function deferBodyParsingUntilAuthenticated(ctx: DeferrableContext, next: () => Promise<unknown>) {
+      const route = router.match(ctx.path, ctx.method).pathAndMethod.find((layer) => layer.methods.length > 0);
+      const early = route?.stack.map(earlyActionOf).find((action) => action !== undefined);
+      if (early) {
+        let plan: Plan | undefined;
+        try {
+          plan = core.planForRoles(early.roles());
+        } catch {
+          // Misconfigured: the early middleware answers with the 500; the body is not needed.
+        }
+        // auth-int hashes the body, so such a request can only be checked after it was read.
+        if (!plan || !core.needsBody(plan, viewOfKoa(ctx))) {
+          ctx.disableBodyParser = true;
+          markBodyDeferred(ctx);
+        }
+      }
+      return next();
+    };
+
+  return {
+    useKoa(app: KoaAppLike): void {
+      const dispatch = app.middleware.find((m) => typeof (m as { router?: KoaRouterLike }).router?.match === 'function') as
+        | { router: KoaRouterLike }
+        | undefined;
+      if (!dispatch) throw new TypeError('http-auth: call auth.useKoa(app) after createKoaServer/useKoaServer has registered the routes');
+      core.checkRoutes((dispatch.router.stack ?? []).flatMap((layer) => layer.stack));
+      // koa-bodyparser is what routing-controllers' Koa driver itself loads.
+      const parseBody = (require('koa-bodyparser') as () => (ctx: object, next: () => Promise<unknown>) => Promise<unknown>)();
+      registerKoaEarlyRunner(app, async (ctx, next, roles) => {
+        const koaCtx = ctx as DeferrableContext;
+        const plan = await runKoa(() => core.planForRoles(roles), koaCtx, next);
+        if (!plan) return;
+        core.tags.markAdmittedEarly(koaCtx.req, plan);
+        koaCtx.disableBodyParser = false;
+        return parseBody(koaCtx, next);
+      });
+      app.middleware.unshift(deferBodyParsing(dispatch.router));
+    },
+
+    koaGuard(options?: LoginRequiredOptions): KoaGuard {
+      const plan = core.startupPlan(options, 'auth.koaGuard()');
+      return async (ctx, next) => {
+        if (await runKoa(() => plan, ctx, next)) await next();
+      };
+    },
+  };
+}

@@ -1,0 +1,41 @@
+import type { IncomingMessage } from 'node:http';
+import type { HttpError } from 'routing-controllers';
+
+/**
+ * Per-request facts of one app, under symbols private to it: invisible to Object.keys and JSON, so
+ * nothing leaks into bodies. A WeakMap keyed by every request would only be emptied by full
+ * garbage collections, and under load its tables grow into hundreds of megabytes.
+ */
+export function createTags<Admitter extends object>() {
+  // One property per request: adding properties to an Express request is not free.
+  const state = Symbol('http-auth: request');
+  const answered = Symbol('http-auth: answered');
+  type Tagged = Record<symbol, unknown>;
+  type RequestState = { user: unknown; admittedBy: Admitter | undefined };
+  // Express keeps a dictionary object per response (res.locals), where a new key costs little;
+  // Express's request objects are slow to grow. Elsewhere (Koa) the request itself holds it.
+  const holderOf = (req: IncomingMessage): Tagged =>
+    ((req as IncomingMessage & { res?: { locals?: Tagged } }).res?.locals ?? req) as unknown as Tagged;
+  const peek = (req: IncomingMessage) => holderOf(req)[state] as RequestState | undefined;
+  const stateOf = (req: IncomingMessage): RequestState => {
+    const holder = holderOf(req);
+    return ((holder[state] as RequestState | undefined) ??= { user: undefined, admittedBy: undefined });
+  };
+  return {
+    setUser: (req: IncomingMessage, value: unknown) => (stateOf(req).user = value),
+    user: (req: IncomingMessage) => peek(req)?.user,
+    /** Records which requirement admitted the request before its body was read. */
+    markAdmittedEarly: (req: IncomingMessage, by: Admitter) => (stateOf(req).admittedBy = by),
+    admittedEarlyBy: (req: IncomingMessage) => peek(req)?.admittedBy,
+    markAnswered: (error: object) => ((error as Tagged)[answered] = true),
+    answered: (error: object) => (error as Tagged)[answered] === true,
+  };
+}
+
+export type Tags<Admitter extends object> = ReturnType<typeof createTags<Admitter>>;
+
+/** The body of an answered error: an HttpAuthError's `toJSON()`, else its name and message. */
+export function errorBody(error: HttpError): unknown {
+  const withJson = error as HttpError & { toJSON?: () => unknown };
+  return typeof withJson.toJSON === 'function' ? withJson.toJSON() : { name: error.name, message: error.message };
+}
