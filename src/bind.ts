@@ -43,6 +43,11 @@ const SCHEMES: Partial<Record<SchemeKind, SchemeBinding>> = {
       if (!meta.hooks.has('verifyPassword') && !meta.hooks.has('getPassword')) {
         return `${meta.name} uses @BasicAuth but has neither a @VerifyPassword nor a @GetPassword method; add one`;
       }
+      // The authenticator calls @VerifyPassword when there is one, so a @GetPassword beside it
+      // (and its @HashPassword) would never run: whatever it checks would silently be skipped.
+      if (meta.hooks.has('verifyPassword') && meta.hooks.has('getPassword')) {
+        return `${meta.name} has both @VerifyPassword (${String(meta.hooks.get('verifyPassword'))}) and @GetPassword (${String(meta.hooks.get('getPassword'))}); @BasicAuth uses one of them, so the other would never run. Keep @VerifyPassword (check the password yourself, e.g. with checkPasswordHash) or keep @GetPassword (with @HashPassword if stored passwords are hashed)`;
+      }
       if (meta.hooks.has('hashPassword') && !meta.hooks.has('getPassword')) {
         return `${meta.name} has @HashPassword without @GetPassword; the hash is compared with what @GetPassword returns, so add it (or hash inside @VerifyPassword)`;
       }

@@ -2,7 +2,8 @@
  * Password hashing for `@HashPassword` / `@VerifyPassword` users.
  *
  * Hashes are written and read in werkzeug's `method$salt$hex` format, so the password table of a
- * Flask application can be reused unchanged; bcrypt hashes from other stacks are read too.
+ * Flask application can be reused unchanged; bcrypt hashes from other stacks are read (and can be
+ * written) too.
  * Key derivation is deliberately slow, so it must not run on the event loop in one piece: scrypt
  * and PBKDF2 run in libuv's thread pool (never the *Sync variants), and bcrypt runs in bcryptjs's
  * async mode, which computes in slices of at most ~100 ms and yields between them. A burst of
@@ -18,13 +19,19 @@ import { timingSafeEqual } from './internal/timing-safe-equal';
 export interface PasswordHashOptions {
   /**
    * Key derivation function. scrypt is werkzeug's default; choose pbkdf2 only when the hashes
-   * must also be read by software without scrypt.
+   * must also be read by software without scrypt, and bcrypt only for a table shared with
+   * software that reads nothing else (werkzeug does not read bcrypt). bcrypt uses only the first
+   * 72 bytes of a password, so longer ones (UTF-8) are refused rather than silently truncated.
    * @default "scrypt"
    */
-  method?: 'scrypt' | 'pbkdf2';
-  /** Used when `method` is `'scrypt'`. Memory use is 128·N·r·p bytes, at most 256 MiB. */
+  method?: 'scrypt' | 'pbkdf2' | 'bcrypt';
+  /**
+   * Used when `method` is `'scrypt'`. The work is bounded by 128·N·r·p ≤ 256 MiB; the memory
+   * OpenSSL allocates is 128·r·(N + p + 2) bytes; N must be below 2^(16·r) (RFC 7914), so r=1
+   * allows N up to 32768; and werkzeug must be able to check the hash.
+   */
   scrypt?: {
-    /** CPU/memory cost, a power of two greater than 1. @default 32768 */
+    /** CPU/memory cost, a power of two greater than 1 and below 2^(16·r). @default 32768 */
     N?: number;
     /** Block size. @default 8 */
     r?: number;
@@ -38,7 +45,12 @@ export interface PasswordHashOptions {
     /** Iteration count, 1 to 10,000,000. @default 600000 */
     iterations?: number;
   };
-  /** Number of random `[A-Za-z0-9]` salt characters. @default 16 */
+  /** Used when `method` is `'bcrypt'`. */
+  bcrypt?: {
+    /** log2 of the number of rounds, 4 to 15. @default 12 */
+    cost?: number;
+  };
+  /** Number of random `[A-Za-z0-9]` salt characters (scrypt and pbkdf2; bcrypt has its own). @default 16 */
   saltLength?: number;
 }
 
@@ -46,11 +58,19 @@ export interface PasswordHashOptions {
 // imported from somewhere careless), it must not be able to make a single login attempt pin a
 // thread-pool worker for minutes or allocate gigabytes. generatePasswordHash enforces the same
 // bounds, so every hash it produces can be checked.
-const MAX_SCRYPT_MEMORY = 256 * 1024 * 1024;
+const MAX_SCRYPT_COST = 256 * 1024 * 1024;
+// werkzeug passes hashlib maxmem = 132·N·r·p ("ideally 128, but some extra seems needed"): at our
+// cost bound that is 264 MiB, so this admits every hash werkzeug itself can check within it, and
+// no more (N=2, r=2^20 passes the cost bound but would make OpenSSL allocate 640 MiB).
+const MAX_SCRYPT_MEMORY = (MAX_SCRYPT_COST / 128) * 132;
 const MAX_PBKDF2_ITERATIONS = 10_000_000;
 // Each bcrypt cost step doubles the work; 15 is ~2 s in bcryptjs (pure JS), already far above
 // what anyone stores (10–12 is usual). Higher costs are only plausible as an attack.
 const MAX_BCRYPT_COST = 15;
+const MIN_BCRYPT_COST = 4;
+const BCRYPT_DEFAULT_COST = 12;
+// bcrypt's key schedule takes at most 72 bytes of key; the rest of a longer password is ignored.
+const BCRYPT_MAX_PASSWORD_BYTES = 72;
 
 const SCRYPT_DEFAULTS = { N: 32768, r: 8, p: 1 } as const;
 // werkzeug hard-codes 64-byte scrypt keys (hashlib's default dklen).
@@ -73,7 +93,9 @@ interface ScryptParams {
 
 /**
  * Hashes a password in werkzeug's format: `scrypt:N:r:p$salt$hex` or
- * `pbkdf2:digest:iterations$salt$hex`.
+ * `pbkdf2:digest:iterations$salt$hex`; or as bcrypt `$2b$cost$…`, refusing passwords over 72
+ * bytes. Parameters that OpenSSL, werkzeug or the check's bounds would reject are refused with a
+ * `TypeError`, so every hash it writes can be checked here and by werkzeug.
  *
  * @example
  * const stored = await generatePasswordHash('s3cret');
@@ -104,7 +126,7 @@ export async function generatePasswordHash(
       r: options.scrypt?.r ?? SCRYPT_DEFAULTS.r,
       p: options.scrypt?.p ?? SCRYPT_DEFAULTS.p,
     };
-    const problem = scryptParamsProblem(params);
+    const problem = scryptParamsProblem(params) ?? werkzeugScryptProblem(params);
     if (problem !== undefined) {
       throw new TypeError(`http-auth: generatePasswordHash: options.scrypt ${problem}`);
     }
@@ -127,15 +149,37 @@ export async function generatePasswordHash(
     return `pbkdf2:${digest}:${iterations}$${salt}$${key.toString('hex')}`;
   }
 
-  throw new TypeError(`http-auth: generatePasswordHash: options.method must be 'scrypt' or 'pbkdf2', got ${String(method)}`);
+  if (method === 'bcrypt') {
+    const cost = options.bcrypt?.cost ?? BCRYPT_DEFAULT_COST;
+    if (!Number.isSafeInteger(cost) || cost < MIN_BCRYPT_COST || cost > MAX_BCRYPT_COST) {
+      throw new TypeError(
+        `http-auth: generatePasswordHash: options.bcrypt.cost must be an integer from ${MIN_BCRYPT_COST} to ${MAX_BCRYPT_COST}, got ${String(cost)}`,
+      );
+    }
+    if (passwordBytes.length > BCRYPT_MAX_PASSWORD_BYTES) {
+      throw new TypeError(
+        `http-auth: generatePasswordHash: bcrypt uses only the first ${BCRYPT_MAX_PASSWORD_BYTES} bytes of a password and this one has ${passwordBytes.length} (UTF-8); use method 'scrypt' (the default) for longer passwords`,
+      );
+    }
+    // C implementations stop at a NUL byte and others refuse it, so such a hash would not be
+    // read the same way elsewhere.
+    if (passwordBytes.includes(0)) {
+      throw new TypeError("http-auth: generatePasswordHash: bcrypt cannot hash a password containing a NUL character; use method 'scrypt' (the default)");
+    }
+    return bcryptHash(password, cost);
+  }
+
+  throw new TypeError(`http-auth: generatePasswordHash: options.method must be 'scrypt', 'pbkdf2' or 'bcrypt', got ${String(method)}`);
 }
 
 /**
  * Checks a password against a stored hash: werkzeug scrypt or pbkdf2 (sha256/sha512), or bcrypt
  * (`$2a$`, `$2b$`, `$2y$`). Resolves `false` for a wrong password and for any hash it cannot read
- * or that asks for more work than allowed (scrypt over 256 MiB, PBKDF2 over 10,000,000
- * iterations, bcrypt cost over 15), so a bad row in the user table denies the login instead of
- * failing the request or stalling the server. Only a non-string argument throws (`TypeError`).
+ * or that asks for more work than allowed (scrypt with 128·N·r·p over 256 MiB, PBKDF2 over
+ * 10,000,000 iterations, bcrypt cost over 15), so a bad row in the user table denies the login
+ * instead of failing the request or stalling the server. Only a non-string argument throws
+ * (`TypeError`). bcrypt compares only the first 72 bytes (UTF-8) of the password, as every bcrypt
+ * does: a longer password is accepted when those bytes match.
  *
  * @example
  * if (await checkPasswordHash(user.passwordHash, password)) return user;
@@ -220,19 +264,41 @@ async function checkBcrypt(hash: string, password: string): Promise<boolean> {
   return timingSafeEqual(recomputed, hash);
 }
 
-/** Returns why the parameters are refused, or undefined when they are usable. */
+/**
+ * Returns why the parameters are refused, or undefined when they are usable: what RFC 7914 and
+ * OpenSSL accept (OpenSSL answers anything else with "memory limit exceeded"), within our bounds.
+ */
 function scryptParamsProblem({ N, r, p }: ScryptParams): string | undefined {
   if (!Number.isSafeInteger(N) || N < 2 || (N & (N - 1)) !== 0) {
     return `N must be a power of two greater than 1, got ${String(N)}`;
   }
   if (!Number.isSafeInteger(r) || r < 1) return `r must be a positive integer, got ${String(r)}`;
   if (!Number.isSafeInteger(p) || p < 1) return `p must be a positive integer, got ${String(p)}`;
-  // 128·N·r·p bounds both the memory (128·r·(N + p) bytes) and the CPU time (N·r·p block
-  // mixes), which is what a hostile hash could inflate.
-  if (128 * N * r * p > MAX_SCRYPT_MEMORY) {
-    return `128·N·r·p must not exceed ${MAX_SCRYPT_MEMORY} bytes (256 MiB), got N=${N} r=${r} p=${p}`;
+  // RFC 7914 §2: N < 2^(128·r/8). For r ≥ 4 every N within the cost bound qualifies.
+  if (r < 4 && N >= 2 ** (16 * r)) {
+    return `N must be less than 2^(16·r) (RFC 7914), so r=${r} allows N up to ${2 ** (16 * r - 1)}; raise r or lower N, got N=${N} r=${r}`;
+  }
+  // 128·N·r·p bounds the CPU time (N·r·p block mixes), which is what a hostile hash could inflate.
+  if (128 * N * r * p > MAX_SCRYPT_COST) {
+    return `128·N·r·p must not exceed ${MAX_SCRYPT_COST} bytes (256 MiB), got N=${N} r=${r} p=${p}`;
+  }
+  if (scryptMemory({ N, r, p }) > MAX_SCRYPT_MEMORY) {
+    return `needs 128·r·(N + p + 2) = ${scryptMemory({ N, r, p })} bytes of memory, more than the limit of ${MAX_SCRYPT_MEMORY} (264 MiB), got N=${N} r=${r} p=${p}`;
   }
   return undefined;
+}
+
+/** What OpenSSL allocates (B: 128·r·p; V, X and T: 128·r·(N + 2)), and so the maxmem it needs. */
+function scryptMemory({ N, r, p }: ScryptParams): number {
+  return 128 * r * (N + p + 2);
+}
+
+// A hash we write must be readable by werkzeug, whose hashlib call allows 132·N·r·p bytes: a small
+// N with p=1 (N ≤ 64) needs more and would fail there with "memory limit exceeded".
+function werkzeugScryptProblem(params: ScryptParams): string | undefined {
+  const { N, r, p } = params;
+  if (scryptMemory(params) <= 132 * N * r * p) return undefined;
+  return `N=${N} r=${r} p=${p} needs 128·r·(N + p + 2) bytes, more than the 132·N·r·p werkzeug allows, so werkzeug could not check the hash; raise N`;
 }
 
 function isAllowedIterationCount(value: number): boolean {
@@ -263,10 +329,10 @@ function randomSalt(length: number): string {
 }
 
 function deriveScrypt(password: Buffer, salt: Buffer, { N, r, p }: ScryptParams): Promise<Buffer> {
-  // OpenSSL needs 128·r·(N + p + 2) bytes and refuses more than maxmem, whose default (32 MiB)
-  // is just short of werkzeug's default N=32768, r=8. The parameters were bounded above, so
-  // this allows exactly what the call needs.
-  const maxmem = 128 * r * (N + p + 2);
+  // OpenSSL refuses to allocate more than maxmem, whose default (32 MiB) is just short of
+  // werkzeug's default N=32768, r=8. The parameters were bounded above, so this allows exactly
+  // what the call needs.
+  const maxmem = scryptMemory({ N, r, p });
   return new Promise((resolve, reject) => {
     scrypt(password, salt, SCRYPT_KEY_LENGTH, { N, r, p, maxmem }, (error, key) => {
       if (error) reject(error);

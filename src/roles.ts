@@ -33,7 +33,7 @@ const METHOD_KEY = /^(?:\*|[A-Za-z]+)$/;
 /** Validates a role option once, when it is declared, and freezes the result. */
 export function resolveRole(spec: RoleSpec | MethodRoleSpec, where: string): ResolvedRole {
   if (typeof spec === 'string' || Array.isArray(spec)) return Object.freeze({ perMethod: false, groups: toGroups(spec, where) });
-  if (spec === null || typeof spec !== 'object') return fail(where, 'role must be a string, an array of roles, or an object keyed by HTTP method');
+  if (!isPlainObject(spec)) return fail(where, 'role must be a string, an array of roles, or an object keyed by HTTP method');
   const byMethod = new Map<string, RoleGroups>();
   for (const [key, value] of Object.entries(spec)) {
     if (!METHOD_KEY.test(key)) fail(where, `role key "${key}" is not an HTTP method or "*"`);
@@ -41,7 +41,16 @@ export function resolveRole(spec: RoleSpec | MethodRoleSpec, where: string): Res
     if (byMethod.has(method)) fail(where, `role lists method ${method} twice`);
     byMethod.set(method, toGroups(value, `${where} (role for ${method})`));
   }
+  // An empty map would deny every method; [] says that on purpose, {} is more likely a slip.
+  if (byMethod.size === 0) fail(where, `role names no HTTP method; name at least one (or '*'), or write role: [] to admit nobody`);
   return Object.freeze({ perMethod: true, byMethod });
+}
+
+// A Map, a Set or a class instance has no own method keys to read, so it would read as {}.
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object') return false;
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
 }
 
 /**

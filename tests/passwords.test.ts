@@ -27,6 +27,21 @@ const vectors: Array<[title: string, hash: string, password: string]> = [
     'scrypt:1024:8:2$tok-en_URL-safe_$313d991e8cc502418a2b2a195f268445d7f8f744f5729eddc4eeb41053c4c8d3256028ff4e3e0542425f2cfc64de8215e92eb71e852c81a90b23efcbf421cca6',
     'secret',
   ],
+  [
+    'scrypt:32768:1:1, the largest N that r=1 allows (RFC 7914: N < 2^(16·r))',
+    'scrypt:32768:1:1$abcdefghijklmnop$2e0996b7153499f6e7cc1abe8e5ef09ceac84ae725310dab2c0f6aa843bc1e019590207809f3e84591d17e2cf92c2daa96a8297ebd5d842bfa7393f06c5e0259',
+    'secret',
+  ],
+  [
+    "scrypt:128:8:1, the smallest N with p=1 that werkzeug's maxmem (132·N·r·p) allows",
+    'scrypt:128:8:1$abcdefghijklmnop$352e5667aa00c2f7faf75b9bbec1049f9f3236ce013b5c71e3ff7d0a82cdd7dbbd3ea0dd53277ad2f2e614c1f45f639208653ef5b2e9187693f3a55aa567e9f1',
+    'secret',
+  ],
+  [
+    'scrypt:4:1:2, tiny N with p=2',
+    'scrypt:4:1:2$abcdefghijklmnop$319f82eab890a2a677271c7efe2bce97340b7ab8b95c076fd2a4cd50d3940fb18603bd52d585f8b05a892e795cdc036fc4a0cbd070214b8000bd04e79689531a',
+    'secret',
+  ],
   ['pbkdf2:sha256:600000', `pbkdf2:sha256:600000$abcdefghijklmnop$${PBKDF2_DEFAULT_HEX}`, 'secret'],
   ['pbkdf2:sha256 without a count, meaning 600000', `pbkdf2:sha256$abcdefghijklmnop$${PBKDF2_DEFAULT_HEX}`, 'secret'],
   ['bare pbkdf2, meaning sha256 and 600000', `pbkdf2$abcdefghijklmnop$${PBKDF2_DEFAULT_HEX}`, 'secret'],
@@ -69,6 +84,14 @@ describe('checkPasswordHash', () => {
     await expect(checkPasswordHash(hash, `${password}x`)).resolves.toBe(false);
   });
 
+  it('compares only the first 72 bytes of a bcrypt password, as bcrypt defines', async () => {
+    const first72 = 'x'.repeat(72);
+    const hash = bcryptjs.hashSync(first72, 4);
+    await expect(checkPasswordHash(hash, first72)).resolves.toBe(true);
+    await expect(checkPasswordHash(hash, `${first72} and anything after`)).resolves.toBe(true);
+    await expect(checkPasswordHash(hash, 'x'.repeat(71))).resolves.toBe(false);
+  });
+
   it('does not normalize Unicode (NFD spelling of the password is a different password)', async () => {
     const [, hash] = vectors.find(([title]) => title === 'pbkdf2 with a non-ASCII password (UTF-8)')!;
     await expect(checkPasswordHash(hash, NON_ASCII.normalize('NFD'))).resolves.toBe(false);
@@ -92,6 +115,8 @@ describe('checkPasswordHash', () => {
     ['a negative parameter', `scrypt:1024:-8:1$abcdefghijklmnop$${hex128}`],
     ['two scrypt parameters', `scrypt:32768:8$abcdefghijklmnop$${hex128}`],
     ['hostile N = 2^30', `scrypt:1073741824:8:1$abcdefghijklmnop$${hex128}`],
+    ['N = 2^16 with r = 1 (RFC 7914 wants N < 2^(16·r))', `scrypt:65536:1:1$abcdefghijklmnop$${hex128}`],
+    ['N = 2^21 with r = 1 (OpenSSL: memory limit exceeded)', `scrypt:2097152:1:1$abcdefghijklmnop$${hex128}`],
     ['scrypt memory just over 256 MiB (p = 9)', `scrypt:32768:8:9$abcdefghijklmnop$${hex128}`],
     ['a non-hex digest', `scrypt:32768:8:1$abcdefghijklmnop$${'zz'.repeat(64)}`],
     ['an uppercase hex digest (werkzeug compares lowercase)', `scrypt:32768:8:1$abcdefghijklmnop$${hex128.toUpperCase()}`],
@@ -127,6 +152,9 @@ describe('checkPasswordHash', () => {
       ['scrypt N = 2^30', `scrypt:1073741824:8:1$abcdefghijklmnop$${hex128}`],
       ['scrypt over 256 MiB through p', `scrypt:32768:8:9$abcdefghijklmnop$${hex128}`],
       ['scrypt over 256 MiB through r', `scrypt:32768:65:1$abcdefghijklmnop$${hex128}`],
+      ['scrypt N = 2^21, r = 1 (N must be below 2^(16·r))', `scrypt:2097152:1:1$abcdefghijklmnop$${hex128}`],
+      ['scrypt N = 2^16, r = 1, just at 2^(16·r)', `scrypt:65536:1:1$abcdefghijklmnop$${hex128}`],
+      ['scrypt N = 2, r = 2^20 (cost 256 MiB, but 640 MiB of memory)', `scrypt:2:1048576:1$abcdefghijklmnop$${hex128}`],
       ['pbkdf2 with 10000001 iterations', `pbkdf2:sha512:10000001$abcdefghijklmnop$${hex128}`],
       ['bcrypt cost 16', `$2b$16$${bcryptTail}`],
       ['bcrypt cost 31', `$2b$31$${bcryptTail}`],
@@ -138,6 +166,8 @@ describe('checkPasswordHash', () => {
 
     it.each<[string, string, 'scrypt' | 'pbkdf2' | 'bcrypt']>([
       ['scrypt at exactly 256 MiB (32768:8:8)', `scrypt:32768:8:8$abcdefghijklmnop$${hex128}`, 'scrypt'],
+      ['scrypt N = 2^15, r = 1, just below 2^(16·r)', `scrypt:32768:1:1$abcdefghijklmnop$${hex128}`, 'scrypt'],
+      ['scrypt at the cost bound with r = 2 (N = 2^20, memory just over 256 MiB)', `scrypt:1048576:2:1$abcdefghijklmnop$${hex128}`, 'scrypt'],
       ['pbkdf2', `pbkdf2:sha256:1000$abcdefghijklmnop$${hex64}`, 'pbkdf2'],
       ['bcrypt cost 04', `$2b$04$${bcryptTail.slice(0, -1)}.`, 'bcrypt'],
     ])('still derives a key for %s', async (_title, hash, kdf) => {
@@ -206,6 +236,68 @@ describe('generatePasswordHash', () => {
     await expect(checkPasswordHash(hash, 'correct horsE')).resolves.toBe(false);
   });
 
+  it.each<[string, PasswordHashOptions, RegExp]>([
+    ['scrypt N = 2^15, r = 1 (the largest N r=1 allows)', { scrypt: { N: 2 ** 15, r: 1 } }, /^scrypt:32768:1:1\$/],
+    ['scrypt N = 128, r = 8, p = 1 (the smallest N werkzeug can check with p=1)', { scrypt: { N: 128 } }, /^scrypt:128:8:1\$/],
+    ['scrypt N = 4, r = 1, p = 2', { scrypt: { N: 4, r: 1, p: 2 } }, /^scrypt:4:1:2\$/],
+    ['scrypt at the cost bound with r = 2 (N = 2^20)', { scrypt: { N: 2 ** 20, r: 2 } }, /^scrypt:1048576:2:1\$/],
+  ])('accepts and round-trips %s', async (_title, options, format) => {
+    const hash = await generatePasswordHash('secret', options);
+    expect(hash).toMatch(format);
+    await expect(checkPasswordHash(hash, 'secret')).resolves.toBe(true);
+  });
+
+  describe('bcrypt', () => {
+    it('writes $2b$ hashes with cost 12 by default, which it can check', async () => {
+      const hash = await generatePasswordHash('secret', { method: 'bcrypt' });
+      expect(hash).toMatch(/^\$2b\$12\$[./A-Za-z0-9]{53}$/);
+      await expect(checkPasswordHash(hash, 'secret')).resolves.toBe(true);
+    });
+
+    it.each<[string, string]>([
+      ['72 ASCII characters (72 bytes)', 'a'.repeat(72)],
+      ['36 two-byte characters (72 bytes)', 'é'.repeat(36)],
+      ['an empty password', ''],
+      ['a non-ASCII password', NON_ASCII],
+    ])('round-trips %s', async (_title, password) => {
+      const hash = await generatePasswordHash(password, { method: 'bcrypt', bcrypt: { cost: 4 } });
+      expect(hash).toMatch(/^\$2b\$04\$/);
+      await expect(checkPasswordHash(hash, password)).resolves.toBe(true);
+      await expect(checkPasswordHash(hash, password.slice(0, -1))).resolves.toBe(password === '');
+    });
+
+    it.each<[string, string, number]>([
+      ['73 ASCII characters', 'a'.repeat(73), 73],
+      ['72 characters, one of them two bytes long (73 bytes)', `${'a'.repeat(71)}é`, 73],
+      ['37 two-byte characters (74 bytes)', 'é'.repeat(37), 74],
+      ['19 four-byte characters (76 bytes)', '🔑'.repeat(19), 76],
+    ])('refuses %s: bcrypt would ignore everything after byte 72', async (_title, password, bytes) => {
+      const hashing = jest.spyOn(bcryptjs, 'hash');
+      try {
+        const result = generatePasswordHash(password, { method: 'bcrypt', bcrypt: { cost: 4 } });
+        await expect(result).rejects.toThrow(TypeError);
+        await expect(result).rejects.toThrow(new RegExp(`bcrypt uses only the first 72 bytes of a password and this one has ${bytes} \\(UTF-8\\); use method 'scrypt'`));
+        expect(hashing).not.toHaveBeenCalled();
+      } finally {
+        hashing.mockRestore();
+      }
+    });
+
+    it.each<[string, PasswordHashOptions, RegExp]>([
+      ['cost 3', { method: 'bcrypt', bcrypt: { cost: 3 } }, /options\.bcrypt\.cost must be an integer from 4 to 15, got 3/],
+      ['cost 16', { method: 'bcrypt', bcrypt: { cost: 16 } }, /options\.bcrypt\.cost .*got 16/],
+      ['a fractional cost', { method: 'bcrypt', bcrypt: { cost: 4.5 } }, /options\.bcrypt\.cost/],
+    ])('refuses %s', async (_title, options, message) => {
+      const result = generatePasswordHash('secret', options);
+      await expect(result).rejects.toThrow(TypeError);
+      await expect(result).rejects.toThrow(message);
+    });
+
+    it('refuses a password with a NUL character (other implementations stop at it or refuse it)', async () => {
+      await expect(generatePasswordHash('a\u0000b', { method: 'bcrypt', bcrypt: { cost: 4 } })).rejects.toThrow(/NUL character/);
+    });
+  });
+
   it('uses 600000 pbkdf2 iterations by default', async () => {
     const hash = await generatePasswordHash('secret', { method: 'pbkdf2' });
     expect(hash).toMatch(/^pbkdf2:sha256:600000\$[A-Za-z0-9]{16}\$[0-9a-f]{64}$/);
@@ -248,6 +340,11 @@ describe('generatePasswordHash', () => {
     ['r = 0', { scrypt: { N: 1024, r: 0 } }, /options\.scrypt r/],
     ['a fractional p', { scrypt: { N: 1024, p: 1.5 } }, /options\.scrypt p/],
     ['scrypt memory over 256 MiB', { scrypt: { N: 2 ** 20 } }, /options\.scrypt 128·N·r·p/],
+    ['scrypt N = 2^21, r = 1 (OpenSSL: memory limit exceeded)', { scrypt: { N: 2 ** 21, r: 1 } }, /N must be less than 2\^\(16·r\) \(RFC 7914\), so r=1 allows N up to 32768/],
+    ['scrypt N = 2^16, r = 1', { scrypt: { N: 2 ** 16, r: 1 } }, /N must be less than 2\^\(16·r\)/],
+    ['scrypt N = 2, r = 2^20 (640 MiB of memory)', { scrypt: { N: 2, r: 2 ** 20 } }, /128·r·\(N \+ p \+ 2\) = 671088640 bytes of memory, more than the limit of 276824064/],
+    ['scrypt N = 64, r = 8, p = 1 (werkzeug could not check it)', { scrypt: { N: 64 } }, /needs 128·r·\(N \+ p \+ 2\) bytes, more than the 132·N·r·p werkzeug allows/],
+    ['scrypt N = 2, r = 1, p = 2 (werkzeug could not check it)', { scrypt: { N: 2, r: 1, p: 2 } }, /werkzeug could not check/],
     ['an unsupported digest', { method: 'pbkdf2', pbkdf2: { digest: 'sha1' } }, /options\.pbkdf2\.digest/],
     ['zero iterations', { method: 'pbkdf2', pbkdf2: { iterations: 0 } }, /options\.pbkdf2\.iterations/],
     ['too many iterations', { method: 'pbkdf2', pbkdf2: { iterations: 10_000_001 } }, /options\.pbkdf2\.iterations/],

@@ -13,31 +13,58 @@ import type {
   VerifyPasswordFn,
   VerifyTokenFn,
 } from '../types';
+import { describeTarget, dualForm } from './dual-form';
 
-type MethodDecorator<F> = <M extends F>(target: object, key: string | symbol, descriptor: TypedPropertyDescriptor<M>) => void;
+/** A hook method decorator: the decorated method is checked against the hook's signature `F`. */
+export type HookMethodDecorator<F> = <M extends F>(target: object, key: string | symbol, descriptor: TypedPropertyDescriptor<M>) => void;
+
+/** `@VerifyPassword` or `@VerifyPassword()`: both forms mean the same. */
+export interface HookDecorator<F> {
+  (): HookMethodDecorator<F>;
+  <M extends F>(target: object, key: string | symbol, descriptor: TypedPropertyDescriptor<M>): void;
+}
+
+type AnyClass = abstract new (...args: never[]) => object;
+
+/** `@BasicAuth`, `@BasicAuth()` or `@BasicAuth({ ...options })`. */
+export interface SchemeDecorator<O> {
+  // The options form comes first, so that an argument typed `any` is read as options.
+  (options?: O): <C extends AnyClass>(target: C) => void;
+  <C extends AnyClass>(target: C): void;
+}
 
 /**
  * Builds a hook decorator. `F` is the hook's signature: the decorated method is checked against
  * it at compile time (a `@VerifyPassword` method taking a number does not compile).
  */
-function hookDecorator<F>(kind: HookKind): () => MethodDecorator<F> {
+function hookDecorator<F>(kind: HookKind): HookDecorator<F> {
   const name = HOOK_DECORATOR[kind];
-  return () => (target, key, descriptor) => {
-    if (typeof target === 'function') {
-      throw new TypeError(`http-auth: ${name} on static method ${target.name}.${String(key)}; put it on an instance method`);
-    }
-    if (typeof descriptor.value !== 'function') {
-      throw new TypeError(`http-auth: ${name} on ${target.constructor.name}.${String(key)}, which is not a method`);
-    }
-    recordHook(target.constructor, kind, key);
-  };
+  return dualForm<unknown>(name, (options) => {
+    if (options !== undefined) throw new TypeError(`http-auth: ${name} takes no options; write ${name} or ${name}()`);
+    return (target, key, descriptor) => {
+      const where = `${name} on ${describeTarget(target, key)}`;
+      if (key === undefined) {
+        throw new TypeError(`http-auth: ${where}: it decorates a method of an auth class; put it on one`);
+      }
+      if (typeof target === 'function') {
+        throw new TypeError(`http-auth: ${name} on static method ${describeTarget(target, key)}; put it on an instance method`);
+      }
+      if (typeof (descriptor as PropertyDescriptor | undefined)?.value !== 'function') {
+        throw new TypeError(`http-auth: ${where}, which is not a method; put it on a method`);
+      }
+      recordHook(target.constructor, kind, key);
+    };
+  }) as HookDecorator<F>;
 }
 
-function schemeDecorator<O>(kind: SchemeKind, resolve: (options: O | undefined, where: string) => unknown) {
-  return (options?: O) =>
-    <C extends abstract new (...args: never[]) => object>(target: C): void => {
-      recordScheme(target, kind, resolve(options, `${SCHEME_DECORATOR[kind]} on ${target.name}`));
-    };
+function schemeDecorator<O>(kind: SchemeKind, resolve: (options: O | undefined, where: string) => unknown): SchemeDecorator<O> {
+  const name = SCHEME_DECORATOR[kind];
+  return dualForm<O>(name, (options) => (target, key, descriptorOrIndex) => {
+    if (key !== undefined || descriptorOrIndex !== undefined || typeof target !== 'function') {
+      throw new TypeError(`http-auth: ${name} on ${describeTarget(target, key)}: it decorates an auth class, not a member; put it on the class`);
+    }
+    recordScheme(target, kind, resolve(options, `${name} on ${target.name}`));
+  }) as SchemeDecorator<O>;
 }
 
 /**

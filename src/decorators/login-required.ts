@@ -1,29 +1,50 @@
 import { Authorized } from 'routing-controllers';
 import { authenticateBeforeBody } from '../integration/before-body';
 import { captureBodiesOf } from '../integration/raw-body';
+import { isAuthClass } from '../registry';
 import { LoginRequirement } from '../requirement';
 import type { LoginRequiredOptions } from '../types';
+import { describeTarget, dualForm } from './dual-form';
+
+/** `@LoginRequired`, `@LoginRequired()` or `@LoginRequired({ ...options })`, on a controller or an action. */
+export interface LoginRequiredDecorator {
+  // The options form comes first, so that an argument typed `any` is read as options.
+  (options?: LoginRequiredOptions): ClassDecorator & MethodDecorator;
+  (target: Function): void;
+  (target: object, key: string | symbol, descriptor: PropertyDescriptor): void;
+}
 
 /**
  * Requires authentication on a controller (every action) or an action. Method options override
- * class options key by key. Read the user with routing-controllers' `@CurrentUser()`.
+ * class options key by key. Read the user with routing-controllers' `@CurrentUser()`. Written
+ * bare (`@LoginRequired`) it means `@LoginRequired()`.
  *
  * @example
- * @JsonController('/items') @LoginRequired()
+ * @JsonController('/items') @LoginRequired
  * class ItemController {
  *   @Delete('/:id') @LoginRequired({ role: ['admin', 'owner'] }) remove() {}
  *   @Get('/feed') @LoginRequired({ optional: true }) feed(@CurrentUser() user?: User) {}
  * }
  */
-export function LoginRequired(options?: LoginRequiredOptions): ClassDecorator & MethodDecorator {
-  return (target: object, key?: string | symbol) => {
-    const where = key === undefined
-      ? `@LoginRequired on ${(target as Function).name}`
-      : `@LoginRequired on ${(target as object).constructor.name}.${String(key)}`;
-    const requirement = new LoginRequirement(options, where);
-    (Authorized(requirement) as (target: object, key?: string | symbol) => void)(target, key);
-    const controller = key === undefined ? (target as Function) : target.constructor;
-    captureBodiesOf(controller, key);
-    authenticateBeforeBody(controller, key);
-  };
-}
+export const LoginRequired = dualForm<LoginRequiredOptions>('@LoginRequired', (options) => (target, key, descriptor) => {
+  const where = `@LoginRequired on ${describeTarget(target, key)}`;
+  if (key === undefined) {
+    if (typeof target !== 'function' || descriptor !== undefined) {
+      throw new TypeError(`http-auth: ${where}: it decorates a controller class or an action method; put it on one`);
+    }
+    // `@LoginRequired(UserAuth)` reaches here as if it decorated UserAuth, and the controller it was
+    // meant for would stay open.
+    if (isAuthClass(target)) {
+      throw new TypeError(`http-auth: ${where}, which is an auth class; to choose the auth class of a route, write @LoginRequired({ auth: ${target.name} })`);
+    }
+  } else if (typeof target === 'function') {
+    throw new TypeError(`http-auth: ${where}, a static method; put it on an action (an instance method)`);
+  } else if (typeof (descriptor as PropertyDescriptor | undefined)?.value !== 'function') {
+    throw new TypeError(`http-auth: ${where}, which is not a method; put it on an action or on the controller class`);
+  }
+  const requirement = new LoginRequirement(options, where);
+  (Authorized(requirement) as (target: object, key?: string | symbol) => void)(target, key);
+  const controller = key === undefined ? (target as Function) : target.constructor;
+  captureBodiesOf(controller, key);
+  authenticateBeforeBody(controller, key);
+}) as LoginRequiredDecorator;

@@ -124,6 +124,66 @@ describe('auth class misconfiguration', () => {
     expect(() => createAuthCheckers([HashOnly])).toThrow(/HashOnly.*@HashPassword.*@GetPassword/);
   });
 
+  describe('a @BasicAuth class with both @VerifyPassword and @GetPassword (one of them would never run)', () => {
+    @BasicAuth()
+    class BothHooks {
+      @VerifyPassword() verify() {
+        return true;
+      }
+      @GetPassword() password() {
+        return 'stored';
+      }
+    }
+    @BasicAuth()
+    class BothWithHash {
+      @VerifyPassword() verify() {
+        return true;
+      }
+      @GetPassword() password() {
+        return 'stored';
+      }
+      @HashPassword() hash(password: string) {
+        return password;
+      }
+    }
+    @BasicAuth()
+    class VerifyingParent {
+      @VerifyPassword() verify() {
+        return true;
+      }
+    }
+    class StoredChild extends VerifyingParent {
+      @GetPassword() password() {
+        return 'stored';
+      }
+    }
+
+    it.each([
+      ['on one class', BothHooks, /BothHooks has both @VerifyPassword \(verify\) and @GetPassword \(password\).*never run.*Keep @VerifyPassword.*or keep @GetPassword/],
+      ['with @HashPassword', BothWithHash, /BothWithHash has both @VerifyPassword/],
+      ['one inherited from the parent class', StoredChild, /StoredChild has both @VerifyPassword \(verify\) and @GetPassword \(password\)/],
+    ] as const)('throws at createAuthCheckers %s, naming the class and the fix', (_title, cls, message) => {
+      for (const input of [cls, new cls()]) {
+        expect(() => createAuthCheckers([input])).toThrow(TypeError);
+        expect(() => createAuthCheckers([input])).toThrow(message);
+      }
+    });
+
+    it('accepts either hook on its own', () => {
+      @BasicAuth()
+      class StoredOnly {
+        @GetPassword() password() {
+          return 'stored';
+        }
+        @HashPassword() hash(password: string) {
+          return password;
+        }
+      }
+      expect(() => createAuthCheckers([new StoredOnly()])).not.toThrow();
+      expect(() => createAuthCheckers([new VerifyingParent()])).not.toThrow();
+    });
+  });
+
   it('throws a TypeError for @VerifyToken on a @BasicAuth class, naming the class and the fix', () => {
     expect(() => {
       @BasicAuth()
@@ -263,7 +323,22 @@ describe('@LoginRequired misconfiguration', () => {
     ['an empty role name', { role: [''] }, /non-empty/],
     ['an empty all-of group', { role: [[]] }, /non-empty/],
     ['a role keyed by something that is not a method', { role: { 'GET /x': 'a' } }, /not an HTTP method/],
+    ['a role object without any method', { role: {} }, /role names no HTTP method/],
+    ['a role that is a Map', { role: new Map([['GET', 'a']]) }, /role must be a string/],
+    ['a boolean role', { role: true }, /role must be a string/],
+    ['a null role', { role: null }, /role must be a string/],
+    ['a role function', { role: () => 'admin' }, /role must be a string/],
+    ['a numeric role inside a method map', { role: { GET: 1 } }, /role for GET\): role must be a string/],
     ['a non-boolean optional', { optional: 'yes' }, /optional must be true or false/],
+    ['optional given as 1', { optional: 1 }, /optional must be true or false/],
+    ['a null optional', { optional: null }, /optional must be true or false/],
+    ['auth that is a string', { auth: 'UserAuth' }, /auth: UserAuth is not an auth class/],
+    ['a null auth', { auth: null }, /auth: null is not an auth class/],
+    ['auth that is a plain class', { auth: NotAnAuthClass }, /NotAnAuthClass is not an auth class/],
+    ['auth that is an instance', { auth: new GoodBasic() }, /is not an auth class/],
+    ['null options', null, /options must be an object/],
+    ['array options', [{ role: 'admin' }], /options must be an object/],
+    ['string options', 'admin', /options must be an object/],
     ['an empty auth list', { auth: [] }, /at least one auth class/],
     ['the same auth class twice', { auth: [GoodBasic, GoodBasic] }, /same class twice/],
   ])('throws a TypeError at decoration for %s, naming the action', (_label, options, message) => {

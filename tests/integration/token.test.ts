@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { CurrentUser, Get, JsonController, Method } from 'routing-controllers';
-import { createAuthCheckers, GetUserRoles, LoginRequired, TokenAuth, VerifyToken, type Credentials } from '../../src';
+import { createAuthCheckers, GetUserRoles, LoginRequired, TokenAuth, VerifyToken, type Credentials, type TokenAuthOptions } from '../../src';
 import { basicHeader, DRIVERS, tokenHeader } from '../helpers';
 
 const TOKEN = 'this-is-the-token!';
@@ -11,7 +11,7 @@ const STYLES = [
 ] as const;
 type Style = <T>(value: T) => T | PromiseLike<T>;
 
-function tokenClass(style: Style, options: Parameters<typeof TokenAuth>[0]) {
+function tokenClass(style: Style, options?: TokenAuthOptions) {
   @TokenAuth(options)
   class Tokens {
     calls: string[] = [];

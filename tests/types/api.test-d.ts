@@ -110,6 +110,79 @@ export class WrongRoles {
   }
 }
 
+// --- bare forms: `@X` means `@X()`, with the same signature checks ---------------------------
+
+@BasicAuth
+export class BareBasic {
+  @VerifyPassword async verify(username: string, password: string): Promise<User | null> {
+    return username && password ? { id: 1, roles: [] } : null;
+  }
+  @GetUserRoles roles(user: User) {
+    return user.roles;
+  }
+  @ErrorHandler onError(status: 401 | 403) {
+    return { error: status };
+  }
+}
+
+@BasicAuth
+export class BareGetPassword {
+  @GetPassword password(username: string) {
+    return username;
+  }
+  @HashPassword hash(username: string, password: string) {
+    return username + password;
+  }
+}
+
+@TokenAuth
+export class BareToken {
+  @VerifyToken verify(token: string) {
+    return token === 'x';
+  }
+}
+
+@LoginRequired
+export class BareController {
+  @LoginRequired action() {
+    return 'ok';
+  }
+}
+
+export class BareWrongVerifyPassword {
+  // @ts-expect-error the username is a string, not a number, with or without parentheses
+  @VerifyPassword verify(username: number, password: string) {
+    return username > 0 && password !== '';
+  }
+}
+
+export class BareWrongGetPassword {
+  // @ts-expect-error @GetPassword must return the stored password (a string), not a number
+  @GetPassword password(username: string) {
+    return username.length;
+  }
+}
+
+export class BareWrongTarget {
+  // @ts-expect-error a hook decorates methods, not properties
+  @VerifyToken token = 'not a method';
+  // @ts-expect-error @LoginRequired decorates actions and controllers, not properties
+  @LoginRequired flag = true;
+}
+
+// @ts-expect-error @VerifyPassword decorates methods, not classes
+@VerifyPassword
+export class HookOnClass {}
+
+export class SchemeOnMethod {
+  // @ts-expect-error @BasicAuth decorates classes, not methods
+  @BasicAuth method() {}
+}
+
+// @ts-expect-error the auth class goes into { auth }; LoginRequired(UserAuth) is not a decorator
+@LoginRequired(GoodBasic)
+export class AuthClassAsOptions {}
+
 // --- options ----------------------------------------------------------------------------------
 
 // @ts-expect-error charset can only be UTF-8
