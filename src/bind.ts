@@ -15,6 +15,8 @@ type HookReader = <F extends Hook = (...args: never[]) => unknown>(kind: HookKin
 export interface BindContext {
   /** Rate-limited: at most one line per kind a minute (clients can trigger these). */
   logError(kind: string, message: string): void;
+  /** The generic 500 for a hook that broke its contract at request time; each message is logged once. */
+  misconfigured(message: string): Error;
 }
 
 interface SchemeBinding {
@@ -75,7 +77,7 @@ const SCHEMES: Partial<Record<SchemeKind, SchemeBinding>> = {
       (meta.config as DigestConfig).secret === undefined
         ? [`${meta.name} has no Digest secret: a random one is used, so nonces do not survive a restart and are not accepted by other instances; set @DigestAuth({ secret })`]
         : [],
-    create: (config, hook, _meta, context) => {
+    create: (config, hook, meta, context) => {
       const digestConfig = config as DigestConfig;
       const { secret, store } = defaultDigestRuntimeParts(digestConfig);
       const hooks: DigestHooks = {
@@ -86,7 +88,8 @@ const SCHEMES: Partial<Record<SchemeKind, SchemeBinding>> = {
         generateOpaque: hook('generateOpaque'),
         verifyOpaque: hook('verifyOpaque'),
       };
-      return createDigestAuthenticator(digestConfig, hooks, { secret, store, logError: context.logError });
+      const describeHook = (kind: HookKind) => `${meta.name}.${String(meta.hooks.get(kind))} (${HOOK_DECORATOR[kind]})`;
+      return createDigestAuthenticator(digestConfig, hooks, { secret, store, logError: context.logError, misconfigured: context.misconfigured, describeHook });
     },
   },
 };

@@ -5,6 +5,7 @@ import {
   buildAuthenticationInfo,
   buildDigestChallenge,
   computeDigestResponse,
+  isChallengeValue,
   computeHa1,
   computeRspauth,
   digestHash,
@@ -140,6 +141,10 @@ export interface DigestRuntime {
   readonly store: NonceStore;
   /** Rate-limited per kind by the caller. */
   readonly logError: (kind: string, message: string) => void;
+  /** The generic 500 for a hook that broke its contract, logged once by the caller. */
+  readonly misconfigured: (message: string) => Error;
+  /** `Class.method (@Decorator)` of a hook, for those messages. */
+  readonly describeHook: (kind: 'generateNonce' | 'verifyNonce' | 'generateOpaque') => string;
 }
 
 export function defaultDigestRuntimeParts(config: DigestConfig): { secret: string | Uint8Array; store: NonceStore } {
@@ -152,8 +157,15 @@ export function createDigestAuthenticator(config: DigestConfig, hooks: DigestHoo
   const defaultOpaque = createOpaque(runtime.secret);
   const lifetimeMs = config.nonceLifetime * 1000;
 
-  const generateNonce = async () => (hooks.generateNonce ? String(await hooks.generateNonce()) : signer.generate());
-  const generateOpaque = async () => (hooks.generateOpaque ? String(await hooks.generateOpaque()) : defaultOpaque);
+  /** A custom value goes into a quoted-string and comes back in every request: qdtext only. */
+  const custom = async (kind: 'generateNonce' | 'generateOpaque', hook: () => Awaitable<string>): Promise<string> => {
+    const value: unknown = await hook();
+    if (typeof value === 'string' && isChallengeValue(value)) return value;
+    const what = typeof value === 'string' ? (value === '' ? 'an empty string' : 'a string with characters a quoted-string cannot carry') : `${value === null ? 'null' : typeof value}`;
+    throw runtime.misconfigured(`${runtime.describeHook(kind)} returned ${what}; return a non-empty string of printable ASCII without " or \\ (e.g. randomBytes(16).toString('hex'))`);
+  };
+  const generateNonce = async () => (hooks.generateNonce ? custom('generateNonce', hooks.generateNonce) : signer.generate());
+  const generateOpaque = async () => (hooks.generateOpaque ? custom('generateOpaque', hooks.generateOpaque) : defaultOpaque);
 
   /** Checks the nonce: valid with its lifetime, expired (stale), or unknown. */
   const checkNonce = async (nonce: string): Promise<{ state: 'valid' | 'stale' | 'invalid'; issuedAt?: number; expiresAt: number }> => {
