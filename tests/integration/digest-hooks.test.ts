@@ -84,4 +84,21 @@ describe.each(DRIVERS)('custom Digest nonce and opaque values (%s)', (_driver, m
     expect((await request(app).get('/hooks').set('Authorization', header)).status).toBe(200);
     expect(logger.lines()).toEqual([]);
   });
+
+  it.each([
+    ['epoch seconds', () => Math.floor(Date.now() / 1000)],
+    ['an invalid Date', () => new Date(Number.NaN)],
+    ['NaN', () => Number.NaN],
+  ])('answers a @VerifyNonce returning %s (not an expiry) with the generic 500 and one log line', async (_label, verdict) => {
+    const logger = recordingLogger();
+    const app = makeApp([HooksController], createAuthCheckers([new (hookClass({ verdict }))()], { logger }));
+    const challenge = digestChallenge(await request(app).get('/hooks'));
+    for (const nc of [1, 2]) {
+      const { header } = digestAuthorization({ challenge, username: 'john', password: 'bye', method: 'GET', uri: '/hooks', nc });
+      const res = await request(app).get('/hooks').set('Authorization', header);
+      expect(res.status).toBe(500);
+      expect(res.body).toEqual(GENERIC);
+    }
+    expect(logger.lines()).toEqual([expect.stringContaining('CustomHooks.checkNonce (@VerifyNonce) returned')]);
+  });
 });
