@@ -1,3 +1,4 @@
+import { resolveTimeoutMs, withDeadline } from '../internal/deadline';
 import type { NonceStore } from './nonce-store';
 
 /**
@@ -33,6 +34,11 @@ export function fromNodeRedis(client: NodeRedisLikeClient): RedisLikeClient {
 export interface RedisNonceStoreOptions {
   /** Prepended to every key. @default "httpauth:nonce:" */
   prefix?: string;
+  /**
+   * Milliseconds a `SET` may take before the request is refused with 503: a client that queues
+   * commands while it reconnects would otherwise hold the request for minutes. @default 250
+   */
+  timeout?: number;
   /** Clock in epoch ms, for tests. @default Date.now */
   now?: () => number;
 }
@@ -45,18 +51,20 @@ export interface RedisNonceStoreOptions {
  * `maxmemory-policy noeviction`, so that a full Redis refuses writes (Digest answers 503) instead
  * of evicting a key early and letting its request be replayed.
  *
- * Client errors are not caught: `use` rejects, and the caller must refuse the request rather than
- * skip the replay check.
- * @example new RedisNonceStore(new Redis(process.env.REDIS_URL))
+ * Client errors and calls slower than `timeout` are not swallowed: `use` rejects, and the caller
+ * must refuse the request rather than skip the replay check.
+ * @example new RedisNonceStore(new Redis(process.env.REDIS_URL, { enableOfflineQueue: false }))
  */
 export class RedisNonceStore implements NonceStore {
   readonly #client: RedisLikeClient;
   readonly #prefix: string;
+  readonly #timeout: number;
   readonly #now: () => number;
 
   constructor(client: RedisLikeClient, options: RedisNonceStoreOptions = {}) {
     this.#client = client;
     this.#prefix = options.prefix ?? 'httpauth:nonce:';
+    this.#timeout = resolveTimeoutMs(options.timeout, 'RedisNonceStore', 'timeout');
     this.#now = options.now ?? Date.now;
   }
 
@@ -71,6 +79,6 @@ export class RedisNonceStore implements NonceStore {
       if (!Number.isSafeInteger(ttl) || ttl <= 0) return false;
       reply = this.#client.set(key, '1', 'PX', ttl, 'NX');
     }
-    return (await reply) === 'OK';
+    return (await withDeadline(reply, this.#timeout, 'Redis (RedisNonceStore SET)')) === 'OK';
   }
 }

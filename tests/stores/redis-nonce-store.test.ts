@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
+import { DeadlineError } from '../../src/internal/deadline';
 import { RedisNonceStore, fromNodeRedis, type RedisLikeClient } from '../../src/stores/redis-nonce-store';
 
 import { describeWithRedis, REDIS_URL } from '../redis';
@@ -20,6 +21,8 @@ function fakeClient(reply: () => Promise<unknown>): { client: RedisLikeClient; c
   };
 }
 
+const never = () => new Promise<never>(() => undefined);
+
 describe('RedisNonceStore without a server', () => {
   it('refuses a nonce that has already expired without calling Redis', async () => {
     const { client, calls } = fakeClient(async () => 'OK');
@@ -33,6 +36,20 @@ describe('RedisNonceStore without a server', () => {
     const { client, calls } = fakeClient(async () => 'OK');
     await expect(new RedisNonceStore(client, { prefix: 'p:' }).use('n', '00000001', Infinity)).resolves.toBe(true);
     expect(calls).toEqual([['p:n:00000001', '1', 'NX']]);
+  });
+
+  it.each([
+    ['an ioredis-shaped client', (set: () => Promise<unknown>) => fakeClient(set).client],
+    ['a node-redis client through fromNodeRedis', (set: () => Promise<unknown>) => fromNodeRedis({ set })],
+  ])('rejects with a DeadlineError when %s does not answer within the timeout', async (_label, clientOf) => {
+    const store = new RedisNonceStore(clientOf(never), { timeout: 20 });
+    await expect(store.use('n', '00000001', Date.now() + LIFETIME)).rejects.toThrow(DeadlineError);
+    await expect(store.use('n', '00000002', Infinity)).rejects.toThrow(/did not answer within 20 ms/);
+  });
+
+  it.each([0, -1, Number.NaN, Infinity, '250'])('throws a TypeError for timeout %p', (timeout) => {
+    const { client } = fakeClient(async () => 'OK');
+    expect(() => new RedisNonceStore(client, { timeout: timeout as number })).toThrow(/RedisNonceStore: timeout must be a positive number of milliseconds/);
   });
 
   it('adapts a node-redis v4 client to the same commands', async () => {
