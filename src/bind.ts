@@ -5,6 +5,7 @@ import { createTokenAuthenticator, type TokenConfig } from './authenticators/tok
 import { createDigestAuthenticator, defaultDigestRuntimeParts, type DigestConfig, type DigestHooks } from './authenticators/digest';
 import type { BoundAuth } from './http-auth';
 import { Throttle, type ThrottleConfig } from './internal/throttle';
+import { MemoryNonceStore } from './stores/memory-nonce-store';
 import { HOOK_DECORATOR, SCHEME_DECORATOR, type AuthClassMeta, type HookKind, type SchemeKind } from './registry';
 import type { AuthFailureStatus, Awaitable, Credentials } from './types';
 
@@ -73,10 +74,21 @@ const SCHEMES: Partial<Record<SchemeKind, SchemeBinding>> = {
       }
       return missingPair(meta, 'generateNonce', 'verifyNonce') ?? missingPair(meta, 'generateOpaque', 'verifyOpaque');
     },
-    warnings: (meta) =>
-      (meta.config as DigestConfig).secret === undefined
-        ? [`${meta.name} has no Digest secret: a random one is used, so nonces do not survive a restart and are not accepted by other instances; set @DigestAuth({ secret })`]
-        : [],
+    warnings: (meta) => {
+      const { secret, store } = meta.config as DigestConfig;
+      if (secret === undefined) {
+        return [`${meta.name} has no Digest secret: a random one is used, so nonces do not survive a restart and are not accepted by other instances; set @DigestAuth({ secret })`];
+      }
+      // A nonce signed with a shared or lasting secret is valid wherever that secret is, but the
+      // memory store only knows the uses seen by this process since it started. (Custom nonces do
+      // not depend on the secret; their hook decides where they are valid.)
+      if ((store === undefined || store instanceof MemoryNonceStore) && !meta.hooks.has('generateNonce')) {
+        return [
+          `${meta.name} sets a Digest secret but keeps used nonces in memory: every other instance sharing the secret, and this one after a restart, accepts a captured request once more while its nonce lives; use @DigestAuth({ secret, store: new RedisNonceStore(redis) })`,
+        ];
+      }
+      return [];
+    },
     create: (config, hook, meta, context) => {
       const digestConfig = config as DigestConfig;
       const { secret, store } = defaultDigestRuntimeParts(digestConfig);

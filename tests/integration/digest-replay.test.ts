@@ -291,3 +291,25 @@ describe.each(DRIVERS)('Digest replay protection (%s)', (driver, makeApp) => {
     });
   });
 });
+
+describe('start-up warning for a Digest secret with an in-memory nonce store', () => {
+  const unusedRedis = { set: async () => 'OK' };
+  const SHARED = /ReplayUsers sets a Digest secret but keeps used nonces in memory: every other instance sharing the secret, and this one after a restart, accepts a captured request once more.*store: new RedisNonceStore\(redis\)/;
+
+  it.each([
+    ['the default store', {}, [expect.stringMatching(SHARED)]],
+    ['an explicit MemoryNonceStore', { store: new MemoryNonceStore() }, [expect.stringMatching(SHARED)]],
+    ['a RedisNonceStore', { store: new RedisNonceStore(unusedRedis) }, []],
+  ] as const)('with %s', (_label, options, expected) => {
+    const logger = recordingLogger();
+    createAuthCheckers([new (digestClass(options))()], { logger });
+    expect(logger.warn.mock.calls.map(([line]) => line)).toEqual(expected);
+    expect(logger.error).not.toHaveBeenCalled();
+  });
+
+  it('is not given without a secret (that set-up has its own warning)', () => {
+    const logger = recordingLogger();
+    createAuthCheckers([new (digestClass({ secret: undefined }))()], { logger });
+    expect(logger.lines()).toEqual([expect.stringMatching(/no Digest secret/)]);
+  });
+});
