@@ -5,6 +5,7 @@ import { createTokenAuthenticator, type TokenConfig } from './authenticators/tok
 import { createDigestAuthenticator, defaultDigestRuntimeParts, type DigestConfig, type DigestHooks } from './authenticators/digest';
 import type { BoundAuth } from './http-auth';
 import { Throttle, type ThrottleConfig } from './internal/throttle';
+import { MemoryNonceStore } from './stores/memory-nonce-store';
 import { HOOK_DECORATOR, SCHEME_DECORATOR, type AuthClassMeta, type HookKind, type SchemeKind } from './registry';
 import type { AuthFailureStatus, Awaitable, Credentials } from './types';
 
@@ -15,6 +16,8 @@ type HookReader = <F extends Hook = (...args: never[]) => unknown>(kind: HookKin
 export interface BindContext {
   /** Rate-limited: at most one line per kind a minute (clients can trigger these). */
   logError(kind: string, message: string): void;
+  /** The generic 500 for a hook that broke its contract at request time; each message is logged once. */
+  misconfigured(message: string): Error;
 }
 
 interface SchemeBinding {
@@ -76,11 +79,22 @@ const SCHEMES: Partial<Record<SchemeKind, SchemeBinding>> = {
       }
       return missingPair(meta, 'generateNonce', 'verifyNonce') ?? missingPair(meta, 'generateOpaque', 'verifyOpaque');
     },
-    warnings: (meta) =>
-      (meta.config as DigestConfig).secret === undefined
-        ? [`${meta.name} has no Digest secret: a random one is used, so nonces do not survive a restart and are not accepted by other instances; set @DigestAuth({ secret })`]
-        : [],
-    create: (config, hook, _meta, context) => {
+    warnings: (meta) => {
+      const { secret, store } = meta.config as DigestConfig;
+      if (secret === undefined) {
+        return [`${meta.name} has no Digest secret: a random one is used, so nonces do not survive a restart and are not accepted by other instances; set @DigestAuth({ secret })`];
+      }
+      // A nonce signed with a shared or lasting secret is valid wherever that secret is, but the
+      // memory store only knows the uses seen by this process since it started. (Custom nonces do
+      // not depend on the secret; their hook decides where they are valid.)
+      if ((store === undefined || store instanceof MemoryNonceStore) && !meta.hooks.has('generateNonce')) {
+        return [
+          `${meta.name} sets a Digest secret but keeps used nonces in memory: every other instance sharing the secret, and this one after a restart, accepts a captured request once more while its nonce lives; use @DigestAuth({ secret, store: new RedisNonceStore(redis) })`,
+        ];
+      }
+      return [];
+    },
+    create: (config, hook, meta, context) => {
       const digestConfig = config as DigestConfig;
       const { secret, store } = defaultDigestRuntimeParts(digestConfig);
       const hooks: DigestHooks = {
@@ -91,7 +105,8 @@ const SCHEMES: Partial<Record<SchemeKind, SchemeBinding>> = {
         generateOpaque: hook('generateOpaque'),
         verifyOpaque: hook('verifyOpaque'),
       };
-      return createDigestAuthenticator(digestConfig, hooks, { secret, store, logError: context.logError });
+      const describeHook = (kind: HookKind) => `${meta.name}.${String(meta.hooks.get(kind))} (${HOOK_DECORATOR[kind]})`;
+      return createDigestAuthenticator(digestConfig, hooks, { secret, store, logError: context.logError, misconfigured: context.misconfigured, describeHook });
     },
   },
 };

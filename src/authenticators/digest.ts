@@ -5,6 +5,7 @@ import {
   buildAuthenticationInfo,
   buildDigestChallenge,
   computeDigestResponse,
+  isChallengeValue,
   computeHa1,
   computeRspauth,
   digestHash,
@@ -39,7 +40,7 @@ export interface DigestAuthOptions {
   userhash?: boolean;
   /** Adds `charset=UTF-8` to the challenge. @default false */
   charset?: 'UTF-8';
-  /** Seconds a nonce stays valid. @default 300 */
+  /** Seconds a built-in nonce stays valid; a custom `@VerifyNonce` decides for its own nonces. @default 300 */
   nonceLifetime?: number;
   /** Key for nonces and opaque; share it between instances so any of them accepts the others' nonces. @default a random key per app */
   secret?: string | Uint8Array;
@@ -140,6 +141,29 @@ export interface DigestRuntime {
   readonly store: NonceStore;
   /** Rate-limited per kind by the caller. */
   readonly logError: (kind: string, message: string) => void;
+  /** The generic 500 for a hook that broke its contract, logged once by the caller. */
+  readonly misconfigured: (message: string) => Error;
+  /** `Class.method (@Decorator)` of a hook, for those messages. */
+  readonly describeHook: (kind: 'generateNonce' | 'verifyNonce' | 'generateOpaque') => string;
+}
+
+// Epoch ms of 2001-09-09: a smaller number from @VerifyNonce is a count or epoch seconds, not an
+// expiry, and taking it as one would turn every nonce stale.
+const EARLIEST_EXPIRY_MS = 1e12;
+
+/**
+ * What `@VerifyNonce` said: not ours, or ours until an expiry (`Infinity` when it gave none).
+ * `true` (any other truthy value) has no end; a `Date` or epoch ms is the nonce's fixed expiry.
+ */
+function nonceExpiry(verdict: unknown, where: () => string, runtime: DigestRuntime): number | undefined {
+  if (typeof verdict === 'number' || verdict instanceof Date) {
+    const ms = typeof verdict === 'number' ? verdict : verdict.getTime();
+    if (ms === Infinity || (Number.isFinite(ms) && ms >= EARLIEST_EXPIRY_MS)) return ms;
+    // The value stays out of the message: it is logged once per distinct message.
+    const what = typeof verdict === 'number' ? 'a number that is not an expiry in epoch milliseconds (epoch seconds?)' : 'an invalid Date';
+    throw runtime.misconfigured(`${where()} returned ${what}; return true or false, or the nonce's expiry as a Date or in epoch milliseconds`);
+  }
+  return verdict ? Infinity : undefined;
 }
 
 export function defaultDigestRuntimeParts(config: DigestConfig): { secret: string | Uint8Array; store: NonceStore } {
@@ -150,19 +174,31 @@ export function createDigestAuthenticator(config: DigestConfig, hooks: DigestHoo
   const { scheme, realm } = config;
   const signer = createNonceSigner(runtime.secret, config.nonceLifetime);
   const defaultOpaque = createOpaque(runtime.secret);
-  const lifetimeMs = config.nonceLifetime * 1000;
 
-  const generateNonce = async () => (hooks.generateNonce ? String(await hooks.generateNonce()) : signer.generate());
-  const generateOpaque = async () => (hooks.generateOpaque ? String(await hooks.generateOpaque()) : defaultOpaque);
+  /** A custom value goes into a quoted-string and comes back in every request: qdtext only. */
+  const custom = async (kind: 'generateNonce' | 'generateOpaque', hook: () => Awaitable<string>): Promise<string> => {
+    const value: unknown = await hook();
+    if (typeof value === 'string' && isChallengeValue(value)) return value;
+    const what = typeof value === 'string' ? (value === '' ? 'an empty string' : 'a string with characters a quoted-string cannot carry') : `${value === null ? 'null' : typeof value}`;
+    throw runtime.misconfigured(`${runtime.describeHook(kind)} returned ${what}; return a non-empty string of printable ASCII without " or \\ (e.g. randomBytes(16).toString('hex'))`);
+  };
+  const generateNonce = async () => (hooks.generateNonce ? custom('generateNonce', hooks.generateNonce) : signer.generate());
+  const generateOpaque = async () => (hooks.generateOpaque ? custom('generateOpaque', hooks.generateOpaque) : defaultOpaque);
 
-  /** Checks the nonce: valid with its lifetime, expired (stale), or unknown. */
-  const checkNonce = async (nonce: string): Promise<{ state: 'valid' | 'stale' | 'invalid'; issuedAt?: number; expiresAt: number }> => {
+  /**
+   * Checks the nonce: valid until its expiry, expired (stale), or unknown. A custom nonce lives as
+   * long as its hook says: its replay record is kept that long, and without an expiry until the
+   * store's bound evicts it, never for a lifetime counted from its first use.
+   */
+  const checkNonce = async (nonce: string): Promise<{ state: 'valid' | 'stale' | 'invalid'; expiresAt: number }> => {
     if (hooks.verifyNonce) {
-      return { state: (await hooks.verifyNonce(nonce)) ? 'valid' : 'invalid', expiresAt: Date.now() + lifetimeMs };
+      const expiresAt = nonceExpiry(await hooks.verifyNonce(nonce), () => runtime.describeHook('verifyNonce'), runtime);
+      if (expiresAt === undefined) return { state: 'invalid', expiresAt: 0 };
+      return { state: expiresAt > Date.now() ? 'valid' : 'stale', expiresAt };
     }
     const check = signer.verify(nonce);
     const state = check.valid ? 'valid' : check.stale ? 'stale' : 'invalid';
-    return { state, issuedAt: check.issuedAt, expiresAt: check.expiresAt ?? 0 };
+    return { state, expiresAt: check.expiresAt ?? 0 };
   };
 
   const checkOpaque = async (opaque: string | undefined): Promise<boolean> => {
@@ -251,7 +287,7 @@ export function createDigestAuthenticator(config: DigestConfig, hooks: DigestHoo
 
       let fresh: boolean;
       try {
-        fresh = await runtime.store.use(nonce, qop ? credentials.nc! : credentials.response, nonceState.expiresAt, nonceState.issuedAt);
+        fresh = await runtime.store.use(nonce, qop ? credentials.nc! : credentials.response, nonceState.expiresAt);
       } catch (error) {
         runtime.logError('nonce-store', `the Digest nonce store failed (${error instanceof Error ? error.message : String(error)}); refusing Digest requests with 503 until it recovers`);
         throw new HttpAuthError(503, 'ERR_HTTP_AUTH_UNAVAILABLE', 'authentication temporarily unavailable');

@@ -131,6 +131,7 @@ export function createAuthCheckers<User = string>(
     // Classes are resolved on first use, so useContainer() may be called after createAuthCheckers.
     member.bound ??= bindAuth(member.meta, member.instance ?? (getFromContainer(member.cls as new () => object) as object), {
       logError: (kind, message) => limitedLog.error(`${member.meta.name}:${kind}`, `http-auth: ${member.meta.name}: ${message}`),
+      misconfigured: (message) => misconfigured(message),
     });
     return member.bound;
   };

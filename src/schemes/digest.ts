@@ -330,6 +330,24 @@ export interface DigestChallengeInput {
   userhash?: boolean;
 }
 
+/*
+ * @see https://www.rfc-editor.org/rfc/rfc9110#section-5.6.4
+ *
+ *   qdtext = HTAB / SP / %x21 / %x23-5B / %x5D-7E / obs-text
+ *
+ * without obs-text: a nonce or opaque travels to the client and back, and bytes above 0x7E are
+ * read differently by different clients.
+ */
+const CHALLENGE_VALUE = /^[\t\x20\x21\x23-\x5b\x5d-\x7e]+$/;
+
+/**
+ * Whether a nonce or opaque can be sent as is in a quoted-string and read back unchanged: one or
+ * more qdtext characters, so neither escaping nor a client's unescaping can alter it.
+ */
+export function isChallengeValue(value: string): boolean {
+  return CHALLENGE_VALUE.test(value);
+}
+
 /**
  * Formats a `WWW-Authenticate` challenge (RFC 7616 §3.3). `algorithm` is always sent, even MD5,
  * so that clients never have to guess.

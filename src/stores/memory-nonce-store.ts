@@ -49,9 +49,11 @@ function positiveInteger(value: number | undefined, fallback: number, name: stri
 const FREE = -1;
 
 /**
- * A bounded, single-process nonce store. When it has to forget a nonce that is still alive it
- * fails closed: from then on, until every forgotten nonce has expired, it refuses unknown nonces
- * issued at or before the newest forgotten one, and the client is simply challenged again.
+ * A bounded, single-process nonce store. Each (nonce, use) pair is accepted at most once while the
+ * nonce is alive; when the bound forces it to forget a live nonce, it refuses every nonce it has
+ * not seen that expires no later than the forgotten one (fail closed: the client is challenged
+ * again). Nonces without an expiry (`Infinity`) are kept until the bound evicts them, oldest
+ * first; forgetting one refuses nothing else, since no later nonce could be told apart from it.
  *
  * Records live in fixed-size typed arrays used as a ring in first-seen order, so a flood of new
  * nonces allocates nothing per nonce beyond its index entry and memory stays flat. Expired
@@ -67,7 +69,6 @@ export class MemoryNonceStore implements NonceStore {
   // One slot per record; FREE in #keys marks a slot whose record was dropped.
   readonly #keys: Float64Array;
   readonly #expiresAt: Float64Array;
-  readonly #issuedAt: Float64Array;
   readonly #count: Uint32Array;
   /** Every nonce count up to here is used (or too old to be accepted). */
   readonly #floor: Uint32Array;
@@ -78,10 +79,10 @@ export class MemoryNonceStore implements NonceStore {
   // The ring: #length slots starting at #head, oldest first.
   #head = 0;
   #length = 0;
-  // Newest issuedAt among live nonces that were dropped (Infinity if one had no issuedAt), and the
-  // time the last of them expires; past that time nothing forgotten can come back.
-  #forgottenIssuedAt = -Infinity;
-  #forgottenUntil = -Infinity;
+  // The latest finite expiry among live nonces that were dropped. A nonce's expiry never changes,
+  // so an unseen nonce expiring later cannot be one of them; once the clock passes it, every
+  // nonce at or below it is refused as expired anyway.
+  #forgottenExpiresAt = -Infinity;
 
   constructor(options: MemoryNonceStoreOptions = {}) {
     this.#capacity = positiveInteger(options.maxNonces, 100_000, 'maxNonces');
@@ -94,7 +95,6 @@ export class MemoryNonceStore implements NonceStore {
     const n = this.#capacity;
     this.#keys = new Float64Array(n).fill(FREE);
     this.#expiresAt = new Float64Array(n);
-    this.#issuedAt = new Float64Array(n);
     this.#count = new Uint32Array(n);
     this.#floor = new Uint32Array(n);
     this.#high = new Uint32Array(n);
@@ -106,7 +106,7 @@ export class MemoryNonceStore implements NonceStore {
     return this.#index.size;
   }
 
-  use(nonce: string, use: string, expiresAt: number, issuedAt?: number): boolean {
+  use(nonce: string, use: string, expiresAt: number): boolean {
     const now = this.#now();
     const key = keyOf(nonce);
     let slot = this.#index.get(key);
@@ -115,8 +115,9 @@ export class MemoryNonceStore implements NonceStore {
       return false;
     }
     if (slot === undefined) {
-      if (!(expiresAt > now) || !this.#mayBeUnseen(issuedAt, now)) return false;
-      slot = this.#insert(key, expiresAt, issuedAt, now);
+      // An unknown nonce is new unless it might be one dropped while alive.
+      if (!(expiresAt > now) || expiresAt <= this.#forgottenExpiresAt) return false;
+      slot = this.#insert(key, expiresAt, now);
     }
     if (this.#count[slot] >= this.#maxUsesPerNonce) return false;
     const accepted = NONCE_COUNT.test(use) ? this.#takeCount(slot, parseInt(use, 16), now) : this.#take(slot, -1 - keyOf(use), now);
@@ -124,25 +125,15 @@ export class MemoryNonceStore implements NonceStore {
     return accepted;
   }
 
-  // An unknown nonce is new unless it might be one we dropped while it was alive.
-  #mayBeUnseen(issuedAt: number | undefined, now: number): boolean {
-    if (now >= this.#forgottenUntil) {
-      this.#forgottenIssuedAt = -Infinity;
-      this.#forgottenUntil = -Infinity;
-      return true;
-    }
-    return issuedAt !== undefined && issuedAt > this.#forgottenIssuedAt;
-  }
-
-  #insert(key: number, expiresAt: number, issuedAt: number | undefined, now: number): number {
-    // Same-lifetime nonces expire in first-seen order, so expired records gather at the head.
+  #insert(key: number, expiresAt: number, now: number): number {
+    // Same-lifetime nonces expire in first-seen order, so expired records gather at the head;
+    // a nonce without expiry stays there until the bound evicts it.
     while (this.#length > 0 && (this.#keys[this.#head] === FREE || this.#expiresAt[this.#head] <= now)) this.#dropHead(now);
     if (this.#length === this.#capacity) this.#dropHead(now);
     const slot = (this.#head + this.#length) % this.#capacity;
     this.#length++;
     this.#keys[slot] = key;
     this.#expiresAt[slot] = expiresAt;
-    this.#issuedAt[slot] = issuedAt ?? Number.NaN;
     this.#count[slot] = 0;
     this.#floor[slot] = 0;
     this.#high[slot] = 0;
@@ -218,10 +209,6 @@ export class MemoryNonceStore implements NonceStore {
       this.#held[slot] = undefined;
     }
     const expiresAt = this.#expiresAt[slot];
-    if (expiresAt > now) {
-      const issuedAt = this.#issuedAt[slot];
-      this.#forgottenIssuedAt = Math.max(this.#forgottenIssuedAt, Number.isNaN(issuedAt) ? Infinity : issuedAt);
-      this.#forgottenUntil = Math.max(this.#forgottenUntil, expiresAt);
-    }
+    if (expiresAt > now && expiresAt !== Infinity) this.#forgottenExpiresAt = Math.max(this.#forgottenExpiresAt, expiresAt);
   }
 }

@@ -9,9 +9,10 @@ export interface NonceStore {
    *
    * @param use the `nc` value (with qop) or the `response` (RFC 2069 mode, where there is no count).
    *   Uses may arrive in any order, since browsers send concurrent requests; each is accepted once.
-   * @param expiresAt epoch ms after which the nonce is dead anyway, so its record may be dropped
-   * @param issuedAt epoch ms the nonce was issued, if known; lets a bounded store refuse only the
-   *   nonces it may have forgotten rather than all of them
+   * @param expiresAt epoch ms after which the nonce is dead anyway, so its record may be dropped.
+   *   The same nonce always comes with the same value. `Infinity` when the nonce has no known end
+   *   (a custom `@VerifyNonce` that returns `true`): its record must then be kept until the
+   *   store's own bound evicts it, never dropped on a timer.
    */
-  use(nonce: string, use: string, expiresAt: number, issuedAt?: number): boolean | Promise<boolean>;
+  use(nonce: string, use: string, expiresAt: number): boolean | Promise<boolean>;
 }

@@ -13,6 +13,7 @@ import {
   RedisNonceStore,
   VerifyNonce,
   type DigestAuthOptions,
+  type NonceStore,
 } from '../../src';
 import { challengeFields, DRIVERS, recordingLogger, type AppBuilder } from '../helpers';
 import { authenticationInfo, digestAuthorization, digestChallenge, type DigestChallenge } from '../digest-client';
@@ -71,6 +72,51 @@ const headerFor = (challenge: DigestChallenge, nc: number, options: { qop?: null
   digestAuthorization({ challenge, username: 'john', password: 'bye', method: 'GET', uri: '/replay', nc, cnonce: 'fixed-cnonce', ...options }).header;
 
 const get = (app: App, header: string) => request(app).get('/replay').set('Authorization', header);
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Flask-HTTPAuth's custom-nonce pattern: the hook accepts every nonce it issued, for as long as
+ * it remembers it (here: forever), whatever `nonceLifetime` says.
+ */
+function issuedForeverClass(store: NonceStore) {
+  @DigestAuth({ secret: SECRET, store, nonceLifetime: 0.1 })
+  class IssuedForever {
+    readonly issued = new Set<string>();
+    @GetPassword() password(username: string) {
+      return USERS[username];
+    }
+    @GenerateNonce() nonce() {
+      const nonce = randomBytes(16).toString('hex');
+      this.issued.add(nonce);
+      return nonce;
+    }
+    @VerifyNonce() verify(nonce: string) {
+      return this.issued.has(nonce);
+    }
+  }
+  return IssuedForever;
+}
+
+/** The README's hook that expires its nonces: @VerifyNonce returns the expiry it issued them with. */
+function expiringClass(store: NonceStore) {
+  @DigestAuth({ secret: SECRET, store, nonceLifetime: 0.1 })
+  class ExpiringNonces {
+    readonly issued = new Map<string, number>();
+    @GetPassword() password(username: string) {
+      return USERS[username];
+    }
+    @GenerateNonce() nonce() {
+      const nonce = randomBytes(16).toString('hex');
+      this.issued.set(nonce, Date.now() + 10 * 60_000);
+      return nonce;
+    }
+    @VerifyNonce() verify(nonce: string) {
+      return this.issued.get(nonce) ?? false;
+    }
+  }
+  return ExpiringNonces;
+}
 
 describe.each(DRIVERS)('Digest replay protection (%s)', (driver, makeApp) => {
   const appFor = (auth: object, logger = recordingLogger()) => makeApp([ReplayController], createAuthCheckers([auth], { logger }));
@@ -160,6 +206,54 @@ describe.each(DRIVERS)('Digest replay protection (%s)', (driver, makeApp) => {
     expect((await get(b, shared)).status).toBe(401);
   });
 
+  describe('with custom nonce hooks, for as long as the hook accepts the nonce', () => {
+    const redisStore = () => new RedisNonceStore(redis(), { prefix: `${PREFIX}${driver}:${randomBytes(4).toString('hex')}:` });
+
+    // nonceLifetime is 0.1 s: the store used to keep a custom nonce's record that long from its
+    // first use, and took the same captured request again afterwards.
+    const replayAfterLifetime = async (store: NonceStore) => {
+      const app = appFor(new (issuedForeverClass(store))());
+      const challenge = await challengeOf(app);
+      const header = headerFor(challenge, 1);
+      expect((await get(app, header)).status).toBe(200);
+      expect((await get(app, header)).status).toBe(401);
+      await sleep(250);
+      const replays = [await get(app, header), await get(app, header)];
+      expect(replays.map((r) => r.status)).toEqual([401, 401]);
+      expect(digestChallenge(replays[1]).stale).toBe(true);
+      // The hook still accepts the nonce, so a fresh count on it is a new request.
+      expect((await get(app, headerFor(challenge, 2))).status).toBe(200);
+      expect((await get(app, headerFor(challenge, 2))).status).toBe(401);
+    };
+    it('refuses a replay after nonceLifetime and admits a fresh nc (MemoryNonceStore)', () => replayAfterLifetime(new MemoryNonceStore()));
+    itWithRedis('refuses a replay after nonceLifetime and admits a fresh nc (RedisNonceStore)', () => replayAfterLifetime(redisStore()));
+
+    const expiringHook = async (store: NonceStore) => {
+      const auth = new (expiringClass(store))();
+      const app = appFor(auth);
+      const challenge = await challengeOf(app);
+      const header = headerFor(challenge, 1);
+      expect((await get(app, header)).status).toBe(200);
+      expect((await get(app, header)).status).toBe(401);
+      expect((await get(app, headerFor(challenge, 2))).status).toBe(200);
+      // Once the hook reports the expiry as past, a correct response gets stale=true and a new nonce.
+      auth.issued.set(challenge.nonce, Date.now() - 1);
+      const expired = await get(app, headerFor(challenge, 3));
+      expect(expired.status).toBe(401);
+      expect(digestChallenge(expired).stale).toBe(true);
+      expect(digestChallenge(expired).nonce).not.toBe(challenge.nonce);
+      return challenge;
+    };
+    it('keeps the record until the expiry @VerifyNonce returns (MemoryNonceStore)', () => expiringHook(new MemoryNonceStore()));
+    itWithRedis('keeps the record until the expiry @VerifyNonce returns (RedisNonceStore: a key TTL up to that expiry)', async () => {
+      const prefix = `${PREFIX}${driver}:expiring:`;
+      const challenge = await expiringHook(new RedisNonceStore(redis(), { prefix }));
+      const ttl = await redis().pttl(`${prefix}${challenge.nonce}:00000001`);
+      expect(ttl).toBeGreaterThan(60_000);
+      expect(ttl).toBeLessThanOrEqual(10 * 60_000);
+    });
+  });
+
   describe('with a RedisNonceStore', () => {
     itWithRedis('refuses a replay across two instances sharing Redis and the secret', async () => {
       const store = new RedisNonceStore(redis(), { prefix: `${PREFIX}${driver}:` });
@@ -195,5 +289,27 @@ describe.each(DRIVERS)('Digest replay protection (%s)', (driver, makeApp) => {
       const wrong = digestAuthorization({ challenge, username: 'john', password: 'wrong', method: 'GET', uri: '/replay', nc: 3 });
       expect((await get(app, wrong.header)).status).toBe(401);
     });
+  });
+});
+
+describe('start-up warning for a Digest secret with an in-memory nonce store', () => {
+  const unusedRedis = { set: async () => 'OK' };
+  const SHARED = /ReplayUsers sets a Digest secret but keeps used nonces in memory: every other instance sharing the secret, and this one after a restart, accepts a captured request once more.*store: new RedisNonceStore\(redis\)/;
+
+  it.each([
+    ['the default store', {}, [expect.stringMatching(SHARED)]],
+    ['an explicit MemoryNonceStore', { store: new MemoryNonceStore() }, [expect.stringMatching(SHARED)]],
+    ['a RedisNonceStore', { store: new RedisNonceStore(unusedRedis) }, []],
+  ] as const)('with %s', (_label, options, expected) => {
+    const logger = recordingLogger();
+    createAuthCheckers([new (digestClass(options))()], { logger });
+    expect(logger.warn.mock.calls.map(([line]) => line)).toEqual(expected);
+    expect(logger.error).not.toHaveBeenCalled();
+  });
+
+  it('is not given without a secret (that set-up has its own warning)', () => {
+    const logger = recordingLogger();
+    createAuthCheckers([new (digestClass({ secret: undefined }))()], { logger });
+    expect(logger.lines()).toEqual([expect.stringMatching(/no Digest secret/)]);
   });
 });
