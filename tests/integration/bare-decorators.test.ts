@@ -204,6 +204,11 @@ class BareController {
   @Get('/user') @LoginRequired user(@CurrentUser() user: string) {
     return { user };
   }
+}
+
+/** Served only with BareVerify, the class that tells roles (useExpress/useKoa refuse it otherwise). */
+@JsonController('/bare')
+class BareAdminController {
   @Get('/admin') @LoginRequired({ role: 'admin' }) admin(@CurrentUser() user: string) {
     return { admin: user };
   }
@@ -222,7 +227,7 @@ describe.each(DRIVERS)('bare decorators over HTTP (%s)', (_driver, makeApp: AppB
     ['a method', '/bare/user'],
     ['a class', '/bare-class'],
   ])('bare @LoginRequired on %s: 401 without credentials, 200 with', async (_title, url) => {
-    const app = makeApp([BareController, BareClassController], checkersFor(new BareVerify()));
+    const app = makeApp([BareController, BareAdminController, BareClassController], checkersFor(new BareVerify()));
     const anonymous = await request(app).get(url);
     expect(anonymous.status).toBe(401);
     expect(anonymous.body).toEqual({ error: 'bare 401' });
@@ -232,7 +237,7 @@ describe.each(DRIVERS)('bare decorators over HTTP (%s)', (_driver, makeApp: AppB
   });
 
   it('bare @GetUserRoles decides roles: 403 for a user without the role, 200 for one with it', async () => {
-    const app = makeApp([BareController], checkersFor(new BareVerify()));
+    const app = makeApp([BareController, BareAdminController], checkersFor(new BareVerify()));
     const denied = await request(app).get('/bare/admin').set('Authorization', basicHeader('susan', 'bye'));
     expect(denied.status).toBe(403);
     expect(denied.body).toEqual({ error: 'bare 403' });
