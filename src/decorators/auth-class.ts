@@ -141,8 +141,9 @@ export const ErrorHandler = hookDecorator<ErrorHandlerFn>('errorHandler');
 export const GenerateNonce = hookDecorator<GenerateNonceFn>('generateNonce');
 
 /**
- * Digest: `(nonce) => boolean`, whether a nonce from `@GenerateNonce` is still acceptable.
- * @example @VerifyNonce() check(nonce: string) { return issued.has(nonce); }
+ * Digest: `(nonce) => boolean | Date | epoch ms`, whether a nonce from `@GenerateNonce` is still
+ * acceptable; return its fixed expiry rather than `true`, so its replay record lasts exactly as long.
+ * @example @VerifyNonce() check(nonce: string) { return issued.get(nonce) ?? false; } // expiry in epoch ms
  */
 export const VerifyNonce = hookDecorator<VerifyNonceFn>('verifyNonce');
 
