@@ -22,7 +22,7 @@ export interface HeaderTarget {
 }
 
 /** The outcome of a request that may proceed. `hasUser` is false for anonymous optional access. */
-export type Admission = { readonly hasUser: true; readonly user: unknown } | { readonly hasUser: false };
+export type Admission = { readonly hasUser: true; readonly user: unknown; readonly username?: string } | { readonly hasUser: false };
 
 const ANONYMOUS: Admission = Object.freeze({ hasUser: false });
 
@@ -96,7 +96,7 @@ export async function admit(
   }
 
   for (const [name, value] of outcome.headers ?? []) response.setHeader(name, value);
-  return { hasUser: true, user };
+  return { hasUser: true, user, username: credentials?.username };
 }
 
 /** OPTIONS with `Origin` and `Access-Control-Request-Method`: a browser asking before the real request. */

@@ -3,6 +3,7 @@ import { CredentialCache, resolveCacheOption, type CacheConfig, type CacheOption
 import { resolveThrottleOption, type ThrottleConfig, type ThrottleOptions } from '../internal/throttle';
 import { isToken } from '../internal/auth-params';
 import { tokenChallenge, type BearerError } from '../schemes/token';
+import { tokenFromCookie, tokenFromQuery } from '../schemes/token-sources';
 import { isAccepted, type Authenticator, type Outcome, type RequestView } from './authenticator';
 import { readAuthorization } from './basic';
 
@@ -18,6 +19,19 @@ export interface TokenAuthOptions {
    * names `scheme`.
    */
   header?: string;
+  /**
+   * Also accept the token from this query parameter, e.g. `'access_token'` (RFC 6750 §2.3) — for
+   * clients that cannot set headers. Off by default: URLs end up in logs, histories and Referer
+   * headers. A response to such a request gets `Cache-Control: private`. A header, when present,
+   * takes precedence.
+   */
+  query?: string;
+  /**
+   * Also accept the token from this cookie, e.g. `'session'` (browser apps). A cookie is sent by
+   * the browser on cross-site requests too: protect state-changing routes against CSRF (SameSite
+   * cookies, a CSRF token). A header or the query parameter, when present, takes precedence.
+   */
+  cookie?: string;
   /** Remember verified tokens for `ttl` seconds (only a keyed hash of each token is kept). */
   cache?: CacheOptions;
   /** Block a client address after too many rejected tokens (429 + Retry-After). */
@@ -29,12 +43,14 @@ export interface TokenConfig {
   readonly realm: string;
   /** Lower-case header name, when the token comes from a custom header. */
   readonly header?: string;
+  readonly query?: string;
+  readonly cookie?: string;
   readonly cache?: CacheConfig;
   readonly throttle?: ThrottleConfig;
 }
 
 export function resolveTokenOptions(options: TokenAuthOptions | undefined, where: string): TokenConfig {
-  const o = assertPlainOptions(options, ['scheme', 'realm', 'header', 'cache', 'throttle'], where);
+  const o = assertPlainOptions(options, ['scheme', 'realm', 'header', 'query', 'cookie', 'cache', 'throttle'], where);
   const scheme = resolveScheme(o.scheme, 'Bearer', where);
   const realm = resolveRealm(o.realm, where);
   let header: string | undefined;
@@ -43,14 +59,20 @@ export function resolveTokenOptions(options: TokenAuthOptions | undefined, where
     header = o.header.toLowerCase();
     if (header === 'authorization') configError(where, 'to read Authorization, leave out "header" and set "scheme"');
   }
+  if (o.query !== undefined && (typeof o.query !== 'string' || o.query === '')) configError(where, 'query must name a query parameter, e.g. "access_token"');
+  if (o.cookie !== undefined && (typeof o.cookie !== 'string' || !isToken(o.cookie))) configError(where, 'cookie must name a cookie, e.g. "session"');
   return Object.freeze({
     scheme,
     realm,
     ...(header ? { header } : {}),
+    ...(o.query !== undefined ? { query: o.query as string } : {}),
+    ...(o.cookie !== undefined ? { cookie: o.cookie as string } : {}),
     cache: resolveCacheOption(o.cache, where),
     throttle: resolveThrottleOption(o.throttle, where),
   });
 }
+
+const PRIVATE: readonly (readonly [string, string])[] = Object.freeze([Object.freeze(['Cache-Control', 'private'] as const)]);
 
 export function createTokenAuthenticator(config: TokenConfig, verifyToken: (token: string) => unknown): Authenticator {
   const { scheme, realm, header } = config;
@@ -59,8 +81,8 @@ export function createTokenAuthenticator(config: TokenConfig, verifyToken: (toke
     ([undefined, 'invalid_request', 'invalid_token', 'insufficient_scope'] as const).map((e) => [e, [tokenChallenge(scheme, realm, e)]]),
   );
 
-  /** `undefined` when nothing was sent, `null` when what was sent is malformed. */
-  const readToken = (request: RequestView): string | null | undefined => {
+  /** From the header: `undefined` when nothing was sent, `null` when what was sent is malformed. */
+  const fromHeader = (request: RequestView): string | null | undefined => {
     if (header) {
       const value = request.header(header)?.trim();
       return value ? value : undefined;
@@ -70,11 +92,22 @@ export function createTokenAuthenticator(config: TokenConfig, verifyToken: (toke
     return sent.malformed || sent.rest === '' ? null : sent.rest;
   };
 
+  /** The first source present decides: header, then query parameter, then cookie. */
+  const readToken = (request: RequestView): { token: string | null; fromQuery: boolean } | undefined => {
+    const sent = fromHeader(request);
+    if (sent !== undefined) return { token: sent, fromQuery: false };
+    const inQuery = config.query === undefined ? undefined : tokenFromQuery(request.url, config.query);
+    if (inQuery !== undefined) return { token: inQuery, fromQuery: true };
+    const inCookie = config.cookie === undefined ? undefined : tokenFromCookie(request.header('cookie'), config.cookie);
+    return inCookie === undefined ? undefined : { token: inCookie, fromQuery: false };
+  };
+
   return {
     presents: (request) => readToken(request) !== undefined,
 
     async authenticate(request): Promise<Outcome> {
-      const token = readToken(request);
+      const sent = readToken(request);
+      const token = sent?.token;
       // RFC 6750 §3.1: a malformed request is invalid_request, answered with 400.
       if (token === null) return { kind: 'rejected', refusal: { status: scheme.toLowerCase() === 'bearer' ? 400 : 401, bearerError: 'invalid_request' } };
       const check = () => verifyToken(token ?? '');
@@ -82,7 +115,9 @@ export function createTokenAuthenticator(config: TokenConfig, verifyToken: (toke
       if (!isAccepted(verified)) {
         return token === undefined ? { kind: 'anonymous' } : { kind: 'rejected', refusal: { status: 401, bearerError: 'invalid_token' } };
       }
-      return { kind: 'authenticated', verified, credentials: token === undefined ? undefined : { scheme, token } };
+      // RFC 6750 §2.3: a token in the URL must not let shared caches keep the answer.
+      const headers = sent?.fromQuery ? PRIVATE : undefined;
+      return { kind: 'authenticated', verified, credentials: token === undefined ? undefined : { scheme, token }, headers };
     },
 
     challenges: (refusal) => {

@@ -24,6 +24,13 @@ export interface AuthCheckersOptions {
   controllers?: readonly Function[];
   /** @default console */
   logger?: AuthLogger;
+  /**
+   * The auth class (or classes: MultiAuth) of routes whose `@LoginRequired` names none, and of
+   * plain `@Authorized()`. Each must also be passed as `auth`.
+   * @default the first auth class passed
+   * @example createAuthCheckers([UserAuth, ApiKeyAuth], { defaultAuth: [UserAuth, ApiKeyAuth] })
+   */
+  defaultAuth?: AuthClass | readonly AuthClass[];
 }
 
 export type { ExpressAppLike, ExpressGuard } from './express';
@@ -37,6 +44,11 @@ export interface AuthCheckers<User> {
   currentUserChecker(action: Action): User | undefined;
   /** The user of a request (an Action, an Express request or a Koa context), like Flask's `auth.current_user()`. */
   currentUser(source: RequestSource): User | undefined;
+  /**
+   * The username the request authenticated with (Basic, Digest), like Flask's `auth.username()`;
+   * `undefined` for token schemes, anonymous requests and requests not (yet) authenticated.
+   */
+  username(source: RequestSource): string | undefined;
   /**
    * Installs, after the routes, the Express error middleware that ends a request whose 4xx
    * answer routing-controllers already sent. Without it Express's final handler logs each one
@@ -127,6 +139,8 @@ export function createAuthCheckers<User = string>(
     throw new TypeError('http-auth: createAuthCheckers got the same auth class twice; pass each once');
   }
 
+  const defaultAuth: readonly Function[] = resolveDefaultAuth(options.defaultAuth, members);
+
   const bound = (member: Member): BoundAuth => {
     // Classes are resolved on first use, so useContainer() may be called after createAuthCheckers.
     member.bound ??= bindAuth(member.meta, member.instance ?? (getFromContainer(member.cls as new () => object) as object), {
@@ -143,7 +157,7 @@ export function createAuthCheckers<User = string>(
   /** Why a requirement cannot be served by these checkers, naming the fix; undefined when it can. */
   const problemWith = (requirement: EffectiveRequirement): string | undefined => {
     const chosen: Member[] = [];
-    for (const cls of requirement.auth ?? [members[0].cls]) {
+    for (const cls of requirement.auth ?? defaultAuth) {
       const member = memberFor(cls);
       if (!member) return `${cls.name} is named in @LoginRequired({ auth }) but was not passed to createAuthCheckers; add it there`;
       chosen.push(member);
@@ -183,7 +197,7 @@ export function createAuthCheckers<User = string>(
     const key = JSON.stringify([roleKey(requirement.role), requirement.optional, requirement.auth?.map(idOf) ?? null]);
     let plan = plansByKey.get(key);
     if (plan === undefined) {
-      plan = problemWith(requirement) ?? { requirement, members: (requirement.auth ?? [members[0].cls]).map((cls) => memberFor(cls)!) };
+      plan = problemWith(requirement) ?? { requirement, members: (requirement.auth ?? defaultAuth).map((cls) => memberFor(cls)!) };
       plansByKey.set(key, plan);
     }
     return plan;
@@ -231,7 +245,7 @@ export function createAuthCheckers<User = string>(
   const run = async (plan: Plan, action: Action, view: NodeRequestView): Promise<Admission> => {
     try {
       const admission = await admit(boundMembers(plan), plan.requirement, view, action, view.res, misconfigured);
-      if (admission.hasUser) tags.setUser(view.req, admission.user);
+      if (admission.hasUser) tags.setUser(view.req, admission.user, admission.username);
       return admission;
     } catch (error) {
       if (error instanceof HttpError) tags.markAnswered(error);
@@ -276,6 +290,10 @@ export function createAuthCheckers<User = string>(
 
     currentUserChecker: (action) => currentUser(action),
     currentUser,
+    username(source) {
+      const req = nodeRequestOf(source);
+      return req ? tags.username(req) : undefined;
+    },
 
     clearCache(username) {
       for (const member of members) member.bound?.authenticator.clearCache?.(username);
@@ -284,4 +302,19 @@ export function createAuthCheckers<User = string>(
     ...expressIntegration(core),
     ...koaIntegration(core),
   };
+}
+
+/** The `defaultAuth` option: classes among those passed, each once; the first one when unset. */
+function resolveDefaultAuth(value: unknown, members: readonly { readonly cls: Function }[]): readonly Function[] {
+  if (value === undefined) return [members[0].cls];
+  const list: unknown[] = Array.isArray(value) ? value : [value];
+  if (list.length === 0) throw new TypeError('http-auth: createAuthCheckers: defaultAuth must name at least one auth class');
+  for (const cls of list) {
+    if (typeof cls !== 'function' || !members.some((m) => m.cls === cls)) {
+      const name = typeof cls === 'function' ? cls.name : String(cls);
+      throw new TypeError(`http-auth: createAuthCheckers: defaultAuth names ${name}, which was not passed as auth; pass it in the first argument too`);
+    }
+  }
+  if (new Set(list).size !== list.length) throw new TypeError('http-auth: createAuthCheckers: defaultAuth lists the same class twice');
+  return Object.freeze(list as Function[]);
 }

@@ -11,7 +11,7 @@ export function createTags<Admitter extends object>() {
   const state = Symbol('http-auth: request');
   const answered = Symbol('http-auth: answered');
   type Tagged = Record<symbol, unknown>;
-  type RequestState = { user: unknown; admittedBy: Admitter | undefined };
+  type RequestState = { user: unknown; username: string | undefined; admittedBy: Admitter | undefined };
   // Express keeps a dictionary object per response (res.locals), where a new key costs little;
   // Express's request objects are slow to grow. Elsewhere (Koa) the request itself holds it.
   const holderOf = (req: IncomingMessage): Tagged =>
@@ -19,11 +19,16 @@ export function createTags<Admitter extends object>() {
   const peek = (req: IncomingMessage) => holderOf(req)[state] as RequestState | undefined;
   const stateOf = (req: IncomingMessage): RequestState => {
     const holder = holderOf(req);
-    return ((holder[state] as RequestState | undefined) ??= { user: undefined, admittedBy: undefined });
+    return ((holder[state] as RequestState | undefined) ??= { user: undefined, username: undefined, admittedBy: undefined });
   };
   return {
-    setUser: (req: IncomingMessage, value: unknown) => (stateOf(req).user = value),
+    setUser: (req: IncomingMessage, value: unknown, username: string | undefined) => {
+      const s = stateOf(req);
+      s.user = value;
+      s.username = username;
+    },
     user: (req: IncomingMessage) => peek(req)?.user,
+    username: (req: IncomingMessage) => peek(req)?.username,
     /** Records which requirement admitted the request before its body was read. */
     markAdmittedEarly: (req: IncomingMessage, by: Admitter) => (stateOf(req).admittedBy = by),
     admittedEarlyBy: (req: IncomingMessage) => peek(req)?.admittedBy,
