@@ -1,4 +1,5 @@
 import type { Credentials } from '../types';
+import type { UsernameFilter } from '../internal/credential-cache';
 import type { BearerError } from '../schemes/token';
 
 /** The parts of a request an authenticator reads, whatever the framework. */
@@ -54,6 +55,11 @@ export interface Authenticator {
   challenges(refusal: Refusal, request: RequestView): string[] | Promise<string[]>;
   /** The username the request claims, unverified: what throttling counts by. */
   claimedUsername?(request: RequestView): string | undefined;
-  /** Forgets cached verified credentials: one user's, or all. */
-  clearCache?(username?: string): void;
+  /**
+   * Whether the credentials the request carries are in the credential cache as verified: a
+   * cheap, synchronous peek (no hook runs), so throttling lets them through without a slot.
+   */
+  knownGood?(request: RequestView): boolean;
+  /** Forgets cached verified credentials: one user's, those whose username matches, or all. */
+  clearCache?(which?: UsernameFilter): void;
 }

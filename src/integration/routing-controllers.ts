@@ -10,6 +10,7 @@ import type { KoaRouterLike } from './before-body';
 import { deferBodyParsing, registerEarlyRunner, registerKoaEarlyRunner } from './before-body';
 import { requestsAuthInt } from './raw-body';
 import { rateLimitedLog, type AuthLogger } from '../internal/log';
+import type { UsernameFilter } from '../internal/credential-cache';
 import { viewOfExpress, viewOfKoa, nodeRequestOf, viewOfAction, type NodeRequestView, type RequestSource } from './request';
 
 export interface AuthCheckersOptions {
@@ -73,9 +74,12 @@ export interface AuthCheckers<User> {
   koaGuard(options?: LoginRequiredOptions): KoaGuard;
   /**
    * Forgets cached verified credentials (`cache` option): one user's, e.g. after a password
-   * change, or all of them.
+   * change; those of the usernames a test matches (`(name) => name.toLowerCase() === 'alice'`
+   * where usernames are case-insensitive); or all of them. A verification already running for
+   * them is not remembered when it ends. `@TokenAuth` caches carry no usernames: any call
+   * forgets every cached token.
    */
-  clearCache(username?: string): void;
+  clearCache(which?: UsernameFilter): void;
 }
 
 type AuthInput = object | AuthClass;
