@@ -8,7 +8,7 @@ export interface Count {
  * Windowed counters in this process's memory, bounded in number: a client chooses the usernames
  * and, behind many addresses, the addresses it is counted by, so an unbounded map (one entry and
  * one timer per key, as rate-limiter-flexible's memory store keeps) grows with every name tried.
- * Beyond `max` live keys the least recently counted one is forgotten; expired ones go first when
+ * Beyond `max` live keys the least recently used one is forgotten; expired ones go first when
  * met, and lazily otherwise.
  */
 export class MemoryCounters {
@@ -39,9 +39,7 @@ export class MemoryCounters {
       this.#entries.delete(key);
       return { value: 0, msLeft: 0 };
     }
-    // Re-inserted so that the map's order is least recently counted first.
-    this.#entries.delete(key);
-    this.#entries.set(key, entry);
+    this.#touch(key, entry);
     return { value: entry.value, msLeft: entry.expiresAt - now };
   }
 
@@ -53,13 +51,22 @@ export class MemoryCounters {
     return { value, msLeft: expiresAt - now };
   }
 
+  /** Reading counts as use too: a key under attack is read on every attempt and so is never the one forgotten. */
   get(key: string, now = Date.now()): Count | null {
     const entry = this.#live(key, now);
-    return entry ? { value: entry.value, msLeft: entry.expiresAt - now } : null;
+    if (!entry) return null;
+    this.#touch(key, entry);
+    return { value: entry.value, msLeft: entry.expiresAt - now };
   }
 
   delete(key: string): void {
     this.#entries.delete(key);
+  }
+
+  /** Re-inserted so that the map's order is least recently used first. */
+  #touch(key: string, entry: { value: number; expiresAt: number }): void {
+    this.#entries.delete(key);
+    this.#entries.set(key, entry);
   }
 
   #live(key: string, now: number) {

@@ -206,3 +206,21 @@ describe.each(DRIVERS)('throttling under concurrency (%s)', (_driver, makeApp) =
     });
   });
 });
+
+describe('throttle options', () => {
+  it.each([
+    [{ timeout: 0 }, /throttle\.timeout must be a positive number of milliseconds/],
+    [{ timeout: '250' }, /throttle\.timeout must be a positive number of milliseconds/],
+    [{ maxWait: -1 }, /throttle\.maxWait must be a number of milliseconds/],
+    [{ maxWait: Number.POSITIVE_INFINITY }, /throttle\.maxWait must be a number of milliseconds/],
+    [{ wait: 100 }, /unknown throttle option "wait" \(allowed: .*timeout, maxWait\)/],
+  ])('%p is refused at decoration time', (extra, message) => {
+    const decorate = () => BasicAuth({ throttle: { ...THROTTLE, ...(extra as object) } } as BasicAuthOptions)(class Users {});
+    expect(decorate).toThrow(TypeError);
+    expect(decorate).toThrow(message);
+  });
+
+  it('accepts timeout and maxWait in milliseconds', () => {
+    expect(() => BasicAuth({ throttle: { ...THROTTLE, timeout: 100, maxWait: 0 } })(class Users {})).not.toThrow();
+  });
+});
