@@ -113,7 +113,9 @@ const FREE: Reservation = Object.freeze({ refused: false as const, end: async ()
  * before any hook runs and goes ahead only while reserved + failed ≤ `failures`, so no
  * concurrency lets more than `failures` guesses per key and window reach the hook. A failure is
  * added to `f:` before its reservation is given back, and a reservation is taken before `f:` is
- * read, so every attempt is always seen in one of the two.
+ * read, so every attempt is always seen in one of the two. A reservation belongs to the window
+ * of its `r:` key: in Redis, where that key lives for `window` seconds, one still being verified
+ * when the key expires is not seen by the next window (its failure is still counted in `f:`).
  */
 export class Throttle {
   readonly #config: ThrottleConfig;
