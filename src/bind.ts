@@ -150,6 +150,6 @@ export function bindAuth(meta: AuthClassMeta, instance: object, context: BindCon
     authenticator: bindingFor(meta).create(meta.config, hook, meta, context),
     getUserRoles: hook<(user: unknown, credentials: Credentials | undefined) => Awaitable<unknown>>('getUserRoles'),
     errorHandler: hook<(status: AuthFailureStatus, action: Action) => unknown>('errorHandler'),
-    throttle: throttleConfig && new Throttle(throttleConfig),
+    throttle: throttleConfig && new Throttle(throttleConfig, context.logError),
   };
 }

@@ -1,7 +1,7 @@
 import { HttpError, type Action } from 'routing-controllers';
-import type { Authenticator, Refusal, RequestView } from './authenticators/authenticator';
+import type { Authenticator, Outcome, Refusal, RequestView } from './authenticators/authenticator';
 import { AuthenticationError, HttpAuthError, PreflightAnswer, RoleError } from './errors';
-import type { Throttle } from './internal/throttle';
+import type { Throttle, ThrottleAttempt } from './internal/throttle';
 import type { EffectiveRequirement } from './requirement';
 import { groupsForMethod, hasRequiredRoles, toRoleSet } from './roles';
 import type { AuthFailureStatus, Awaitable, Credentials } from './types';
@@ -59,23 +59,28 @@ export async function admit(
     return answerRefusal(selected, members, { status: 401 }, request, action, response);
   }
   const { throttle, authenticator } = selected;
-  const claimed = throttle && authenticator.claimedUsername?.(request);
+  let attempt: ThrottleAttempt | undefined;
   if (throttle) {
-    // Checked before any hook runs: a blocked client costs no password hash and learns nothing.
-    const wait = await throttle.blockedFor(claimed, request.clientAddress);
-    if (wait > 0) {
-      response.setHeader('Retry-After', String(Math.ceil(wait / 1000)));
+    // Before any hook runs: a blocked client costs no password hash and learns nothing, and
+    // credentials that will reach a hook hold one of the `failures` slots while they do.
+    const needsSlot = authenticator.presents(request) && !authenticator.knownGood?.(request);
+    const reservation = await throttle.reserve(authenticator.claimedUsername?.(request), request.clientAddress, needsSlot);
+    if (reservation.refused) {
+      response.setHeader('Retry-After', String(Math.ceil(reservation.retryAfterMs / 1000)));
       throw new HttpAuthError(429, 'ERR_HTTP_AUTH_THROTTLED', 'too many failed attempts');
     }
+    attempt = reservation;
   }
-  const outcome = await authenticator.authenticate(request);
-  if (throttle) {
-    if (outcome.kind === 'rejected' && outcome.refusal.status === 401 && !outcome.refusal.stale) {
-      await throttle.failed(claimed, request.clientAddress);
-    } else if (outcome.kind === 'authenticated') {
-      await throttle.succeeded(claimed);
-    }
+  let outcome: Outcome;
+  try {
+    outcome = await authenticator.authenticate(request);
+  } catch (error) {
+    await attempt?.end('other');
+    throw error;
   }
+  await attempt?.end(
+    outcome.kind === 'authenticated' ? 'succeeded' : outcome.kind === 'rejected' && outcome.refusal.status === 401 && !outcome.refusal.stale ? 'failed' : 'other',
+  );
 
   const refuse = (refusal: Refusal) => answerRefusal(selected, members, refusal, request, action, response);
 

@@ -43,7 +43,7 @@ export type { DigestAlgorithm, DigestQop } from './schemes/digest';
 export type { NonceStore } from './stores/nonce-store';
 export type { MemoryNonceStoreOptions } from './stores/memory-nonce-store';
 export type { RedisLikeClient, NodeRedisLikeClient, RedisNonceStoreOptions } from './stores/redis-nonce-store';
-export type { CacheOptions } from './internal/credential-cache';
+export type { CacheOptions, UsernameFilter } from './internal/credential-cache';
 export type { ThrottleOptions } from './internal/throttle';
 export type {
   Action,

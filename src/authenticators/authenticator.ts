@@ -1,4 +1,5 @@
 import type { Credentials } from '../types';
+import type { UsernameFilter } from '../internal/credential-cache';
 import type { BearerError } from '../schemes/token';
 
 /** The parts of a request an authenticator reads, whatever the framework. */
@@ -65,6 +66,11 @@ export interface Authenticator {
    * authorization checker.
    */
   needsBody?(request: RequestView): boolean;
-  /** Forgets cached verified credentials: one user's, or all. */
-  clearCache?(username?: string): void;
+  /**
+   * Whether the credentials the request carries are in the credential cache as verified: a
+   * cheap, synchronous peek (no hook runs), so throttling lets them through without a slot.
+   */
+  knownGood?(request: RequestView): boolean;
+  /** Forgets cached verified credentials: one user's, those whose username matches, or all. */
+  clearCache?(which?: UsernameFilter): void;
 }

@@ -110,6 +110,11 @@ export function createBasicAuthenticator(config: BasicConfig, hooks: BasicHooks)
 
     challenges: () => [config.challenge],
     claimedUsername: (request) => parse(request)?.username,
-    clearCache: (username) => cache?.clear(username),
+    knownGood(request) {
+      if (!cache) return false;
+      const parsed = parse(request);
+      return Boolean(parsed) && cache.has(cache.keyFor(parsed!.username, parsed!.password));
+    },
+    clearCache: (which) => cache?.clear(which),
   };
 }

@@ -125,6 +125,12 @@ export function createTokenAuthenticator(config: TokenConfig, verifyToken: (toke
       const error = refusal.status === 403 ? 'insufficient_scope' : refusal.bearerError;
       return challenges.get(error) ?? [];
     },
+    knownGood(request) {
+      const token = cache && readToken(request);
+      return typeof token === 'string' && cache!.has(cache!.keyFor('', token));
+    },
+    // Cached tokens carry no username, so forgetting a user's credentials forgets every token:
+    // the token that user held cannot be told apart from the others.
     clearCache: () => cache?.clear(),
   };
 }

@@ -14,6 +14,7 @@ import { expressIntegration, type ExpressAppLike, type ExpressGuard } from './ex
 import { koaIntegration, type KoaAppLike, type KoaGuard } from './koa';
 import { nodeRequestOf, viewOfAction, type NodeRequestView, type RequestSource } from './request';
 import { createTags, type Tags } from './tags';
+import type { UsernameFilter } from '../internal/credential-cache';
 
 export interface AuthCheckersOptions {
   /**
@@ -66,9 +67,12 @@ export interface AuthCheckers<User> {
   koaGuard(options?: LoginRequiredOptions): KoaGuard;
   /**
    * Forgets cached verified credentials (`cache` option): one user's, e.g. after a password
-   * change, or all of them.
+   * change; those of the usernames a test matches (`(name) => name.toLowerCase() === 'alice'`
+   * where usernames are case-insensitive); or all of them. A verification already running for
+   * them is not remembered when it ends. `@TokenAuth` caches carry no usernames: any call
+   * forgets every cached token.
    */
-  clearCache(username?: string): void;
+  clearCache(which?: UsernameFilter): void;
 }
 
 type AuthInput = object | AuthClass;
@@ -295,8 +299,8 @@ export function createAuthCheckers<User = string>(
       return req ? tags.username(req) : undefined;
     },
 
-    clearCache(username) {
-      for (const member of members) member.bound?.authenticator.clearCache?.(username);
+    clearCache(which) {
+      for (const member of members) member.bound?.authenticator.clearCache?.(which);
     },
 
     ...expressIntegration(core),

@@ -25,7 +25,21 @@ export function resolveCacheOption(value: unknown, where: string): CacheConfig |
   return Object.freeze({ ttlMs: Math.round(ttl * 1000), max });
 }
 
+/**
+ * Which users `clearCache` forgets: one username, or a test of usernames (for apps whose
+ * usernames are case-insensitive: `(name) => name.toLowerCase() === 'alice'`).
+ */
+export type UsernameFilter = string | ((username: string) => boolean);
+
 const SEPARATOR = '\u0000';
+
+const usernameOf = (key: string): string => key.slice(0, key.lastIndexOf(SEPARATOR));
+
+interface Pending {
+  readonly promise: Promise<unknown>;
+  /** Set by `clear`: the answer is still given to the requests that waited for it, never remembered. */
+  cleared: boolean;
+}
 
 /**
  * Remembers credentials that verified successfully, so an expensive password hash is computed
@@ -39,7 +53,7 @@ export class CredentialCache {
   readonly #entries: LRUCache<string, { verified: unknown }>;
   // Verifications under way, so that when an entry expires under load the many requests carrying
   // the same credentials wait for one slow hash instead of each starting their own.
-  readonly #pending = new Map<string, Promise<unknown>>();
+  readonly #pending = new Map<string, Pending>();
 
   constructor(config: CacheConfig) {
     this.#entries = new LRUCache({ max: config.max, ttl: config.ttlMs });
@@ -51,36 +65,51 @@ export class CredentialCache {
     return `${username}${SEPARATOR}${mac}`;
   }
 
+  /** Whether these credentials are remembered as verified; runs nothing. */
+  has(key: string): boolean {
+    return this.#entries.has(key);
+  }
+
   /**
    * What `verify` answers for these credentials: from the cache, from a verification of the same
-   * credentials already under way, or by calling it (an accepted answer is then remembered).
+   * credentials already under way, or by calling it (an accepted answer is then remembered,
+   * unless `clear` forgot these credentials while it ran).
    */
   async verify(key: string, verify: () => unknown, accepted: (verified: unknown) => boolean): Promise<unknown> {
     const hit = this.#entries.get(key);
     if (hit) return hit.verified;
-    let pending = this.#pending.get(key);
-    if (!pending) {
-      pending = (async () => {
-        try {
-          const verified = await verify();
-          if (accepted(verified)) this.#entries.set(key, { verified });
-          return verified;
-        } finally {
-          this.#pending.delete(key);
-        }
-      })();
-      this.#pending.set(key, pending);
-    }
-    return pending;
+    const pending = this.#pending.get(key);
+    if (pending) return pending.promise;
+    const record: { promise?: Promise<unknown>; cleared: boolean } = { cleared: false };
+    record.promise = (async () => {
+      try {
+        const verified = await verify();
+        if (!record.cleared && accepted(verified)) this.#entries.set(key, { verified });
+        return verified;
+      } finally {
+        if (this.#pending.get(key) === record) this.#pending.delete(key);
+      }
+    })();
+    this.#pending.set(key, record as Pending);
+    return record.promise;
   }
 
-  /** Forgets one user's entries (after a password change), or everything. */
-  clear(username?: string): void {
-    if (username === undefined) {
+  /**
+   * Forgets the entries of one user, of the users a test matches, or of everyone. Verifications
+   * already under way for them will not be remembered when they end (they may have checked the
+   * old password), and requests arriving from now on do not wait for them.
+   */
+  clear(which?: UsernameFilter): void {
+    const matches = which === undefined ? () => true : typeof which === 'string' ? (name: string) => name === which : which;
+    for (const [key, pending] of this.#pending) {
+      if (!matches(usernameOf(key))) continue;
+      pending.cleared = true;
+      this.#pending.delete(key);
+    }
+    if (which === undefined) {
       this.#entries.clear();
       return;
     }
-    const prefix = `${username}${SEPARATOR}`;
-    for (const key of [...this.#entries.keys()]) if (key.startsWith(prefix)) this.#entries.delete(key);
+    for (const key of [...this.#entries.keys()]) if (matches(usernameOf(key))) this.#entries.delete(key);
   }
 }

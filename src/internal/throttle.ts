@@ -1,5 +1,8 @@
-import { RateLimiterMemory, RateLimiterRedis, type RateLimiterAbstract, type RateLimiterRes } from 'rate-limiter-flexible';
+import { createHash } from 'node:crypto';
+import { RateLimiterRedis } from 'rate-limiter-flexible';
 import { configError } from '../config';
+import { resolveTimeoutMs, withDeadline } from './deadline';
+import { MemoryCounters, type Count } from './memory-counters';
 
 /** `throttle` option of the auth-class decorators. */
 export interface ThrottleOptions {
@@ -17,6 +20,13 @@ export interface ThrottleOptions {
   redis?: object;
   /** Key prefix in Redis. @default "httpauth:throttle" */
   keyPrefix?: string;
+  /** Milliseconds each Redis call may take before counting falls back to memory. @default 250 */
+  timeout?: number;
+  /**
+   * Milliseconds an attempt may wait for a free slot while `failures` others for the same
+   * username or address are being verified; after that it gets 429. @default 5000
+   */
+  maxWait?: number;
 }
 
 export interface ThrottleConfig {
@@ -25,75 +35,245 @@ export interface ThrottleConfig {
   readonly blockSeconds: number;
   readonly redis?: object;
   readonly keyPrefix: string;
+  readonly timeoutMs: number;
+  readonly maxWaitMs: number;
 }
+
+const DEFAULT_MAX_WAIT_MS = 5_000;
+const OPTIONS = ['failures', 'window', 'block', 'redis', 'keyPrefix', 'timeout', 'maxWait'];
 
 const positiveInteger = (value: unknown): value is number => typeof value === 'number' && Number.isInteger(value) && value > 0;
 
 export function resolveThrottleOption(value: unknown, where: string): ThrottleConfig | undefined {
   if (value === undefined) return undefined;
   if (value === null || typeof value !== 'object') configError(where, 'throttle must be { failures, window, block }');
-  const { failures, window, block, redis, keyPrefix = 'httpauth:throttle', ...rest } = value as Record<string, unknown>;
-  if (Object.keys(rest).length > 0) configError(where, `unknown throttle option "${Object.keys(rest)[0]}" (allowed: failures, window, block, redis, keyPrefix)`);
+  const { failures, window, block, redis, keyPrefix = 'httpauth:throttle', timeout, maxWait = DEFAULT_MAX_WAIT_MS, ...rest } = value as Record<string, unknown>;
+  if (Object.keys(rest).length > 0) configError(where, `unknown throttle option "${Object.keys(rest)[0]}" (allowed: ${OPTIONS.join(', ')})`);
   if (!positiveInteger(failures)) configError(where, 'throttle.failures must be a positive integer');
   if (!positiveInteger(window)) configError(where, 'throttle.window must be a positive whole number of seconds');
   if (!positiveInteger(block)) configError(where, 'throttle.block must be a positive whole number of seconds');
   if (redis !== undefined && (redis === null || typeof redis !== 'object')) configError(where, 'throttle.redis must be a Redis client (ioredis or node-redis)');
   if (typeof keyPrefix !== 'string' || keyPrefix === '') configError(where, 'throttle.keyPrefix must be a non-empty string');
-  return Object.freeze({ failures, windowSeconds: window, blockSeconds: block, redis: redis as object | undefined, keyPrefix });
+  const timeoutMs = resolveTimeoutMs(timeout, where, 'throttle.timeout');
+  if (typeof maxWait !== 'number' || !Number.isFinite(maxWait) || maxWait < 0) configError(where, 'throttle.maxWait must be a number of milliseconds (0 or more)');
+  return Object.freeze({ failures, windowSeconds: window, blockSeconds: block, redis: redis as object | undefined, keyPrefix, timeoutMs, maxWaitMs: maxWait });
 }
 
-const isRateLimiterRes = (value: unknown): value is RateLimiterRes =>
-  typeof value === 'object' && value !== null && 'consumedPoints' in value;
+/** How an attempt ended, for the counts: only `failed` keeps its point. */
+export type AttemptResult = 'failed' | 'succeeded' | 'other';
+
+/** The answer to `reserve`: go ahead (and report the result with `end`), or 429 for so long. */
+export type Reservation =
+  | { readonly refused: true; readonly retryAfterMs: number }
+  | ThrottleAttempt;
+
+/** A slot held while the hooks run (or none needed); `end` gives it back or keeps it as a failure. */
+export interface ThrottleAttempt {
+  readonly refused: false;
+  end(result: AttemptResult): Promise<void>;
+}
+
+type Store = 'redis' | 'memory';
+
+/** A point taken in one store, in a window that ends at `endsAt` (this process's clock). */
+interface Held {
+  readonly key: string;
+  readonly store: Store;
+  readonly value: number;
+  readonly endsAt: number;
+}
+
+/** Keys longer than this are replaced by their SHA-256, so a client cannot make one key cost kilobytes. */
+const MAX_KEY_PART = 64;
+/** Live keys the memory counters keep: roughly 200 bytes each. */
+const MEMORY_KEYS = 100_000;
+/** How long Redis is left alone after it failed, so an outage costs one deadline per interval, not per call. */
+const REDIS_RETRY_MS = 1_000;
+/** Waiters look again this often, for slots freed by other instances or by a window's end. */
+const POLL_MS = 50;
+/** Releases this close to their window's end are dropped (see `release`). */
+const RELEASE_MARGIN_MS = 50;
+
+const BUSY_RETRY_AFTER_MS = 1_000;
+
+const keyPart = (kind: string, value: string): string =>
+  value.length <= MAX_KEY_PART ? `${kind}:${value}` : `${kind}#:${createHash('sha256').update(value).digest('base64url')}`;
+
+const errorMessage = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+const FREE: Reservation = Object.freeze({ refused: false as const, end: async () => {} });
 
 /**
  * Counts failed logins per username and per client address and blocks either once it reaches
  * the limit. One instance per bound auth class, so two apps never share counts unless they share
  * a Redis.
+ *
+ * Two counters per key: `f:` the failures of the window (set to `failures + 1` while blocked) and
+ * `r:` the attempts being verified now. An attempt with credentials reserves a point in `r:`
+ * before any hook runs and goes ahead only while reserved + failed ≤ `failures`, so no
+ * concurrency lets more than `failures` guesses per key and window reach the hook. A failure is
+ * added to `f:` before its reservation is given back, and a reservation is taken before `f:` is
+ * read, so every attempt is always seen in one of the two. A reservation belongs to the window
+ * of its `r:` key: in Redis, where that key lives for `window` seconds, one still being verified
+ * when the key expires is not seen by the next window (its failure is still counted in `f:`).
  */
 export class Throttle {
-  readonly #limiter: RateLimiterAbstract;
   readonly #config: ThrottleConfig;
+  readonly #memory = new MemoryCounters(MEMORY_KEYS);
+  readonly #redis?: RateLimiterRedis;
+  readonly #logError: (kind: string, message: string) => void;
+  #redisIdleUntil = 0;
+  readonly #waiters = new Map<string, Set<() => void>>();
 
-  constructor(config: ThrottleConfig) {
+  constructor(config: ThrottleConfig, logError: (kind: string, message: string) => void = () => {}) {
     this.#config = config;
-    const limits = { points: config.failures, duration: config.windowSeconds, keyPrefix: config.keyPrefix };
-    this.#limiter = config.redis
-      ? new RateLimiterRedis({ ...limits, storeClient: config.redis, insuranceLimiter: new RateLimiterMemory(limits) })
-      : new RateLimiterMemory(limits);
-  }
-
-  /** Milliseconds until the username or the address may try again; 0 when neither is blocked. */
-  async blockedFor(username: string | undefined, address: string | undefined): Promise<number> {
-    const keys = this.#keys(username, address);
-    const states = await Promise.all(keys.map((key) => this.#limiter.get(key)));
-    let wait = 0;
-    for (const state of states) {
-      if (state && state.consumedPoints > this.#config.failures) wait = Math.max(wait, state.msBeforeNext);
+    this.#logError = logError;
+    if (config.redis) {
+      this.#redis = new RateLimiterRedis({ storeClient: config.redis, points: config.failures, duration: config.windowSeconds, keyPrefix: config.keyPrefix });
     }
-    return wait;
   }
 
-  async failed(username: string | undefined, address: string | undefined): Promise<void> {
+  /**
+   * Checks the blocks and, when `needsSlot` (credentials that will reach a hook), reserves a
+   * slot, waiting up to `maxWait` for one while others are being verified.
+   */
+  async reserve(username: string | undefined, address: string | undefined, needsSlot: boolean): Promise<Reservation> {
+    const keys: string[] = [];
+    if (username !== undefined && username !== '') keys.push(keyPart('u', username));
+    if (address) keys.push(keyPart('a', address));
+    if (keys.length === 0) return FREE;
+    const limit = this.#config.failures;
+    const giveUpAt = Date.now() + this.#config.maxWaitMs;
+    for (;;) {
+      const held = needsSlot ? await Promise.all(keys.map((key) => this.#add(`r:${key}`, 1))) : [];
+      const failed = await Promise.all(keys.map((key) => this.#failures(key)));
+      const blockedMs = Math.max(0, ...failed.map((count) => (count && count.value >= limit ? count.msLeft : 0)));
+      if (blockedMs === 0 && held.every((h, i) => h.value + (failed[i]?.value ?? 0) <= limit)) {
+        const userHadFailures = username !== undefined && username !== '' && (failed[0]?.value ?? 0) > 0;
+        return this.#attempt(keys, held, userHadFailures ? `f:${keys[0]}` : undefined);
+      }
+      // Not a slot that was used, so waking the other waiters would only make them spin.
+      await this.#release(held, false);
+      if (blockedMs > 0) return { refused: true, retryAfterMs: blockedMs };
+      const left = giveUpAt - Date.now();
+      if (left <= 0) return { refused: true, retryAfterMs: BUSY_RETRY_AFTER_MS };
+      await this.#waitForRelease(keys, Math.min(left, POLL_MS));
+    }
+  }
+
+  #attempt(keys: readonly string[], held: readonly Held[], resetOnSuccess: string | undefined): Reservation {
+    let ended = false;
+    return {
+      refused: false,
+      end: async (result) => {
+        if (ended) return;
+        ended = true;
+        if (result === 'failed') await Promise.all(keys.map((key) => this.#countFailure(`f:${key}`)));
+        await this.#release(held, true);
+        // A success resets the username's failures (the address keeps its own).
+        if (result === 'succeeded' && resetOnSuccess) await this.#delete(resetOnSuccess);
+      },
+    };
+  }
+
+  async #countFailure(key: string): Promise<void> {
+    const count = await this.#add(key, 1);
+    // The limit is reached on the failure that uses the last allowed attempt.
+    if (count.value >= this.#config.failures) await this.#block(key, count.store);
+  }
+
+  /**
+   * Gives reservations back to the store that holds them. One taken in a window that has ended
+   * (or is about to) is dropped instead: giving it back would lower the next window's count.
+   */
+  async #release(held: readonly Held[], wakeWaiters: boolean): Promise<void> {
+    if (held.length === 0) return;
+    const now = Date.now();
     await Promise.all(
-      this.#keys(username, address).map(async (key) => {
-        const state = await this.#limiter.consume(key).catch((rejection: unknown) => {
-          if (isRateLimiterRes(rejection)) return rejection;
-          throw rejection;
-        });
-        // The limit is reached on the failure that uses the last allowed attempt.
-        if (state.consumedPoints >= this.#config.failures) await this.#limiter.block(key, this.#config.blockSeconds);
+      held.map(async ({ key, store, endsAt }) => {
+        if (endsAt - RELEASE_MARGIN_MS <= now) return;
+        if (store === 'memory') {
+          this.#memory.add(key, -1, this.#config.windowSeconds);
+          return;
+        }
+        await this.#callRedis('reward', (redis) => redis.reward(key, 1)).catch(() => {});
       }),
     );
+    if (!wakeWaiters) return;
+    for (const { key } of held) {
+      const waiting = this.#waiters.get(key.slice(2));
+      if (waiting) for (const wake of [...waiting]) wake();
+    }
   }
 
-  async succeeded(username: string | undefined): Promise<void> {
-    if (username !== undefined) await this.#limiter.delete(`u:${username}`);
+  #waitForRelease(keys: readonly string[], ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        for (const key of keys) {
+          const set = this.#waiters.get(key);
+          set?.delete(wake);
+          if (set?.size === 0) this.#waiters.delete(key);
+        }
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      for (const key of keys) {
+        let set = this.#waiters.get(key);
+        if (!set) this.#waiters.set(key, (set = new Set()));
+        set.add(wake);
+      }
+    });
   }
 
-  #keys(username: string | undefined, address: string | undefined): string[] {
-    const keys: string[] = [];
-    if (username !== undefined && username !== '') keys.push(`u:${username}`);
-    if (address) keys.push(`a:${address}`);
-    return keys;
+  /** Adds to a counter in Redis, or in memory when Redis does not answer in time. */
+  async #add(key: string, delta: number): Promise<Held> {
+    const started = Date.now();
+    if (this.#redis && started >= this.#redisIdleUntil) {
+      const call = this.#redis.penalty(key, delta);
+      try {
+        const res = await this.#callRedis('penalty', () => call);
+        return { key, store: 'redis', value: res.consumedPoints, endsAt: started + Math.max(res.msBeforeNext, 0) };
+      } catch {
+        // The command may still run once Redis is back (an offline queue): take the point back then.
+        call.then(() => this.#redis!.reward(key, delta).catch(() => {}), () => {});
+      }
+    }
+    const count = this.#memory.add(key, delta, this.#config.windowSeconds, started);
+    return { key, store: 'memory', value: count.value, endsAt: started + count.msLeft };
+  }
+
+  /** The failures of a key: the larger of Redis's count and the memory's (kept during an outage). */
+  async #failures(key: string): Promise<Count | null> {
+    const memory = this.#memory.get(`f:${key}`);
+    if (!this.#redis || Date.now() < this.#redisIdleUntil) return memory;
+    const res = await this.#callRedis('get', (redis) => redis.get(`f:${key}`)).catch(() => null);
+    const redis = res && { value: res.consumedPoints, msLeft: res.msBeforeNext };
+    if (!redis || (memory && memory.value > redis.value)) return memory;
+    return redis;
+  }
+
+  async #block(key: string, store: Store): Promise<void> {
+    if (store === 'redis') {
+      const blocked = await this.#callRedis('block', (redis) => redis.block(key, this.#config.blockSeconds)).then(() => true, () => false);
+      if (blocked) return;
+    }
+    this.#memory.set(key, this.#config.failures + 1, this.#config.blockSeconds);
+  }
+
+  async #delete(key: string): Promise<void> {
+    this.#memory.delete(key);
+    if (this.#redis && Date.now() >= this.#redisIdleUntil) await this.#callRedis('delete', (redis) => redis.delete(key)).catch(() => {});
+  }
+
+  /** One Redis call under the deadline; a failure is logged and leaves Redis alone for a while. */
+  async #callRedis<T>(what: string, call: (redis: RateLimiterRedis) => Promise<T>): Promise<T> {
+    try {
+      return await withDeadline(call(this.#redis!), this.#config.timeoutMs, `Redis (throttle ${what})`);
+    } catch (error) {
+      this.#redisIdleUntil = Date.now() + REDIS_RETRY_MS;
+      this.#logError('throttle-redis', `throttle: Redis failed (${errorMessage(error)}); counting in this process's memory until it answers again`);
+      throw error;
+    }
   }
 }

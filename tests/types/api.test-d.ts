@@ -221,6 +221,17 @@ void notNullable;
 const untyped = createAuthCheckers(GoodBasic);
 assertType<Equals<ReturnType<typeof untyped.currentUser>, string | undefined>>();
 
+auth.clearCache();
+auth.clearCache('alice');
+auth.clearCache((username) => username.toLowerCase() === 'alice');
+// @ts-expect-error the predicate receives a username and answers a boolean
+auth.clearCache((username: number) => username > 0);
+assertType<Equals<Parameters<typeof auth.clearCache>[0], import('../../src').UsernameFilter | undefined>>();
+
+BasicAuth({ throttle: { failures: 3, window: 60, block: 300, timeout: 100, maxWait: 2_000 } });
+// @ts-expect-error throttle.timeout is a number of milliseconds
+BasicAuth({ throttle: { failures: 3, window: 60, block: 300, timeout: '1s' } });
+
 // --- the barrel: exactly these value exports --------------------------------------------------
 
 type ValueExports = keyof typeof import('../../src');
@@ -272,6 +283,7 @@ export type PublicTypes = [
   import('../../src').HttpAuthErrorCode,
   import('../../src').BasicAuthOptions,
   import('../../src').TokenAuthOptions,
+  import('../../src').UsernameFilter,
   import('../../src').Action,
   import('../../src').AuthClass,
   import('../../src').AuthFailureStatus,
