@@ -126,7 +126,7 @@ export function createTokenAuthenticator(config: TokenConfig, verifyToken: (toke
       return challenges.get(error) ?? [];
     },
     knownGood(request) {
-      const token = cache && readToken(request);
+      const token = cache && readToken(request)?.token;
       return typeof token === 'string' && cache!.has(cache!.keyFor('', token));
     },
     // Cached tokens carry no username, so forgetting a user's credentials forgets every token:
