@@ -1,4 +1,4 @@
-import type { RequestListener } from 'node:http';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { Express } from 'express';
 import { createExpressServer, createKoaServer, type RoutingControllersOptions } from 'routing-controllers';
 import type { AuthCheckers } from '../src';
@@ -88,4 +88,15 @@ export function recordingLogger(): { warn: jest.Mock<void, [string]>; error: jes
   const warn = jest.fn<void, [string]>();
   const error = jest.fn<void, [string]>();
   return { warn, error, lines: () => [...warn.mock.calls, ...error.mock.calls].map(([m]) => m) };
+}
+
+/**
+ * Serves `app` as if every request came from `address` (the client address throttling counts by);
+ * supertest opens a new socket per request.
+ */
+export function fromAddress(app: ReturnType<AppBuilder>, address: string): RequestListener {
+  return (req: IncomingMessage, res: ServerResponse) => {
+    Object.defineProperty(req.socket, 'remoteAddress', { value: address, configurable: true });
+    (app as RequestListener)(req, res);
+  };
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import type { RequestListener } from 'node:http';
 import Redis from 'ioredis';
 import { itWithRedis, REDIS_URL } from '../redis';
 import request from 'supertest';
@@ -16,7 +16,7 @@ import {
   type BasicAuthOptions,
   type ThrottleOptions,
 } from '../../src';
-import { basicHeader, DRIVERS, recordingLogger, tokenHeader, type AppBuilder } from '../helpers';
+import { basicHeader, DRIVERS, recordingLogger, tokenHeader, type AppBuilder, fromAddress } from '../helpers';
 import { digestAuthorization, digestChallenge } from '../digest-client';
 
 const RUN = randomBytes(8).toString('hex');
@@ -76,13 +76,6 @@ class CachedController {
 
 type App = ReturnType<AppBuilder>;
 
-/** Serves `app` as if every request came from `address`; supertest opens a new socket per request. */
-function from(app: App, address: string): RequestListener {
-  return (req: IncomingMessage, res: ServerResponse) => {
-    Object.defineProperty(req.socket, 'remoteAddress', { value: address, configurable: true });
-    (app as RequestListener)(req, res);
-  };
-}
 
 const THROTTLE = { failures: 3, window: 60, block: 300 } as const;
 
@@ -256,7 +249,7 @@ describe.each(DRIVERS)('credential cache and throttling (%s)', (_driver, makeApp
       const { app } = throttledApp();
       // A new address per request, so only the username is counted.
       let n = 0;
-      const attempt = (password: string) => basic(from(app, `10.0.0.${++n}`), 'alice', password);
+      const attempt = (password: string) => basic(fromAddress(app, `10.0.0.${++n}`), 'alice', password);
       expect((await attempt('wrong')).status).toBe(401);
       expect((await attempt('wrong')).status).toBe(401);
       expect((await attempt('wonderland')).status).toBe(200);
@@ -267,20 +260,20 @@ describe.each(DRIVERS)('credential cache and throttling (%s)', (_driver, makeApp
 
     it('blocks a username after failures from many addresses', async () => {
       const { app } = throttledApp();
-      for (let i = 1; i <= 3; i++) expect((await basic(from(app, `10.0.1.${i}`), 'alice', 'wrong')).status).toBe(401);
-      expect((await basic(from(app, '10.0.1.9'), 'alice', 'wonderland')).status).toBe(429);
-      expect((await basic(from(app, '10.0.1.9'), 'bob', 'builder')).status).toBe(200);
+      for (let i = 1; i <= 3; i++) expect((await basic(fromAddress(app, `10.0.1.${i}`), 'alice', 'wrong')).status).toBe(401);
+      expect((await basic(fromAddress(app, '10.0.1.9'), 'alice', 'wonderland')).status).toBe(429);
+      expect((await basic(fromAddress(app, '10.0.1.9'), 'bob', 'builder')).status).toBe(200);
     });
 
     it('blocks an address after failures spread over many usernames', async () => {
       const { app, spy } = throttledApp();
-      const client = from(app, '10.0.2.1');
+      const client = fromAddress(app, '10.0.2.1');
       for (const user of ['u1', 'u2', 'u3']) expect((await basic(client, user, 'wrong')).status).toBe(401);
       const res = await basic(client, 'bob', 'builder');
       expect(res.status).toBe(429);
       expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
       expect(spy).toHaveBeenCalledTimes(3);
-      expect((await basic(from(app, '10.0.2.2'), 'bob', 'builder')).status).toBe(200);
+      expect((await basic(fromAddress(app, '10.0.2.2'), 'bob', 'builder')).status).toBe(200);
     });
 
     itWithRedis('shares counts across two apps through Redis', async () => {

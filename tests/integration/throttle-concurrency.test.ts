@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import type { RequestListener } from 'node:http';
 import Redis from 'ioredis';
 import request from 'supertest';
 import { CurrentUser, Get, JsonController } from 'routing-controllers';
 import { BasicAuth, createAuthCheckers, LoginRequired, VerifyPassword, type BasicAuthOptions } from '../../src';
-import { basicHeader, DRIVERS, recordingLogger, type AppBuilder } from '../helpers';
+import { basicHeader, DRIVERS, recordingLogger, fromAddress } from '../helpers';
 import { REDIS_URL, describeWithRedis } from '../redis';
 
 const RUN = randomBytes(8).toString('hex');
@@ -43,7 +43,6 @@ function slowClass(options: BasicAuthOptions) {
   return SlowUsers;
 }
 
-type App = ReturnType<AppBuilder>;
 
 /** Holds hook calls open until `release`; `entered(n)` resolves once n calls are waiting. */
 function holdOpen() {
@@ -64,13 +63,6 @@ function holdOpen() {
   };
 }
 
-/** Serves `app` as if every request came from `address`. */
-function from(app: App, address: string): RequestListener {
-  return (req: IncomingMessage, res: ServerResponse) => {
-    Object.defineProperty(req.socket, 'remoteAddress', { value: address, configurable: true });
-    (app as RequestListener)(req, res);
-  };
-}
 
 const login = (app: RequestListener, user: string, password: string) =>
   request(app).get('/slow').set('Authorization', basicHeader(user, password)).then((res) => res.status);
@@ -97,30 +89,30 @@ describe.each(DRIVERS)('throttling under concurrency (%s)', (_driver, makeApp) =
 
       it('lets at most 3 of 60 concurrent wrong passwords reach the hook; the rest get 429, and the user stays blocked', async () => {
         const { auth, app } = throttledApp();
-        const attacker = from(app, '10.5.0.1');
+        const attacker = fromAddress(app, '10.5.0.1');
         const statuses = await together(60, () => login(attacker, 'alice', 'guess'));
         expect(auth.calls.alice).toBeLessThanOrEqual(THROTTLE.failures);
         expect(count(statuses, 401)).toBe(auth.calls.alice);
         expect(count(statuses, 429)).toBe(60 - auth.calls.alice);
         // Blocked: the right password from elsewhere gets 429 and runs no hook; bob is untouched.
-        expect(await login(from(app, '10.5.0.2'), 'alice', 'wonderland')).toBe(429);
+        expect(await login(fromAddress(app, '10.5.0.2'), 'alice', 'wonderland')).toBe(429);
         expect(auth.calls.alice).toBeLessThanOrEqual(THROTTLE.failures);
-        expect(await login(from(app, '10.5.0.2'), 'bob', 'builder')).toBe(200);
+        expect(await login(fromAddress(app, '10.5.0.2'), 'bob', 'builder')).toBe(200);
       });
 
       it('spreads over many usernames: the address lets at most 3 guesses through', async () => {
         const { auth, app } = throttledApp();
-        const attacker = from(app, '10.5.1.1');
+        const attacker = fromAddress(app, '10.5.1.1');
         const statuses = await Promise.all(Array.from({ length: 60 }, (_, i) => login(attacker, `user${i}`, 'guess')));
         const hookCalls = Object.values(auth.calls).reduce((a, b) => a + b, 0);
         expect(hookCalls).toBeLessThanOrEqual(THROTTLE.failures);
         expect(count(statuses, 429)).toBe(60 - hookCalls);
-        expect(await login(from(app, '10.5.1.2'), 'bob', 'builder')).toBe(200);
+        expect(await login(fromAddress(app, '10.5.1.2'), 'bob', 'builder')).toBe(200);
       });
 
       it('answers 20 concurrent correct logins with 200 each (the extra ones wait for a slot)', async () => {
         const { auth, app } = throttledApp();
-        const statuses = await together(20, () => login(from(app, '10.5.2.1'), 'alice', 'wonderland'));
+        const statuses = await together(20, () => login(fromAddress(app, '10.5.2.1'), 'alice', 'wonderland'));
         expect(statuses).toEqual(Array(20).fill(200));
         expect(auth.calls.alice).toBe(20);
       });
@@ -138,7 +130,7 @@ describe.each(DRIVERS)('throttling under concurrency (%s)', (_driver, makeApp) =
         }
         const auth = new Cached();
         const app = makeApp([SlowController], createAuthCheckers([auth], { logger: recordingLogger() }));
-        const client = from(app, '10.5.3.1');
+        const client = fromAddress(app, '10.5.3.1');
         expect(await together(20, () => login(client, 'alice', 'wonderland'))).toEqual(Array(20).fill(200));
         expect(auth.calls).toBe(1);
         const guesses = Promise.all(['a', 'b', 'c'].map((guess) => login(client, 'alice', guess)));
@@ -153,10 +145,10 @@ describe.each(DRIVERS)('throttling under concurrency (%s)', (_driver, makeApp) =
 
       it('mixed: 40 concurrent guesses on alice never hold up bob, and never reach the hook more than 3 times', async () => {
         const { auth, app } = throttledApp();
-        const attacker = from(app, '10.5.4.1');
+        const attacker = fromAddress(app, '10.5.4.1');
         const [guesses, honest] = await Promise.all([
           together(40, () => login(attacker, 'alice', 'guess')),
-          together(10, () => login(from(app, '10.5.4.2'), 'bob', 'builder')),
+          together(10, () => login(fromAddress(app, '10.5.4.2'), 'bob', 'builder')),
         ]);
         expect(honest).toEqual(Array(10).fill(200));
         expect(auth.calls.bob).toBe(10);
@@ -177,7 +169,7 @@ describe.each(DRIVERS)('throttling under concurrency (%s)', (_driver, makeApp) =
         const quiet = jest.spyOn(console, 'error').mockImplementation(() => {});
         const auth = new Flaky();
         const app = makeApp([SlowController], createAuthCheckers([auth], { logger: recordingLogger() }));
-        const client = from(app, '10.5.5.1');
+        const client = fromAddress(app, '10.5.5.1');
         for (let i = 0; i < 5; i++) expect(await login(client, 'alice', 'wonderland')).toBe(500);
         expect(await login(client, 'alice', 'wonderland')).toBe(200);
         quiet.mockRestore();
@@ -193,7 +185,7 @@ describe.each(DRIVERS)('throttling under concurrency (%s)', (_driver, makeApp) =
           }
         }
         const app = makeApp([SlowController], createAuthCheckers([new Held()], { logger: recordingLogger() }));
-        const client = from(app, '10.5.6.1');
+        const client = fromAddress(app, '10.5.6.1');
         const first = together(3, () => login(client, 'alice', 'wonderland'));
         await gate.entered(3);
         const res = await request(client).get('/slow').set('Authorization', basicHeader('alice', 'wonderland'));

@@ -1,9 +1,9 @@
-import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import type { RequestListener } from 'node:http';
 import Redis from 'ioredis';
 import request from 'supertest';
 import { CurrentUser, Get, JsonController } from 'routing-controllers';
 import { BasicAuth, createAuthCheckers, LoginRequired, VerifyPassword } from '../../src';
-import { basicHeader, DRIVERS, recordingLogger, type AppBuilder } from '../helpers';
+import { basicHeader, DRIVERS, recordingLogger, fromAddress } from '../helpers';
 import { describeWithRedisServer, startPrivateRedis, type PrivateRedis } from '../private-redis';
 
 const USERS: Record<string, string> = { alice: 'wonderland', bob: 'builder' };
@@ -15,14 +15,7 @@ class OutageController {
   }
 }
 
-type App = ReturnType<AppBuilder>;
 
-function from(app: App, address: string): RequestListener {
-  return (req: IncomingMessage, res: ServerResponse) => {
-    Object.defineProperty(req.socket, 'remoteAddress', { value: address, configurable: true });
-    (app as RequestListener)(req, res);
-  };
-}
 
 async function until(condition: () => boolean | Promise<boolean>, what: string): Promise<void> {
   for (let i = 0; i < 200; i++) {
@@ -79,17 +72,17 @@ describeWithRedisServer.each(DRIVERS)('throttling through Redis that goes down (
     };
 
     // Up: failures are counted in Redis.
-    expect((await timed(from(app, '10.7.0.1'), 'carol', 'guess')).status).toBe(401);
+    expect((await timed(fromAddress(app, '10.7.0.1'), 'carol', 'guess')).status).toBe(401);
     expect(await failuresInRedis('carol')).toBe(1);
 
     await server.kill();
     const down = [
-      await timed(from(app, '10.7.1.1'), 'bob', 'builder'),
-      await timed(from(app, '10.7.1.2'), 'alice', 'guess'),
-      await timed(from(app, '10.7.1.3'), 'alice', 'guess'),
-      await timed(from(app, '10.7.1.4'), 'alice', 'guess'),
-      await timed(from(app, '10.7.1.5'), 'alice', 'wonderland'),
-      await timed(from(app, '10.7.1.6'), 'bob', 'builder'),
+      await timed(fromAddress(app, '10.7.1.1'), 'bob', 'builder'),
+      await timed(fromAddress(app, '10.7.1.2'), 'alice', 'guess'),
+      await timed(fromAddress(app, '10.7.1.3'), 'alice', 'guess'),
+      await timed(fromAddress(app, '10.7.1.4'), 'alice', 'guess'),
+      await timed(fromAddress(app, '10.7.1.5'), 'alice', 'wonderland'),
+      await timed(fromAddress(app, '10.7.1.6'), 'bob', 'builder'),
     ];
     // Right password 200, wrong 401, and after three failures (counted in memory) 429.
     expect(down.map((r) => r.status)).toEqual([200, 401, 401, 401, 429, 200]);
@@ -102,11 +95,11 @@ describeWithRedisServer.each(DRIVERS)('throttling through Redis that goes down (
     let tries = 0;
     await until(async () => {
       const user = `dave${++tries}`;
-      expect((await timed(from(app, `10.7.2.${tries}`), user, 'guess')).status).toBe(401);
+      expect((await timed(fromAddress(app, `10.7.2.${tries}`), user, 'guess')).status).toBe(401);
       return (await failuresInRedis(user)) > 0;
     }, 'failures to be counted in Redis again');
     // The memory counts of the outage still hold alice's block.
-    expect((await timed(from(app, '10.7.3.1'), 'alice', 'wonderland')).status).toBe(429);
-    expect((await timed(from(app, '10.7.3.2'), 'bob', 'builder')).status).toBe(200);
+    expect((await timed(fromAddress(app, '10.7.3.1'), 'alice', 'wonderland')).status).toBe(429);
+    expect((await timed(fromAddress(app, '10.7.3.2'), 'bob', 'builder')).status).toBe(200);
   }, 30_000);
 });
