@@ -5,6 +5,9 @@
  * an `@ErrorHandler` that writes its own challenge (clients keep sending `Authorization: Basic`),
  * or the `scheme` option (clients must then send that scheme: it also changes what is read).
  */
+import type { RequestListener } from 'node:http';
+import express from 'express';
+import Koa from 'koa';
 import request from 'supertest';
 import { Body, CurrentUser, Get, JsonController, Post, type Action } from 'routing-controllers';
 import {
@@ -118,5 +121,42 @@ describe.each(DRIVERS)('no browser login dialog (%s)', (_driver, makeApp) => {
       const plain = await request(app()).get('/api/me').set('Authorization', basicHeader('john', 'hello'));
       expect(plain.status).toBe(401);
     });
+  });
+});
+
+// The same handler on plain routes behind auth.guard() / auth.koaGuard().
+const GUARDED = [
+  [
+    'express guard',
+    (auth: AuthCheckers<unknown>): RequestListener | express.Express => {
+      const app = express();
+      app.use('/plain', auth.guard(), (_req, res) => res.json({ ok: true }));
+      return app;
+    },
+  ],
+  [
+    'koa guard',
+    (auth: AuthCheckers<unknown>): RequestListener | express.Express => {
+      const app = new Koa();
+      const guard = auth.koaGuard();
+      app.use(async (ctx, next) => guard(ctx, async () => {
+        ctx.body = { ok: true };
+        await next();
+      }));
+      return app.callback();
+    },
+  ],
+] as const;
+
+describe.each(GUARDED)('no browser login dialog (%s)', (_name, makeGuarded) => {
+  it('answers 401 with the handler\'s own challenge and admits Authorization: Basic', async () => {
+    const app = makeGuarded(createAuthCheckers([new SilentApiAuth()]) as AuthCheckers<unknown>);
+    const refused = await request(app).get('/plain').set('Authorization', basicHeader('john', 'wrong'));
+    expect(refused.status).toBe(401);
+    expect(challengeFields(refused)).toEqual(['xBasic realm="api"']);
+    expect(refused.body).toEqual({ error: 'unauthorized' });
+    const ok = await request(app).get('/plain').set('Authorization', basicHeader('john', 'hello'));
+    expect(ok.status).toBe(200);
+    expect(ok.body).toEqual({ ok: true });
   });
 });
