@@ -5,6 +5,7 @@ import { createExpressServer } from 'routing-controllers';
 // In your app: import { createAuthCheckers, type AuthCheckers } from 'routing-controllers-httpauth';
 import { createAuthCheckers, type AuthCheckers } from '../src';
 import { ApiKeyAuth, UserAuth } from './auth';
+import { clientErrorStatus, errorBody } from './errors';
 import {
   ArticlesController,
   FeedController,
@@ -50,10 +51,20 @@ export function createApp(): ExampleApp {
   // 404…) quietly, so keep-alive connections survive them.
   auth.useExpress(app);
 
-  // Server errors it has answered too reach here: log them, but keep the connection.
-  app.use((error: unknown, _req: Request, res: Response, next: NextFunction) => {
-    if (!res.headersSent) return next(error);
-    console.error(error);
+  // Every other error reaches here. Server errors routing-controllers has answered: log them,
+  // but keep the connection. Errors nobody answered (body-parser's malformed or too large JSON,
+  // thrown before routing-controllers sees the request) get the API's JSON body, never Express's
+  // HTML page, which shows the stack trace unless NODE_ENV is 'production'.
+  app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    const status = clientErrorStatus(error);
+    if (status === undefined) console.error(error);
+    if (!res.headersSent) res.status(status ?? 500).json(errorBody(status ?? 500));
+  });
+
+  // Last: a path no route matched. routing-controllers calls next() after it has answered, so
+  // only a response not yet sent is one nobody served.
+  app.use((_req: Request, res: Response) => {
+    if (!res.headersSent) res.status(404).json(errorBody(404));
   });
 
   return { app, auth, users };

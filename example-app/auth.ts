@@ -8,6 +8,7 @@ import {
   VerifyToken,
   type AuthFailureStatus,
 } from '../src';
+import { errorBody, type ErrorBody } from './errors';
 import type { ApiClient, ApiClientStore, Role, User, UserStore } from './users';
 
 /** People: HTTP Basic against the user store. The default auth, because it is passed first. */
@@ -29,18 +30,28 @@ export class UserAuth {
 
   /** The body of this scheme's 400/401/403 answers; the `WWW-Authenticate` challenge is added for us. */
   @ErrorHandler()
-  onError(status: AuthFailureStatus): { error: 'bad_request' | 'unauthorized' | 'forbidden' } {
-    return { error: status === 403 ? 'forbidden' : status === 400 ? 'bad_request' : 'unauthorized' };
+  onError(status: AuthFailureStatus): ErrorBody {
+    return errorBody(status);
   }
 }
 
-/** Machine clients: the raw key in `X-API-Key`. */
-@TokenAuth({ header: 'X-API-Key' })
+/**
+ * Machine clients: the raw key in `X-API-Key`. The challenge names a scheme of its own: with the
+ * default `Bearer` it would tell clients to send `Authorization: Bearer`, which this class never
+ * reads.
+ */
+@TokenAuth({ header: 'X-API-Key', scheme: 'ApiKey', realm: 'Example API' })
 export class ApiKeyAuth {
   constructor(private readonly clients: ApiClientStore) {}
 
   @VerifyToken()
   verify(key: string): ApiClient | null {
     return this.clients.find(key);
+  }
+
+  /** The same body as UserAuth's: on the MultiAuth route either member may answer. */
+  @ErrorHandler()
+  onError(status: AuthFailureStatus): ErrorBody {
+    return errorBody(status);
   }
 }

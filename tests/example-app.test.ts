@@ -178,19 +178,54 @@ describe('example app: API key and MultiAuth', () => {
     expect(res.body.caller).toEqual({ kind: 'user', username: 'carol' });
   });
 
-  it('rejects a wrong API key with 401', async () => {
+  it('rejects a wrong API key with 401 and a challenge in its own scheme, not Bearer', async () => {
     const res = await request(app).get('/machine/status').set('X-API-Key', 'wrong').expect(401);
-    expect(res.headers['www-authenticate']).toMatch(/^Bearer realm=.*error="invalid_token"/);
+    expect(res.headers['www-authenticate']).toBe('ApiKey realm="Example API", Basic realm="Example API"');
+    expect(res.headers['www-authenticate']).not.toMatch(/Bearer/);
   });
 
   it('names both schemes when /machine/status gets no credentials', async () => {
     const res = await request(app).get('/machine/status').expect(401);
-    const challenges = res.headers['www-authenticate'];
-    expect(challenges).toMatch(/^Basic realm="Example API", Bearer realm=/);
+    expect(res.headers['www-authenticate']).toBe('Basic realm="Example API", ApiKey realm="Example API"');
+  });
+
+  // Either member may answer a failure on the MultiAuth route; a client sees one body shape.
+  it.each([
+    ['no credentials', {}],
+    ['a wrong API key', { 'X-API-Key': 'wrong' }],
+    ['an empty API key', { 'X-API-Key': '' }],
+    ['a wrong password', { Authorization: `Basic ${Buffer.from('bob:wrong').toString('base64')}` }],
+    ['a scheme no member reads', { Authorization: 'Bearer demo-api-key' }],
+  ])('answers %s on /machine/status with the same 401 body', async (_name, headers) => {
+    const res = await request(app).get('/machine/status').set(headers).expect(401);
+    expect(res.body).toEqual({ error: 'unauthorized' });
   });
 
   it('does not accept the API key on user-only routes', async () => {
     await request(app).get('/me').set('X-API-Key', DEMO_API_KEY).expect(401);
+  });
+});
+
+describe('example app: no stack trace or HTML error page reaches a client', () => {
+  it.each([
+    ['a malformed JSON body', () => request(app).post('/articles').auth(...as('bob')).set('Content-Type', 'application/json').send('{"title":'), 400, { error: 'bad_request' }],
+    ['a JSON body over the limit', () => request(app).post('/articles').auth(...as('bob')).set('Content-Type', 'application/json').send(JSON.stringify({ title: 'x'.repeat(200_000), body: 'x' })), 413, { error: 'payload_too_large' }],
+    ['a path no route serves', () => request(app).get('/no-such-route'), 404, { error: 'not_found' }],
+    ['a file missing under the guarded /docs', () => request(app).get('/docs/missing.html').auth(...as('alice')), 404, { error: 'not_found' }],
+    ['a missing article (routing-controllers NotFoundError)', () => request(app).get('/articles/9999').auth(...as('bob')), 404, { name: 'NotFoundError', message: 'no such article' }],
+    ['a parameter that is not a number', () => request(app).get('/articles/abc').auth(...as('bob')), 400, expect.objectContaining({ name: 'ParamNormalizationError' })],
+  ] as const)('answers %s with JSON and no stack', async (_name, send, status, body) => {
+    const res = await send();
+    expect(res.status).toBe(status);
+    expect(res.headers['content-type']).toMatch(/^application\/json/);
+    expect(res.body).toEqual(body);
+    expect(res.body.stack).toBeUndefined();
+    expect(res.text).not.toMatch(/<html|\bat .*\.[jt]s:\d+/i);
+  });
+
+  it('still answers a served path normally after the 404 handler was added', async () => {
+    await request(app).get('/').expect(200);
+    await request(app).get('/docs/').auth(...as('alice')).expect(200);
   });
 });
 

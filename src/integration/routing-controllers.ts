@@ -113,6 +113,13 @@ export interface AppCore {
  * (the checkers are passed to it anyway): it also applies `@LoginRequired` declared on base
  * controllers to the subclasses that serve their actions.
  *
+ * `User` is what `@CurrentUser()` and `currentUser()` hold; it is not checked against the classes.
+ * It is the value a `@VerifyPassword` / `@VerifyToken` hook returned, except that the current
+ * user is a `string`, the username, for `@GetPassword` classes (Basic, with or without
+ * `@HashPassword`), for every `@DigestAuth` class and when `@VerifyPassword` returns `true`; it is
+ * `undefined` when `@VerifyToken` returns `true`. Name such classes' user `string` (the default),
+ * or a union (`User | string`) when a MultiAuth mixes them.
+ *
  * @example
  * const auth = createAuthCheckers<User>([new UserAuth(store), ApiKeyAuth]);
  * const app = createExpressServer({ controllers: [ItemController], ...auth });

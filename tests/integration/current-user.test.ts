@@ -1,8 +1,25 @@
 import type { IncomingMessage } from 'node:http';
 import request from 'supertest';
 import { Ctx, CurrentUser, Get, JsonController, Req, useContainer, type Action } from 'routing-controllers';
-import { BasicAuth, createAuthCheckers, ErrorHandler, LoginRequired, VerifyPassword, type AuthCheckers } from '../../src';
-import { basicHeader, DRIVERS, makeExpressApp, makeKoaApp } from '../helpers';
+import {
+  BasicAuth,
+  createAuthCheckers,
+  DigestAuth,
+  ErrorHandler,
+  generateUserhash,
+  GetPassword,
+  GetUsernameByHash,
+  GetUserRoles,
+  HashPassword,
+  LoginRequired,
+  TokenAuth,
+  VerifyPassword,
+  VerifyToken,
+  type AuthCheckers,
+  type DigestAlgorithm,
+} from '../../src';
+import { digestAuthorization, digestChallenge } from '../digest-client';
+import { basicHeader, DRIVERS, makeExpressApp, makeKoaApp, recordingLogger, tokenHeader } from '../helpers';
 
 interface User {
   id: number;
@@ -245,5 +262,157 @@ describe.each(DRIVERS)('createAuthCheckers with classes (%s)', (_driver, makeApp
     const res = await request(app).get('/me').set('Authorization', basicHeader('susan', 'bye'));
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ user: SUSAN });
+  });
+});
+
+// --- README "What @CurrentUser() holds": one row per scheme and hook --------------------------
+
+@BasicAuth({ realm: 'Objects' })
+class VerifyReturnsObject {
+  @VerifyPassword() verify(username: string, password: string) {
+    return username === 'john' && password === 'hello' ? JOHN : null;
+  }
+}
+
+@BasicAuth({ realm: 'True' })
+class VerifyReturnsTrue {
+  @VerifyPassword() verify(username: string, password: string) {
+    return username === 'john' && password === 'hello';
+  }
+}
+
+@BasicAuth({ realm: 'Stored' })
+class StoredPassword {
+  @GetPassword() password(username: string) {
+    return username === 'john' ? 'hello' : undefined;
+  }
+}
+
+@BasicAuth({ realm: 'Hashed' })
+class StoredHash {
+  @GetPassword() password(username: string) {
+    return username === 'john' ? 'HELLO' : undefined;
+  }
+  @HashPassword() hash(password: string) {
+    return password.toUpperCase();
+  }
+}
+
+@BasicAuth({ realm: 'Anonymous' })
+class AnonymousObject {
+  @VerifyPassword() verify(username: string, password: string) {
+    if (username === '' && password === '') return { id: 0, name: 'guest' };
+    return username === 'john' && password === 'hello' ? JOHN : null;
+  }
+}
+
+@BasicAuth({ realm: 'Anonymous true' })
+class AnonymousTrue {
+  @VerifyPassword() verify(username: string, password: string) {
+    return (username === '' && password === '') || (username === 'john' && password === 'hello');
+  }
+}
+
+@TokenAuth()
+class TokenReturnsObject {
+  @VerifyToken() verify(token: string) {
+    return token === 'the-token' ? JOHN : null;
+  }
+}
+
+@TokenAuth()
+class TokenReturnsTrue {
+  @VerifyToken() verify(token: string) {
+    return token === 'the-token';
+  }
+}
+
+@DigestAuth({ realm: 'digest', secret: 'current-user-test-secret', algorithm: 'SHA-256', userhash: true })
+class DigestUsers {
+  @GetPassword() password(username: string) {
+    return username === 'john' ? 'hello' : undefined;
+  }
+  @GetUsernameByHash() byHash(hash: string, algorithm: DigestAlgorithm) {
+    return hash === generateUserhash('john', 'digest', algorithm) ? 'john' : undefined;
+  }
+}
+
+/** Records the first argument @GetUserRoles receives: the same value @CurrentUser() gets. */
+let rolesSawUser: unknown[] = [];
+
+@JsonController('/holds')
+class HoldsController {
+  @Get('/') @LoginRequired() required(@CurrentUser() user?: unknown) {
+    return { user: user === undefined ? '(undefined)' : user };
+  }
+  @Get('/optional') @LoginRequired({ optional: true }) optional(@CurrentUser() user?: unknown) {
+    return { user: user === undefined ? '(undefined)' : user };
+  }
+}
+
+@JsonController('/holds')
+class HoldsWithRoleController {
+  @Get('/roles') @LoginRequired({ role: 'any' }) roles(@CurrentUser() user?: unknown) {
+    return { user: user === undefined ? '(undefined)' : user };
+  }
+}
+
+const withRoles = <T extends new (...args: any[]) => object>(Base: T) => {
+  class WithRoles extends Base {
+    @GetUserRoles() roles(user: unknown) {
+      rolesSawUser.push(user === undefined ? '(undefined)' : user);
+      return 'any';
+    }
+  }
+  return WithRoles;
+};
+
+type Send = (app: Parameters<typeof request>[0], path: string) => Promise<request.Response>;
+const basic: Send = (app, path) => request(app).get(path).set('Authorization', basicHeader('john', 'hello'));
+const bearer: Send = (app, path) => request(app).get(path).set('Authorization', tokenHeader('the-token'));
+const nothing: Send = (app, path) => request(app).get(path);
+const digest =
+  (userhash: boolean): Send =>
+  async (app, path) => {
+    const challenge = digestChallenge(await request(app).get(path));
+    const { header } = digestAuthorization({ challenge, username: 'john', password: 'hello', method: 'GET', uri: path, userhash });
+    return request(app).get(path).set('Authorization', header);
+  };
+
+describe.each(DRIVERS)('what @CurrentUser() holds, per scheme and hook (README table) (%s)', (_driver, makeApp) => {
+  // [row, auth class, route, how the request authenticates, what @CurrentUser() and @GetUserRoles get]
+  it.each([
+    ['Basic, @VerifyPassword returns an object', VerifyReturnsObject, '/holds', basic, JOHN],
+    ['Basic, @VerifyPassword returns true', VerifyReturnsTrue, '/holds', basic, 'john'],
+    ['Basic, @GetPassword', StoredPassword, '/holds', basic, 'john'],
+    ['Basic, @GetPassword + @HashPassword', StoredHash, '/holds', basic, 'john'],
+    ['Token, @VerifyToken returns an object', TokenReturnsObject, '/holds', bearer, JOHN],
+    ['Token, @VerifyToken returns true', TokenReturnsTrue, '/holds', bearer, '(undefined)'],
+    ['Digest', DigestUsers, '/holds', digest(false), 'john'],
+    ['Digest with userhash', DigestUsers, '/holds', digest(true), 'john'],
+    ["nothing sent, @VerifyPassword('', '') returns an object", AnonymousObject, '/holds', nothing, { id: 0, name: 'guest' }],
+    ["nothing sent, @VerifyPassword('', '') returns true", AnonymousTrue, '/holds', nothing, '(undefined)'],
+    ['nothing sent on an optional route, the hook declines', VerifyReturnsObject, '/holds/optional', nothing, '(undefined)'],
+  ] as const)('%s', async (_row, Auth, path, send, expected) => {
+    const app = makeApp([HoldsController], createAuthCheckers([new Auth()], { logger: recordingLogger() }) as AuthCheckers<unknown>); // the Digest secret warning
+    const res = await send(app, path);
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ user: expected });
+    // The control: the same route refuses a request that does not authenticate.
+    expect((await request(app).get(path).set('Authorization', 'Basic am9objp3cm9uZw==')).status).toBe(401);
+  });
+
+  it.each([
+    ['Basic, @VerifyPassword returns true', VerifyReturnsTrue, basic, 'john'],
+    ['Basic, @GetPassword', StoredPassword, basic, 'john'],
+    ['Token, @VerifyToken returns true', TokenReturnsTrue, bearer, '(undefined)'],
+    ['Digest', DigestUsers, digest(false), 'john'],
+  ] as const)('gives @GetUserRoles the same value: %s', async (_row, Auth, send, expected) => {
+    rolesSawUser = [];
+    const app = makeApp([HoldsWithRoleController], createAuthCheckers([new (withRoles(Auth))()], { logger: recordingLogger() }) as AuthCheckers<unknown>);
+    const res = await send(app, '/holds/roles');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ user: expected });
+    expect(rolesSawUser).toEqual([expected]);
   });
 });
