@@ -1,0 +1,173 @@
+#!/usr/bin/env bash
+# Consumer test: the packed tarball, installed as a user installs it, compiled and run in three
+# small projects that use Basic, Token, Digest, roles, an optional route and @CurrentUser():
+#   express4-ts59  TypeScript 5.9, module commonjs, Express 4 via createExpressServer
+#   express5-ts6   TypeScript 6, module node16 + "types": ["node"], Express 5 via useExpressServer(express())
+#   koa-esm-ts6    TypeScript 6, "type": "module", module nodenext (the package's `import` entry), Koa
+# Each app listens on a free port and is answered with curl (401, 200, 403, Digest via --digest).
+# Any mismatch exits non-zero. Run after `npm run build`:  npm run test:consumer
+# KEEP_CONSUMER=1 keeps the temporary directory for a look afterwards.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+FIXTURES="$ROOT/scripts/consumer"
+CONSUMERS=(express4-ts59 express5-ts6 koa-esm-ts6)
+
+[ -f "$ROOT/dist/index.js" ] && [ -f "$ROOT/dist/index.mjs" ] || {
+  echo "consumer: dist/ is missing; run npm run build first" >&2
+  exit 1
+}
+command -v curl >/dev/null || { echo "consumer: curl is needed" >&2; exit 1; }
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/rch-consumer.XXXXXX")
+PIDS=()
+cleanup() {
+  local pid
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  if [ "${KEEP_CONSUMER:-}" = 1 ]; then echo "consumer: kept $WORK"; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+
+FAILURES=0
+fail() {
+  echo "  FAIL: $*" >&2
+  FAILURES=$((FAILURES + 1))
+}
+
+# One install for the three projects: they live below $WORK and resolve packages from its
+# node_modules, as any project below its package.json does. Express 5 is the top-level express;
+# routing-controllers' createExpressServer loads its own Express 4 (its optional dependency).
+echo "consumer: packing"
+(cd "$ROOT" && npm pack --silent --ignore-scripts --pack-destination "$WORK" >/dev/null)
+TARBALL=$(cd "$WORK" && ls routing-controllers-httpauth-*.tgz)
+cat >"$WORK/package.json" <<JSON
+{
+  "name": "rch-consumers",
+  "private": true,
+  "dependencies": {
+    "routing-controllers-httpauth": "file:./$TARBALL",
+    "routing-controllers": "0.11.3",
+    "class-validator": "^0.14.4",
+    "class-transformer": "^0.5.1",
+    "reflect-metadata": "^0.2.2",
+    "express": "^5.1.0",
+    "koa": "^3.0.1",
+    "@koa/router": "^15.0.0",
+    "@koa/multer": "^4.0.0",
+    "koa-bodyparser": "^4.4.1",
+    "multer": "^2.0.2"
+  },
+  "devDependencies": {
+    "@types/express": "^5.0.0",
+    "@types/node": "^20.19.0",
+    "typescript": "~5.9.2",
+    "typescript6": "npm:typescript@^6.0.3"
+  }
+}
+JSON
+echo "consumer: installing $TARBALL with its peers in $WORK"
+(cd "$WORK" && npm install --no-audit --no-fund --prefer-offline --loglevel=error)
+
+# The installed package is the tarball's, not a link to this checkout.
+[ -f "$WORK/node_modules/routing-controllers-httpauth/dist/index.mjs" ] && [ ! -L "$WORK/node_modules/routing-controllers-httpauth" ] \
+  || { echo "consumer: the tarball did not install" >&2; exit 1; }
+EXPRESS_TOP=$(node -p "require('$WORK/node_modules/express/package.json').version")
+EXPRESS_RC=$(cd "$WORK/node_modules/routing-controllers" && node -p "require(require.resolve('express/package.json', { paths: ['.'] })).version")
+echo "consumer: express $EXPRESS_TOP for useExpressServer, $EXPRESS_RC inside routing-controllers"
+case "$EXPRESS_TOP" in 5.*) ;; *) echo "consumer: expected Express 5 at top level" >&2; exit 1 ;; esac
+case "$EXPRESS_RC" in 4.*) ;; *) echo "consumer: expected routing-controllers' own Express 4" >&2; exit 1 ;; esac
+
+tsc_of() {
+  case "$1" in
+    *-ts59) echo "$WORK/node_modules/typescript/bin/tsc" ;;
+    *-ts6) echo "$WORK/node_modules/typescript6/bin/tsc" ;;
+  esac
+}
+
+# check NAME EXPECTED_STATUS EXPECTED_BODY_SUBSTRING CURL_ARGS...
+check() {
+  local name=$1 want=$2 body=$3
+  shift 3
+  local got
+  got=$(curl -s -o "$WORK/body" -w '%{http_code}' --max-time 10 "$@") || got="curl-error-$?"
+  if [ "$got" != "$want" ]; then
+    fail "$name: status $got, expected $want ($(head -c 200 "$WORK/body" 2>/dev/null))"
+  elif [ -n "$body" ] && ! grep -qF "$body" "$WORK/body"; then
+    fail "$name: body $(head -c 200 "$WORK/body") lacks $body"
+  else
+    echo "  ok   $name → $got"
+  fi
+}
+
+# check_header NAME HEADER_SUBSTRING CURL_ARGS...: a 401 carries the challenge it should.
+check_header() {
+  local name=$1 header=$2
+  shift 2
+  if curl -s -o /dev/null -D - --max-time 10 "$@" | tr -d '\r' | grep -qiF "$header"; then
+    echo "  ok   $name"
+  else
+    fail "$name: no '$header' header"
+  fi
+}
+
+run_checks() {
+  local base=$1
+  check 'Basic, no credentials' 401 '' "$base/api/me"
+  check_header 'Basic challenge' 'WWW-Authenticate: Basic realm="consumer"' "$base/api/me"
+  check 'Basic, wrong password' 401 '' -u alice:wrong "$base/api/me"
+  check 'Basic, @CurrentUser' 200 '"user":"alice"' -u alice:alice-pw "$base/api/me"
+  check 'role admin, as admin' 200 '"admin":"alice"' -u alice:alice-pw "$base/api/admin"
+  check 'role admin, missing role' 403 '' -u bob:bob-pw "$base/api/admin"
+  check 'role admin, no credentials' 401 '' "$base/api/admin"
+  check 'Token, no credentials' 401 '' "$base/api/token"
+  check_header 'Token challenge' 'WWW-Authenticate: Bearer realm="consumer-api"' "$base/api/token"
+  check 'Token, wrong token' 401 '' -H 'Authorization: Bearer nope' "$base/api/token"
+  check 'Token, @CurrentUser' 200 '"token":"robot"' -H 'Authorization: Bearer token-123' "$base/api/token"
+  check 'Digest, no credentials' 401 '' "$base/api/digest"
+  check_header 'Digest challenge' 'WWW-Authenticate: Digest realm="consumer-digest"' "$base/api/digest"
+  check 'Digest, curl --digest' 200 '"digest":"carol"' --digest -u carol:carol-pw "$base/api/digest"
+  check 'Digest, wrong password' 401 '' --digest -u carol:wrong "$base/api/digest"
+  check 'optional, anonymous' 200 '"user":null' "$base/api/feed"
+  check 'optional, signed in' 200 '"user":"bob"' -u bob:bob-pw "$base/api/feed"
+  check 'optional, wrong password' 401 '' -u bob:wrong "$base/api/feed"
+}
+
+for consumer in "${CONSUMERS[@]}"; do
+  dir="$WORK/$consumer"
+  mkdir -p "$dir/src"
+  cp "$FIXTURES/$consumer/package.json" "$FIXTURES/$consumer/tsconfig.json" "$dir/"
+  cp "$FIXTURES/shared/"*.ts "$FIXTURES/$consumer/main.ts" "$dir/src/"
+  tsc=$(tsc_of "$consumer")
+  echo "consumer: $consumer: compiling with TypeScript $(node "$tsc" --version | sed 's/^Version //')"
+  (cd "$dir" && node "$tsc" -p tsconfig.json) || { fail "$consumer: does not compile"; continue; }
+  log="$dir/server.log"
+  : >"$log"
+  (cd "$dir" && exec node dist/main.js) >"$log" 2>&1 &
+  pid=$!
+  PIDS+=("$pid")
+  port=
+  for _ in $(seq 1 200); do
+    port=$(sed -n 's/^READY \([0-9]*\)$/\1/p' "$log" || true)
+    [ -n "$port" ] && break
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  if [ -z "$port" ]; then
+    fail "$consumer: the app did not start"
+    sed 's/^/    /' "$log" >&2
+    continue
+  fi
+  echo "consumer: $consumer: listening on $port"
+  run_checks "http://127.0.0.1:$port"
+  kill "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  if grep -qiE 'error|unhandled' "$log"; then
+    fail "$consumer: the server logged an error"
+    sed 's/^/    /' "$log" >&2
+  fi
+done
+
+if [ "$FAILURES" -gt 0 ]; then
+  echo "consumer: $FAILURES check(s) failed" >&2
+  exit 1
+fi
+echo "consumer: all ${#CONSUMERS[@]} consumers passed"
