@@ -2,6 +2,9 @@ import bcryptjs from 'bcryptjs';
 import crypto from 'node:crypto';
 import { checkPasswordHash, generatePasswordHash, type PasswordHashOptions } from '../src/passwords';
 
+// 256 MiB scrypt derivations take seconds on a loaded 2-core machine; no test here is about speed.
+const SLOW_KDF_MS = 60_000;
+
 // Expected digests were computed once with Python's hashlib, the way werkzeug does it:
 //   hashlib.scrypt(pw.encode(), salt=salt.encode(), n=N, r=r, p=p, maxmem=132*N*r*p, dklen=64).hex()
 //   hashlib.pbkdf2_hmac(digest, pw.encode(), salt.encode(), iterations).hex()
@@ -178,7 +181,7 @@ describe('checkPasswordHash', () => {
       };
       await expect(checkPasswordHash(hash, 'secret')).resolves.toBe(false);
       expect(derivations[kdf]).toHaveBeenCalledTimes(1);
-    });
+    }, SLOW_KDF_MS);
   });
 
   it.each<[string, unknown, unknown, RegExp]>([
@@ -245,7 +248,7 @@ describe('generatePasswordHash', () => {
     const hash = await generatePasswordHash('secret', options);
     expect(hash).toMatch(format);
     await expect(checkPasswordHash(hash, 'secret')).resolves.toBe(true);
-  });
+  }, SLOW_KDF_MS);
 
   describe('bcrypt', () => {
     it('writes $2b$ hashes with cost 12 by default, which it can check', async () => {
