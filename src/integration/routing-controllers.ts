@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
-import { getFromContainer, HttpError, type Action } from 'routing-controllers';
-import { bindAuth, validateAuthClass } from '../bind';
+import { getFromContainer, type Action } from 'routing-controllers';
+import { bindAuth, HookFailure, validateAuthClass } from '../bind';
 import { HttpAuthError } from '../errors';
 import { admit, missingRolesHook, type Admission, type BoundAuth } from '../http-auth';
 import { readAuthClass, type AuthClassMeta } from '../registry';
@@ -13,6 +13,7 @@ import { authenticateBeforeBody, earlyActionOf } from './before-body';
 import { expressIntegration, type ExpressAppLike, type ExpressGuard } from './express';
 import { koaIntegration, type KoaAppLike, type KoaGuard } from './koa';
 import { nodeRequestOf, viewOfAction, type NodeRequestView, type RequestSource } from './request';
+import { toHttpError } from './internal-error';
 import { createTags, type Tags } from './tags';
 
 export interface AuthCheckersOptions {
@@ -127,9 +128,16 @@ export function createAuthCheckers<User = string>(
     throw new TypeError('http-auth: createAuthCheckers got the same auth class twice; pass each once');
   }
 
+  const construct = (member: Member): object => {
+    try {
+      return getFromContainer(member.cls as new () => object) as object;
+    } catch (error) {
+      throw new HookFailure(`${member.meta.name} (built by routing-controllers' container)`, error);
+    }
+  };
   const bound = (member: Member): BoundAuth => {
     // Classes are resolved on first use, so useContainer() may be called after createAuthCheckers.
-    member.bound ??= bindAuth(member.meta, member.instance ?? (getFromContainer(member.cls as new () => object) as object), {
+    member.bound ??= bindAuth(member.meta, member.instance ?? construct(member), {
       logError: (kind, message) => limitedLog.error(`${member.meta.name}:${kind}`, `http-auth: ${member.meta.name}: ${message}`),
       misconfigured: (message) => misconfigured(message),
     });
@@ -234,8 +242,9 @@ export function createAuthCheckers<User = string>(
       if (admission.hasUser) tags.setUser(view.req, admission.user);
       return admission;
     } catch (error) {
-      if (error instanceof HttpError) tags.markAnswered(error);
-      throw error;
+      const answer = toHttpError(error, limitedLog);
+      tags.markAnswered(answer);
+      throw answer;
     }
   };
 
@@ -255,7 +264,14 @@ export function createAuthCheckers<User = string>(
       }
     },
     run,
-    needsBody: (plan, view) => boundMembers(plan).some((m) => m.authenticator.needsBody?.(view) === true),
+    needsBody(plan, view) {
+      try {
+        return boundMembers(plan).some((m) => m.authenticator.needsBody?.(view) === true);
+      } catch {
+        // A member that cannot be built: run() answers the request with the generic 500.
+        return false;
+      }
+    },
   };
 
   const currentUser = (source: RequestSource): User | undefined => {
