@@ -57,10 +57,10 @@ export function expressIntegration(core: AppCore) {
   return {
     useExpress(app: ExpressAppLike): void {
       core.checkRoutes(routeHandlersOf(app));
-      registerEarlyRunner(app, (req, res, next, roles) => {
+      registerEarlyRunner(app, (req, res, next, early) => {
         let plan: Plan;
         try {
-          plan = core.planForRoles(roles);
+          plan = core.planForRoles(early.roles());
         } catch (error) {
           return fail(res, next, error);
         }
@@ -69,6 +69,7 @@ export function expressIntegration(core: AppCore) {
         if (core.needsBody(plan, view)) return next();
         runExpress(plan, view, next, () => {
           core.tags.markAdmittedEarly(req, plan);
+          core.wiring.admittedEarly(res, 'express', early);
           next();
         });
       });

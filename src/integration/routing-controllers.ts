@@ -1,7 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { getFromContainer, type Action } from 'routing-controllers';
 import { bindAuth, HookFailure, validateAuthClass } from '../bind';
-import { HttpAuthError } from '../errors';
 import { admit, missingRolesHook, type Admission, type BoundAuth } from '../http-auth';
 import { readAuthClass, type AuthClassMeta } from '../registry';
 import { LoginRequirement, mergeRequirements, type EffectiveRequirement } from '../requirement';
@@ -13,8 +12,9 @@ import { authenticateBeforeBody, earlyActionOf } from './before-body';
 import { expressIntegration, type ExpressAppLike, type ExpressGuard } from './express';
 import { koaIntegration, type KoaAppLike, type KoaGuard } from './koa';
 import { nodeRequestOf, viewOfAction, type NodeRequestView, type RequestSource } from './request';
-import { toHttpError } from './internal-error';
+import { createMisconfigurationReporter, toHttpError } from './failures';
 import { createTags, type Tags } from './tags';
+import { createWiringCheck, type WiringCheck } from './wiring';
 
 export interface AuthCheckersOptions {
   /**
@@ -80,6 +80,7 @@ export interface Plan {
 /** What the Express and Koa integrations use of an app's checkers. */
 export interface AppCore {
   readonly tags: Tags<Plan>;
+  readonly wiring: WiringCheck;
   /** The plan for the roles routing-controllers passes (or the early middleware computed). */
   planForRoles(roles: readonly unknown[]): Plan;
   /** The plan of a guard, checked at start-up. */
@@ -165,17 +166,7 @@ export function createAuthCheckers<User = string>(
 
   const tags = createTags<Plan>();
 
-  const reported = new Set<string>();
-  const misconfigured = (message: string): HttpAuthError => {
-    if (!reported.has(message)) {
-      reported.add(message);
-      logger.error(`http-auth: ${message}`);
-    }
-    const error = new HttpAuthError(500, 'ERR_HTTP_AUTH_MISCONFIGURED', 'internal server error');
-    // Logged once above; Express's final handler must not log it again or drop the connection.
-    tags.markAnswered(error);
-    return error;
-  };
+  const misconfigured = createMisconfigurationReporter(logger, tags.markAnswered);
 
   // One plan per distinct requirement, however it was reached (the early middleware and
   // routing-controllers build their roles arrays separately): the checker confirms an early
@@ -248,8 +239,10 @@ export function createAuthCheckers<User = string>(
     }
   };
 
+  const wiring = createWiringCheck(logger);
   const core: AppCore = {
     tags,
+    wiring,
     planForRoles,
     startupPlan(guardOptions, where) {
       const plan = planFor(mergeRequirements([new LoginRequirement(guardOptions, where)]));
@@ -281,6 +274,7 @@ export function createAuthCheckers<User = string>(
 
   return {
     async authorizationChecker(action, roles) {
+      wiring.authorizationCheckerRan(action);
       const plan = planForRoles(roles);
       // Admitted before the body was parsed (see before-body.ts): confirmed only when it was this
       // very requirement that admitted it; anything else is checked in full.
@@ -290,7 +284,10 @@ export function createAuthCheckers<User = string>(
       return true;
     },
 
-    currentUserChecker: (action) => currentUser(action),
+    currentUserChecker(action) {
+      wiring.currentUserCheckerRan();
+      return currentUser(action);
+    },
     currentUser,
 
     clearCache(username) {

@@ -1,7 +1,7 @@
 import { HttpError } from 'routing-controllers';
 import { HookFailure } from '../bind';
 import { HttpAuthError } from '../errors';
-import type { LimitedLog } from '../internal/log';
+import type { AuthLogger, LimitedLog } from '../internal/log';
 
 const MAX_LOGGED_CHARS = 300;
 
@@ -31,4 +31,22 @@ export function toHttpError(error: unknown, log: LimitedLog): HttpError {
     log.error('internal', `http-auth: authentication failed unexpectedly (${describeThrown(error)}); answered 500`);
   }
   return new HttpAuthError(500, 'ERR_HTTP_AUTH_INTERNAL', 'internal server error');
+}
+
+/**
+ * The generic 500 for a configuration problem that only a request could reveal; each distinct
+ * message is logged once. The error is marked answered so that Express's final handler neither
+ * logs it again nor drops the connection.
+ */
+export function createMisconfigurationReporter(logger: AuthLogger, markAnswered: (error: object) => void): (message: string) => HttpAuthError {
+  const reported = new Set<string>();
+  return (message) => {
+    if (!reported.has(message)) {
+      reported.add(message);
+      logger.error(`http-auth: ${message}`);
+    }
+    const error = new HttpAuthError(500, 'ERR_HTTP_AUTH_MISCONFIGURED', 'internal server error');
+    markAnswered(error);
+    return error;
+  };
 }
