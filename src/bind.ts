@@ -148,26 +148,26 @@ export class HookFailure extends Error {
   }
 }
 
-type Bound = (a?: unknown, b?: unknown) => unknown;
+type Bound = (...args: unknown[]) => unknown;
 
 /**
  * The method as the authenticators call it: an `HttpError` it throws keeps its meaning (that
  * answer is sent); anything else becomes a `HookFailure` naming it. The success path costs a
- * try/catch, plus one handler on a returned thenable; nothing is allocated per call for a sync
- * result. Every hook takes at most two arguments.
+ * try/catch, plus one handler on a returned thenable; a sync result allocates nothing more.
  */
 function guarded(method: (...args: unknown[]) => unknown, instance: object, where: string): Bound {
   const fail = (error: unknown): never => {
     throw error instanceof HttpError ? error : new HookFailure(where, error);
   };
-  const call: Bound = (a, b) => {
+  const call: Bound = (...args) => {
     let result: unknown;
     try {
-      result = method.call(instance, a, b);
+      result = method.apply(instance, args);
     } catch (error) {
       return fail(error);
     }
-    return typeof (result as PromiseLike<unknown> | null)?.then === 'function' ? (result as PromiseLike<unknown>).then(undefined, fail) : result;
+    // Promise.resolve returns a native promise as it is; a bare thenable gets adopted first.
+    return typeof (result as PromiseLike<unknown> | null)?.then === 'function' ? Promise.resolve(result).then(undefined, fail) : result;
   };
   // @HashPassword's arity check reads the method's length.
   return Object.defineProperty(call, 'length', { value: method.length });
