@@ -79,6 +79,11 @@ describe.each(['express', 'koa'] as const)('a checker that was not passed to rou
         // routing-controllers cannot finish the request without the checker: 500, never the handler.
         const signed = await request(app).get(path).set('Authorization', basicHeader('john', 'pw'));
         expect(signed.status).toBe(500);
+        if (driver === 'express' && piece === 'authorizationChecker') {
+          expect(signed.text).not.toMatch(/\bat .*\.(ts|js):\d+/);
+          // useExpress answers it rather than Express's final handler (an HTML page with a stack outside production).
+          expect(signed.body).toEqual({ name: 'HttpAuthError', message: 'internal server error', code: 'ERR_HTTP_AUTH_MISCONFIGURED' });
+        }
       }
     });
     expect(ran[handler]).toBe(0);
