@@ -1,4 +1,4 @@
-import type { Action } from 'routing-controllers';
+import { HttpError, type Action } from 'routing-controllers';
 import type { Authenticator } from './authenticators/authenticator';
 import { createBasicAuthenticator, type BasicConfig } from './authenticators/basic';
 import { createTokenAuthenticator, type TokenConfig } from './authenticators/token';
@@ -132,6 +132,47 @@ export function validateAuthClass(meta: AuthClassMeta): string[] {
   return binding.warnings?.(meta) ?? [];
 }
 
+/**
+ * A hook (or the container building an auth class) threw or rejected with something other than
+ * an `HttpError`. It names the culprit, so the flow can log it once and answer a generic 500.
+ */
+export class HookFailure extends Error {
+  override name = 'HookFailure';
+  /** `Class.method (@Decorator)`, or the class for a failed construction. */
+  readonly hook: string;
+  readonly reason: unknown;
+  constructor(hook: string, reason: unknown) {
+    super(`${hook} threw`);
+    this.hook = hook;
+    this.reason = reason;
+  }
+}
+
+type Bound = (...args: unknown[]) => unknown;
+
+/**
+ * The method as the authenticators call it: an `HttpError` it throws keeps its meaning (that
+ * answer is sent); anything else becomes a `HookFailure` naming it. The success path costs a
+ * try/catch, plus one handler on a returned thenable; a sync result allocates nothing more.
+ */
+function guarded(method: (...args: unknown[]) => unknown, instance: object, where: string): Bound {
+  const fail = (error: unknown): never => {
+    throw error instanceof HttpError ? error : new HookFailure(where, error);
+  };
+  const call: Bound = (...args) => {
+    let result: unknown;
+    try {
+      result = method.apply(instance, args);
+    } catch (error) {
+      return fail(error);
+    }
+    // Promise.resolve returns a native promise as it is; a bare thenable gets adopted first.
+    return typeof (result as PromiseLike<unknown> | null)?.then === 'function' ? Promise.resolve(result).then(undefined, fail) : result;
+  };
+  // @HashPassword's arity check reads the method's length.
+  return Object.defineProperty(call, 'length', { value: method.length });
+}
+
 /** Binds an instance's hook methods and builds its scheme's authenticator. */
 export function bindAuth(meta: AuthClassMeta, instance: object, context: BindContext): BoundAuth {
   const throttleConfig = (meta.config as { throttle?: ThrottleConfig }).throttle;
@@ -142,8 +183,7 @@ export function bindAuth(meta: AuthClassMeta, instance: object, context: BindCon
     if (typeof method !== 'function') {
       throw new TypeError(`http-auth: ${meta.name}.${String(key)} (${HOOK_DECORATOR[kind]}) is not a function on the instance`);
     }
-    // A bound function keeps the method's length, which @HashPassword's arity check reads.
-    return method.bind(instance) as F;
+    return guarded(method as (...args: unknown[]) => unknown, instance, `${meta.name}.${String(key)} (${HOOK_DECORATOR[kind]})`) as unknown as F;
   };
   return {
     name: meta.name,

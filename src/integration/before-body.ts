@@ -12,11 +12,19 @@ import { rolesOf, type ServedAction } from './actions';
  * middleware tells `useExpress`/`useKoa` which routes of an app are protected, for start-up checks.
  */
 
+/** The action an early middleware guards. */
+export interface EarlyAction extends ServedAction {
+  /** The merged roles routing-controllers passes for it. */
+  roles(): readonly unknown[];
+  /** Whether it has a `@CurrentUser()` parameter (routing-controllers then needs `currentUserChecker`). */
+  usesCurrentUser(): boolean;
+}
+
 /** What `useExpress` registers for an app: runs the whole flow for an action's merged roles. */
-export type EarlyRunner = (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void, roles: readonly unknown[]) => void;
+export type EarlyRunner = (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void, action: EarlyAction) => void;
 
 /** What `useKoa` registers: authenticates, then parses the body it deferred. */
-export type KoaEarlyRunner = (ctx: object, next: () => Promise<unknown>, roles: readonly unknown[]) => Promise<unknown>;
+export type KoaEarlyRunner = (ctx: object, next: () => Promise<unknown>, action: EarlyAction) => Promise<unknown>;
 
 // Keyed by app object: inert, per app, gone with the app.
 const runners = new WeakMap<object, EarlyRunner>();
@@ -37,6 +45,10 @@ export function registerKoaEarlyRunner(app: object, runner: KoaEarlyRunner): voi
   koaRunners.set(app, runner);
 }
 
+export function hasKoaEarlyRunner(app: object): boolean {
+  return koaRunners.has(app);
+}
+
 /** Tells the action's early middleware that koa-bodyparser was held back for this request. */
 export function markBodyDeferred(ctx: object): void {
   (ctx as Record<symbol, boolean>)[DEFERRED] = true;
@@ -45,33 +57,47 @@ export function markBodyDeferred(ctx: object): void {
 const EARLY = Symbol('http-auth: authenticate before body');
 
 /** The action an early middleware guards, or undefined for any other middleware. */
-export function earlyActionOf(middleware: unknown): (ServedAction & { roles(): readonly unknown[] }) | undefined {
-  return typeof middleware === 'function' ? (middleware as { [EARLY]?: ServedAction & { roles(): readonly unknown[] } })[EARLY] : undefined;
+export function earlyActionOf(middleware: unknown): EarlyAction | undefined {
+  return typeof middleware === 'function' ? (middleware as { [EARLY]?: EarlyAction })[EARLY] : undefined;
 }
 
 const installed = new WeakMap<Function, Set<string>>();
 
 function earlyMiddleware(controller: Function, method: string) {
   let roles: unknown[] | undefined;
+  let currentUser: boolean | undefined;
   // Read on first use: by then every decorator (and inherited requirement) has been recorded.
-  const rolesOfAction = () => (roles ??= rolesOf(controller, method));
+  const action: EarlyAction = {
+    controller,
+    method,
+    roles: () => (roles ??= rolesOf(controller, method)),
+    usesCurrentUser: () => (currentUser ??= hasCurrentUserParam(controller, method)),
+  };
   // Express calls (req, res, next); Koa calls (ctx, next).
   const middleware = function authenticateBeforeBody(a: unknown, b: unknown, c?: unknown): unknown {
     if (typeof c !== 'function') {
       const ctx = a as { app?: object };
       const koaRunner = ctx.app && (ctx as Record<symbol, unknown>)[DEFERRED] ? koaRunners.get(ctx.app) : undefined;
       if (!koaRunner) return (b as () => unknown)();
-      return koaRunner(ctx, b as () => Promise<unknown>, rolesOfAction());
+      return koaRunner(ctx, b as () => Promise<unknown>, action);
     }
     const req = a as IncomingMessage & { app?: object };
     // Also for actions without a body: answering a refusal here skips routing-controllers' error
     // path, which costs more than the check itself.
     const runner = req.app ? runners.get(req.app) : undefined;
     if (!runner) return (c as () => void)();
-    runner(req, b as ServerResponse, c as (error?: unknown) => void, rolesOfAction());
+    runner(req, b as ServerResponse, c as (error?: unknown) => void, action);
     return undefined;
   };
-  return Object.assign(middleware, { [EARLY]: { controller, method, roles: rolesOfAction } });
+  return Object.assign(middleware, { [EARLY]: action });
+}
+
+/** A `@CurrentUser()` parameter on the action, declared on the controller or a base class it inherits the action from. */
+function hasCurrentUserParam(controller: Function, method: string): boolean {
+  const prototype = controller.prototype as object;
+  return getMetadataArgsStorage().params.some(
+    (p) => p.type === 'current-user' && p.method === method && (p.object === prototype || Object.prototype.isPrototypeOf.call(p.object, prototype)),
+  );
 }
 
 /** Adds the early middleware to one action, or to every action a controller has so far. */

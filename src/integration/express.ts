@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HttpError } from 'routing-controllers';
+import { HttpAuthError } from '../errors';
 import type { LoginRequiredOptions } from '../types';
 import { registerEarlyRunner } from './before-body';
 import { viewOfExpress, type NodeRequestView } from './request';
@@ -57,10 +58,10 @@ export function expressIntegration(core: AppCore) {
   return {
     useExpress(app: ExpressAppLike): void {
       core.checkRoutes(routeHandlersOf(app));
-      registerEarlyRunner(app, (req, res, next, roles) => {
+      registerEarlyRunner(app, (req, res, next, early) => {
         let plan: Plan;
         try {
-          plan = core.planForRoles(roles);
+          plan = core.planForRoles(early.roles());
         } catch (error) {
           return fail(res, next, error);
         }
@@ -69,6 +70,7 @@ export function expressIntegration(core: AppCore) {
         if (core.needsBody(plan, view)) return next();
         runExpress(plan, view, next, () => {
           core.tags.markAdmittedEarly(req, plan);
+          core.wiring.admittedEarly(res, 'express', early);
           next();
         });
       });
@@ -80,7 +82,14 @@ export function expressIntegration(core: AppCore) {
           typeof error === 'object' &&
           error !== null &&
           (core.tags.answered(error) || (error instanceof HttpError && error.httpCode >= 400 && error.httpCode < 500));
-        if (!alreadyAnswered) next(error);
+        if (alreadyAnswered) return;
+        // Thrown by routing-controllers, before any answer, when it was given no authorizationChecker:
+        // the generic 500 (the wiring check logs the fix) instead of Express's page with a stack.
+        if (!res.headersSent && (error as { name?: unknown } | null)?.name === 'AuthorizationCheckerNotDefinedError') {
+          sendError(res, new HttpAuthError(500, 'ERR_HTTP_AUTH_MISCONFIGURED', 'internal server error'));
+          return;
+        }
+        next(error);
       });
     },
 

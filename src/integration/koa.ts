@@ -86,11 +86,12 @@ export function koaIntegration(core: AppCore) {
       core.checkRoutes((dispatch.router.stack ?? []).flatMap((layer) => layer.stack));
       // koa-bodyparser is what routing-controllers' Koa driver itself loads.
       const parseBody = (require('koa-bodyparser') as () => (ctx: object, next: () => Promise<unknown>) => Promise<unknown>)();
-      registerKoaEarlyRunner(app, async (ctx, next, roles) => {
+      registerKoaEarlyRunner(app, async (ctx, next, early) => {
         const koaCtx = ctx as DeferrableContext;
-        const plan = await runKoa(() => core.planForRoles(roles), koaCtx, next);
+        const plan = await runKoa(() => core.planForRoles(early.roles()), koaCtx, next);
         if (!plan) return;
         core.tags.markAdmittedEarly(koaCtx.req, plan);
+        core.wiring.admittedEarly(koaCtx.res, 'koa', early);
         koaCtx.disableBodyParser = false;
         return parseBody(koaCtx, next);
       });

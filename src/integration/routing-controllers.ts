@@ -1,7 +1,6 @@
 import type { IncomingMessage } from 'node:http';
-import { getFromContainer, HttpError, type Action } from 'routing-controllers';
-import { bindAuth, validateAuthClass } from '../bind';
-import { HttpAuthError } from '../errors';
+import { getFromContainer, type Action } from 'routing-controllers';
+import { bindAuth, HookFailure, validateAuthClass } from '../bind';
 import { admit, missingRolesHook, type Admission, type BoundAuth } from '../http-auth';
 import { readAuthClass, type AuthClassMeta } from '../registry';
 import { LoginRequirement, mergeRequirements, type EffectiveRequirement } from '../requirement';
@@ -13,8 +12,10 @@ import { authenticateBeforeBody, earlyActionOf } from './before-body';
 import { expressIntegration, type ExpressAppLike, type ExpressGuard } from './express';
 import { koaIntegration, type KoaAppLike, type KoaGuard } from './koa';
 import { nodeRequestOf, viewOfAction, type NodeRequestView, type RequestSource } from './request';
+import { createMisconfigurationReporter, toHttpError } from './failures';
 import { createTags, type Tags } from './tags';
 import type { UsernameFilter } from '../internal/credential-cache';
+import { createWiringCheck, type WiringCheck } from './wiring';
 
 export interface AuthCheckersOptions {
   /**
@@ -95,6 +96,7 @@ export interface Plan {
 /** What the Express and Koa integrations use of an app's checkers. */
 export interface AppCore {
   readonly tags: Tags<Plan>;
+  readonly wiring: WiringCheck;
   /** The plan for the roles routing-controllers passes (or the early middleware computed). */
   planForRoles(roles: readonly unknown[]): Plan;
   /** The plan of a guard, checked at start-up. */
@@ -152,9 +154,16 @@ export function createAuthCheckers<User = string>(
 
   const defaultAuth: readonly Function[] = resolveDefaultAuth(options.defaultAuth, members);
 
+  const construct = (member: Member): object => {
+    try {
+      return getFromContainer(member.cls as new () => object) as object;
+    } catch (error) {
+      throw new HookFailure(`${member.meta.name} (built by routing-controllers' container)`, error);
+    }
+  };
   const bound = (member: Member): BoundAuth => {
     // Classes are resolved on first use, so useContainer() may be called after createAuthCheckers.
-    member.bound ??= bindAuth(member.meta, member.instance ?? (getFromContainer(member.cls as new () => object) as object), {
+    member.bound ??= bindAuth(member.meta, member.instance ?? construct(member), {
       logError: (kind, message) => limitedLog.error(`${member.meta.name}:${kind}`, `http-auth: ${member.meta.name}: ${message}`),
       misconfigured: (message) => misconfigured(message),
     });
@@ -182,17 +191,7 @@ export function createAuthCheckers<User = string>(
 
   const tags = createTags<Plan>();
 
-  const reported = new Set<string>();
-  const misconfigured = (message: string): HttpAuthError => {
-    if (!reported.has(message)) {
-      reported.add(message);
-      logger.error(`http-auth: ${message}`);
-    }
-    const error = new HttpAuthError(500, 'ERR_HTTP_AUTH_MISCONFIGURED', 'internal server error');
-    // Logged once above; Express's final handler must not log it again or drop the connection.
-    tags.markAnswered(error);
-    return error;
-  };
+  const misconfigured = createMisconfigurationReporter(logger, tags.markAnswered);
 
   // One plan per distinct requirement, however it was reached (the early middleware and
   // routing-controllers build their roles arrays separately): the checker confirms an early
@@ -259,13 +258,16 @@ export function createAuthCheckers<User = string>(
       if (admission.hasUser) tags.setUser(view.req, admission.user, admission.username);
       return admission;
     } catch (error) {
-      if (error instanceof HttpError) tags.markAnswered(error);
-      throw error;
+      const answer = toHttpError(error, limitedLog);
+      tags.markAnswered(answer);
+      throw answer;
     }
   };
 
+  const wiring = createWiringCheck(logger);
   const core: AppCore = {
     tags,
+    wiring,
     planForRoles,
     startupPlan(guardOptions, where) {
       const plan = planFor(mergeRequirements([new LoginRequirement(guardOptions, where)]));
@@ -280,7 +282,14 @@ export function createAuthCheckers<User = string>(
       }
     },
     run,
-    needsBody: (plan, view) => boundMembers(plan).some((m) => m.authenticator.needsBody?.(view) === true),
+    needsBody(plan, view) {
+      try {
+        return boundMembers(plan).some((m) => m.authenticator.needsBody?.(view) === true);
+      } catch {
+        // A member that cannot be built: run() answers the request with the generic 500.
+        return false;
+      }
+    },
   };
 
   const currentUser = (source: RequestSource): User | undefined => {
@@ -290,6 +299,7 @@ export function createAuthCheckers<User = string>(
 
   return {
     async authorizationChecker(action, roles) {
+      wiring.authorizationCheckerRan(action);
       const plan = planForRoles(roles);
       // Admitted before the body was parsed (see before-body.ts): confirmed only when it was this
       // very requirement that admitted it; anything else is checked in full.
@@ -299,7 +309,10 @@ export function createAuthCheckers<User = string>(
       return true;
     },
 
-    currentUserChecker: (action) => currentUser(action),
+    currentUserChecker(action) {
+      wiring.currentUserCheckerRan();
+      return currentUser(action);
+    },
     currentUser,
     username(source) {
       const req = nodeRequestOf(source);

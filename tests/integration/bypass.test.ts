@@ -61,7 +61,8 @@ const PREFLIGHT = { Origin: 'https://app.example', 'Access-Control-Request-Metho
 describe.each([...DRIVERS.map(([n, m]) => [`${n}`, m] as const), ...DRIVERS_WITHOUT_USE.map(([n, m]) => [`${n} without useExpress/useKoa`, m] as const)])(
   'OPTIONS is authenticated; only a CORS preflight is exempt, answered 204 without the handler (%s)',
   (_driver, makeApp) => {
-    const app = () => makeApp([OptionsController], createAuthCheckers([new RoleUsers()]));
+    // Apps without useExpress/useKoa get one line saying so: kept out of the test output.
+    const app = () => makeApp([OptionsController], createAuthCheckers([new RoleUsers()], { logger: recordingLogger() }));
     beforeEach(() => (ran.length = 0));
 
     it.each([
@@ -127,7 +128,7 @@ class OverrideController {
 
 /** Express with the real method-override middleware in front of the routes. */
 function overrideApp(auth: object) {
-  const checkers = createAuthCheckers([auth]);
+  const checkers = createAuthCheckers([auth], { logger: recordingLogger() });
   const app = express();
   app.use(methodOverride('X-HTTP-Method-Override'));
   useExpressServer(app, { controllers: [OverrideController], authorizationChecker: checkers.authorizationChecker, currentUserChecker: checkers.currentUserChecker });
@@ -341,7 +342,7 @@ describe.each([...DRIVERS, ...DRIVERS_WITHOUT_USE.map(([n, m]) => [`${n} without
     const app = () =>
       makeApp(
         [InheritsMethodRequirement, InheritsClassRequirement, OverridesInheritedRole, MergesInheritedRequirement, InheritsTwoLevelsDown],
-        createAuthCheckers([new RoleUsers()]),
+        createAuthCheckers([new RoleUsers()], { logger: recordingLogger() }),
       );
 
     it.each([

@@ -121,7 +121,8 @@ export async function startInteropServer(driver: Driver): Promise<InteropServer>
     auth.useExpress(app);
     listener = app as RequestListener;
   } else {
-    const app = createKoaServer(options) as { callback(): RequestListener };
+    const app = createKoaServer(options) as { callback(): RequestListener; middleware: Function[] };
+    auth.useKoa(app);
     listener = app.callback();
   }
 
