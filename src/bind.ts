@@ -3,6 +3,7 @@ import type { Authenticator } from './authenticators/authenticator';
 import { createBasicAuthenticator, type BasicConfig } from './authenticators/basic';
 import { createTokenAuthenticator, type TokenConfig } from './authenticators/token';
 import { createDigestAuthenticator, defaultDigestRuntimeParts, type DigestConfig, type DigestHooks } from './authenticators/digest';
+import { AuthenticationFailure } from './errors';
 import type { BoundAuth } from './http-auth';
 import { Throttle, type ThrottleConfig } from './internal/throttle';
 import { MemoryNonceStore } from './stores/memory-nonce-store';
@@ -157,7 +158,7 @@ type Bound = (...args: unknown[]) => unknown;
  */
 function guarded(method: (...args: unknown[]) => unknown, instance: object, where: string): Bound {
   const fail = (error: unknown): never => {
-    throw error instanceof HttpError ? error : new HookFailure(where, error);
+    throw error instanceof HttpError || error instanceof AuthenticationFailure ? error : new HookFailure(where, error);
   };
   const call: Bound = (...args) => {
     let result: unknown;
@@ -189,7 +190,7 @@ export function bindAuth(meta: AuthClassMeta, instance: object, context: BindCon
     name: meta.name,
     authenticator: bindingFor(meta).create(meta.config, hook, meta, context),
     getUserRoles: hook<(user: unknown, credentials: Credentials | undefined) => Awaitable<unknown>>('getUserRoles'),
-    errorHandler: hook<(status: AuthFailureStatus, action: Action) => unknown>('errorHandler'),
+    errorHandler: hook<(status: AuthFailureStatus, action: Action, failure: AuthenticationFailure | undefined) => unknown>('errorHandler'),
     throttle: throttleConfig && new Throttle(throttleConfig, context.logError),
   };
 }

@@ -91,3 +91,28 @@ export class PreflightAnswer extends HttpAuthError {
     super(204, 'ERR_HTTP_AUTH_PREFLIGHT', 'CORS preflight answered without running the handler');
   }
 }
+
+/**
+ * Why a login failed, thrown by a verify hook (`@VerifyPassword`, `@VerifyToken`, `@GetPassword`,
+ * …) instead of returning `null`: the request gets the same 401, and the reason reaches
+ * `@ErrorHandler(status, action, failure)` and, with Bearer, the challenge's `error_description`.
+ * Thrown by `@GetUserRoles`, it is a 403 with that reason. Not an `HttpError`: the library decides
+ * the answer, and the default body stays the generic one (no reason leaks unless you send it).
+ *
+ * @example
+ * @VerifyToken() verify(token: string) {
+ *   const session = sessions.get(token);
+ *   if (session && session.expiresAt < Date.now()) throw new AuthenticationFailure('token expired', { code: 'expired' });
+ *   return session?.user ?? null;
+ * }
+ */
+export class AuthenticationFailure extends Error {
+  override name = 'AuthenticationFailure';
+  /** Your own code for the reason, e.g. `'expired'`, for `switch` in an `@ErrorHandler`. */
+  readonly code?: string;
+
+  constructor(message: string, options: { code?: string; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    if (options.code !== undefined) this.code = options.code;
+  }
+}

@@ -1,6 +1,6 @@
 import { HttpError, type Action } from 'routing-controllers';
 import type { Authenticator, Outcome, Refusal, RequestView } from './authenticators/authenticator';
-import { AuthenticationError, HttpAuthError, PreflightAnswer, RoleError } from './errors';
+import { AuthenticationError, AuthenticationFailure, HttpAuthError, PreflightAnswer, RoleError } from './errors';
 import type { Throttle, ThrottleAttempt } from './internal/throttle';
 import type { EffectiveRequirement } from './requirement';
 import { groupsForMethod, hasRequiredRoles, toRoleSet } from './roles';
@@ -11,7 +11,7 @@ export interface BoundAuth {
   readonly name: string;
   readonly authenticator: Authenticator;
   readonly getUserRoles?: (user: unknown, credentials: Credentials | undefined) => Awaitable<unknown>;
-  readonly errorHandler?: (status: AuthFailureStatus, action: Action) => unknown;
+  readonly errorHandler?: (status: AuthFailureStatus, action: Action, failure: AuthenticationFailure | undefined) => unknown;
   readonly throttle?: Throttle;
 }
 
@@ -75,8 +75,12 @@ export async function admit(
   try {
     outcome = await authenticator.authenticate(request);
   } catch (error) {
-    await attempt?.end('other');
-    throw error;
+    // A hook that said why it refused: the same 401 as a `null`, with the reason attached.
+    if (!(error instanceof AuthenticationFailure)) {
+      await attempt?.end('other');
+      throw error;
+    }
+    outcome = { kind: 'rejected', refusal: { status: 401, bearerError: 'invalid_token', failure: error } };
   }
   await attempt?.end(
     outcome.kind === 'authenticated' ? 'succeeded' : outcome.kind === 'rejected' && outcome.refusal.status === 401 && !outcome.refusal.stale ? 'failed' : 'other',
@@ -96,7 +100,13 @@ export async function admit(
     if (!selected.getUserRoles) {
       throw misconfigured(missingRolesHook(selected.name));
     }
-    const roles = toRoleSet(await selected.getUserRoles(user, credentials));
+    let roles: ReadonlySet<string>;
+    try {
+      roles = toRoleSet(await selected.getUserRoles(user, credentials));
+    } catch (error) {
+      if (error instanceof AuthenticationFailure) return refuse({ status: 403, failure: error });
+      throw error;
+    }
     if (!hasRequiredRoles(groups, roles)) return refuse({ status: 403 });
   }
 
@@ -131,7 +141,7 @@ async function answerRefusal(
   let body: unknown;
   if (selected.errorHandler) {
     try {
-      body = await selected.errorHandler(refusal.status, action);
+      body = await selected.errorHandler(refusal.status, action, refusal.failure);
     } catch (error) {
       if (error instanceof HttpError && (error.httpCode === 401 || error.httpCode === 403)) setChallenge();
       throw error;

@@ -19,7 +19,7 @@ export { MemoryNonceStore } from './stores/memory-nonce-store';
 export { RedisNonceStore, fromNodeRedis } from './stores/redis-nonce-store';
 export { LoginRequired } from './decorators/login-required';
 export { createAuthCheckers } from './integration/routing-controllers';
-export { HttpAuthError, AuthenticationError, RoleError } from './errors';
+export { HttpAuthError, AuthenticationError, AuthenticationFailure, RoleError, PreflightAnswer } from './errors';
 export { LoginRequirement } from './requirement';
 export { generatePasswordHash, checkPasswordHash } from './passwords';
 

@@ -1,5 +1,6 @@
 import type { Action } from 'routing-controllers';
 import type { DigestAlgorithm } from './schemes/digest';
+import type { AuthenticationFailure } from './errors';
 
 /** A value or a promise of it: every hook may be sync or async. */
 export type Awaitable<T> = T | PromiseLike<T>;
@@ -52,6 +53,7 @@ export type VerifyTokenFn = (token: string) => unknown;
 export type GetUserRolesFn = (user: never, credentials: Credentials) => Awaitable<string | readonly string[] | null | undefined>;
 // Method-style signature: parameters are checked bivariantly, so a handler declared with the
 // narrower `(status: 401 | 403, action)` from the README still compiles.
-export type ErrorHandlerFn = { handle(status: AuthFailureStatus, action: Action): unknown }['handle'];
+// `failure` is what a hook threw as `AuthenticationFailure`, when it did.
+export type ErrorHandlerFn = { handle(status: AuthFailureStatus, action: Action, failure?: AuthenticationFailure): unknown }['handle'];
 
 export type { Action };

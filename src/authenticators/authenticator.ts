@@ -1,6 +1,7 @@
 import type { Credentials } from '../types';
 import type { UsernameFilter } from '../internal/credential-cache';
 import type { BearerError } from '../schemes/token';
+import type { AuthenticationFailure } from '../errors';
 
 /** The parts of a request an authenticator reads, whatever the framework. */
 export interface RequestView {
@@ -27,6 +28,8 @@ export interface Refusal {
   readonly bearerError?: BearerError;
   /** Digest: the response was right but the nonce had expired (RFC 7616 §3.3 `stale=true`). */
   readonly stale?: boolean;
+  /** Why, when a hook said so by throwing `AuthenticationFailure`. */
+  readonly failure?: AuthenticationFailure;
 }
 
 export type Outcome =

@@ -123,6 +123,8 @@ export function createTokenAuthenticator(config: TokenConfig, verifyToken: (toke
     challenges: (refusal) => {
       // A 401 for a request that sent nothing carries no error code (RFC 6750 §3.1).
       const error = refusal.status === 403 ? 'insufficient_scope' : refusal.bearerError;
+      // RFC 6750 §3: a hook's reason travels as error_description.
+      if (refusal.failure && error) return [tokenChallenge(scheme, realm, error, refusal.failure.message)];
       return challenges.get(error) ?? [];
     },
     knownGood(request) {

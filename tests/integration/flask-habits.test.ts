@@ -1,8 +1,21 @@
 import express from 'express';
 import Koa from 'koa';
 import request from 'supertest';
-import { CurrentUser, Get, JsonController, Req } from 'routing-controllers';
-import { BasicAuth, createAuthCheckers, DigestAuth, GetPassword, LoginRequired, TokenAuth, VerifyPassword, VerifyToken } from '../../src';
+import { CurrentUser, Get, JsonController, Req, type Action } from 'routing-controllers';
+import {
+  AuthenticationFailure,
+  BasicAuth,
+  createAuthCheckers,
+  DigestAuth,
+  ErrorHandler,
+  GetPassword,
+  GetUserRoles,
+  LoginRequired,
+  TokenAuth,
+  VerifyPassword,
+  VerifyToken,
+} from '../../src';
+import type { AuthFailureStatus } from '../../src';
 import type { AuthCheckers } from '../../src';
 import { digestAuthorization, digestChallenge } from '../digest-client';
 import { basicHeader, DRIVERS, tokenHeader } from '../helpers';
@@ -213,5 +226,100 @@ describe('@TokenAuth({ query, cookie }) behind auth.guard() and auth.koaGuard()'
     expect(viaQuery.headers['cache-control']).toBe('private');
     expect((await request(make()).get('/docs').set('Cookie', 'session=good')).status).toBe(200);
     expect((await request(make()).get('/docs').set('Cookie', 'session=bad')).status).toBe(401);
+  });
+});
+
+// "Why a login failed" (Flask-HTTPAuth issues #57, #93, #153).
+const seen: { status: number; failure?: { message: string; code?: string } }[] = [];
+
+@TokenAuth()
+class ExpiringTokens {
+  @VerifyToken() verify(token: string) {
+    if (token === 'expired') throw new AuthenticationFailure('token expired', { code: 'expired' });
+    if (token === 'nasty') throw new AuthenticationFailure('bad "quote" \\ and\r\nnewline é');
+    if (token === 'broken') throw new Error('database down');
+    return token === 'good' || token === 'suspended' ? { name: token } : null;
+  }
+  @GetUserRoles() roles(user: { name: string }) {
+    if (user.name === 'suspended') throw new AuthenticationFailure('account suspended', { code: 'suspended' });
+    return ['admin'];
+  }
+  @ErrorHandler() onError(status: AuthFailureStatus, _action: Action, failure?: AuthenticationFailure) {
+    seen.push({ status, failure: failure && { message: failure.message, code: failure.code } });
+    return { error: failure?.code ?? 'denied' };
+  }
+}
+
+@BasicAuth()
+class LockedUsers {
+  @VerifyPassword() verify(username: string, password: string) {
+    if (username === 'locked') throw new AuthenticationFailure('account locked', { code: 'locked' });
+    return password === 'pw' ? username : null;
+  }
+}
+
+@JsonController('/why')
+class WhyController {
+  @Get('/token') @LoginRequired({ auth: ExpiringTokens, role: 'admin' }) token(@CurrentUser() user: { name: string }) {
+    return { user: user.name };
+  }
+  @Get('/basic') @LoginRequired({ auth: LockedUsers }) basic(@CurrentUser() user: string) {
+    return { user };
+  }
+}
+
+describe.each(DRIVERS)('AuthenticationFailure: why a login failed (%s)', (_driver, makeApp) => {
+  const logger = () => ({ warn: jest.fn(), error: jest.fn() });
+  const app = (log = logger()) => makeApp([WhyController], createAuthCheckers([new LockedUsers(), new ExpiringTokens()], { logger: log }));
+  beforeEach(() => (seen.length = 0));
+
+  it('answers 401 like a null return, with the reason in the Bearer challenge and in the error handler', async () => {
+    const res = await request(app()).get('/why/token').set('Authorization', tokenHeader('expired'));
+    expect(res.status).toBe(401);
+    expect(res.headers['www-authenticate']).toBe('Bearer realm="Authentication Required", error="invalid_token", error_description="token expired"');
+    expect(res.body).toEqual({ error: 'expired' });
+    expect(seen).toEqual([{ status: 401, failure: { message: 'token expired', code: 'expired' } }]);
+  });
+
+  it('keeps the error_description within RFC 6750 NQSCHAR', async () => {
+    const res = await request(app()).get('/why/token').set('Authorization', tokenHeader('nasty'));
+    expect(res.status).toBe(401);
+    expect(res.headers['www-authenticate']).toBe(`Bearer realm="Authentication Required", error="invalid_token", error_description="bad 'quote' / andnewline"`);
+  });
+
+  it('gives the error handler no failure for a plain refusal (control)', async () => {
+    const res = await request(app()).get('/why/token').set('Authorization', tokenHeader('wrong'));
+    expect(res.status).toBe(401);
+    expect(res.headers['www-authenticate']).toBe('Bearer realm="Authentication Required", error="invalid_token"');
+    expect(seen).toEqual([{ status: 401, failure: undefined }]);
+  });
+
+  it('answers 403 with the reason when @GetUserRoles throws it', async () => {
+    const res = await request(app()).get('/why/token').set('Authorization', tokenHeader('suspended'));
+    expect(res.status).toBe(403);
+    expect(res.headers['www-authenticate']).toBe('Bearer realm="Authentication Required", error="insufficient_scope", error_description="account suspended"');
+    expect(seen).toEqual([{ status: 403, failure: { message: 'account suspended', code: 'suspended' } }]);
+  });
+
+  it('answers 401 for Basic with the generic body: the reason is only for the error handler', async () => {
+    const res = await request(app()).get('/why/basic').set('Authorization', basicHeader('locked', 'pw'));
+    expect(res.status).toBe(401);
+    expect(res.headers['www-authenticate']).toBe('Basic realm="Authentication Required"');
+    expect(res.body).toEqual({ name: 'AuthenticationError', message: 'authentication required', code: 'ERR_HTTP_AUTH_UNAUTHENTICATED' });
+    expect(res.text).not.toContain('locked');
+  });
+
+  it('still answers any other thrown error with the generic 500', async () => {
+    const log = logger();
+    const res = await request(app(log)).get('/why/token').set('Authorization', tokenHeader('broken'));
+    expect(res.status).toBe(500);
+    expect(res.body).toEqual({ name: 'HttpAuthError', message: 'internal server error', code: 'ERR_HTTP_AUTH_INTERNAL' });
+    expect(log.error).toHaveBeenCalledTimes(1);
+  });
+
+  it('serves a good token (control)', async () => {
+    const res = await request(app()).get('/why/token').set('Authorization', tokenHeader('good'));
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ user: 'good' });
   });
 });

@@ -265,7 +265,10 @@ type LaterExports =
   | 'RedisNonceStore'
   | 'fromNodeRedis'
   | 'generatePasswordHash'
-  | 'checkPasswordHash';
+  | 'checkPasswordHash'
+  // Issue 7 (security) and 8 (adoption).
+  | 'PreflightAnswer'
+  | 'AuthenticationFailure';
 assertType<Equals<ValueExports, BasicTokenExports | LaterExports>>();
 // Each issue's exports are really there (the union check above could not tell which side is missing).
 assertType<Equals<Extract<ValueExports, BasicTokenExports>, BasicTokenExports>>();
