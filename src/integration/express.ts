@@ -4,7 +4,8 @@ import { HttpAuthError } from '../errors';
 import type { LoginRequiredOptions } from '../types';
 import { registerEarlyRunner } from './before-body';
 import { viewOfExpress, type NodeRequestView } from './request';
-import type { AppCore, Plan } from './routing-controllers';
+import type { Plan } from './plans';
+import type { AppCore } from './routing-controllers';
 import { errorBody } from './tags';
 
 /** An Express app (4 or 5), as far as `useExpress` needs one. */

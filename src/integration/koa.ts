@@ -3,7 +3,8 @@ import { HttpError } from 'routing-controllers';
 import type { LoginRequiredOptions } from '../types';
 import { earlyActionOf, markBodyDeferred, registerKoaEarlyRunner } from './before-body';
 import { viewOfKoa } from './request';
-import type { AppCore, Plan } from './routing-controllers';
+import type { Plan } from './plans';
+import type { AppCore } from './routing-controllers';
 import { errorBody } from './tags';
 
 /** A Koa app, as far as `useKoa` needs one. */

@@ -1,18 +1,18 @@
 import type { IncomingMessage } from 'node:http';
 import { getFromContainer, type Action } from 'routing-controllers';
 import { bindAuth, HookFailure, validateAuthClass } from '../bind';
-import { admit, missingRolesHook, type Admission, type BoundAuth } from '../http-auth';
-import { readAuthClass, type AuthClassMeta } from '../registry';
-import { LoginRequirement, mergeRequirements, type EffectiveRequirement } from '../requirement';
+import { admit, type Admission, type BoundAuth } from '../http-auth';
+import { readAuthClass } from '../registry';
+import { LoginRequirement, mergeRequirements } from '../requirement';
 import type { AuthClass, LoginRequiredOptions } from '../types';
 import { rateLimitedLog, type AuthLogger } from '../internal/log';
-import { roleKey } from '../roles';
 import { actionsServedBy, applyInheritedRequirements, rolesOf } from './actions';
 import { authenticateBeforeBody, earlyActionOf } from './before-body';
 import { expressIntegration, type ExpressAppLike, type ExpressGuard } from './express';
 import { koaIntegration, type KoaAppLike, type KoaGuard } from './koa';
 import { nodeRequestOf, viewOfAction, type NodeRequestView, type RequestSource } from './request';
 import { createMisconfigurationReporter, toHttpError } from './failures';
+import { createPlanner, resolveDefaultAuth, type Member, type Plan } from './plans';
 import { createTags, type Tags } from './tags';
 import type { UsernameFilter } from '../internal/credential-cache';
 import { createWiringCheck, type WiringCheck } from './wiring';
@@ -78,21 +78,6 @@ export interface AuthCheckers<User> {
 
 type AuthInput = object | AuthClass;
 
-interface Member {
-  readonly cls: Function;
-  readonly meta: AuthClassMeta;
-  bound?: BoundAuth;
-  readonly instance?: object;
-}
-
-/** How one requirement is served: which members, bound on first use. One per distinct requirement. */
-export interface Plan {
-  readonly requirement: EffectiveRequirement;
-  readonly members: readonly Member[];
-  /** The members bound to their instances, on first use. */
-  bound?: readonly BoundAuth[];
-}
-
 /** What the Express and Koa integrations use of an app's checkers. */
 export interface AppCore {
   readonly tags: Tags<Plan>;
@@ -152,8 +137,6 @@ export function createAuthCheckers<User = string>(
     throw new TypeError('http-auth: createAuthCheckers got the same auth class twice; pass each once');
   }
 
-  const defaultAuth: readonly Function[] = resolveDefaultAuth(options.defaultAuth, members);
-
   const construct = (member: Member): object => {
     try {
       return getFromContainer(member.cls as new () => object) as object;
@@ -171,47 +154,11 @@ export function createAuthCheckers<User = string>(
   };
   const boundMembers = (plan: Plan): readonly BoundAuth[] => (plan.bound ??= plan.members.map(bound));
 
-  const memberFor = (cls: Function): Member | undefined =>
-    members.find((m) => m.cls === cls) ?? members.find((m) => m.cls.prototype instanceof cls);
-
-  /** Why a requirement cannot be served by these checkers, naming the fix; undefined when it can. */
-  const problemWith = (requirement: EffectiveRequirement): string | undefined => {
-    const chosen: Member[] = [];
-    for (const cls of requirement.auth ?? defaultAuth) {
-      const member = memberFor(cls);
-      if (!member) return `${cls.name} is named in @LoginRequired({ auth }) but was not passed to createAuthCheckers; add it there`;
-      chosen.push(member);
-    }
-    if (requirement.role) {
-      const lacking = chosen.find((m) => !m.meta.hooks.has('getUserRoles'));
-      if (lacking) return missingRolesHook(lacking.meta.name);
-    }
-    return undefined;
-  };
-
   const tags = createTags<Plan>();
 
   const misconfigured = createMisconfigurationReporter(logger, tags.markAnswered);
 
-  // One plan per distinct requirement, however it was reached (the early middleware and
-  // routing-controllers build their roles arrays separately): the checker confirms an early
-  // admission by identity.
-  const classIds = new Map<Function, number>();
-  const idOf = (cls: Function) => {
-    let id = classIds.get(cls);
-    if (id === undefined) classIds.set(cls, (id = classIds.size));
-    return id;
-  };
-  const plansByKey = new Map<string, Plan | string>();
-  const planFor = (requirement: EffectiveRequirement): Plan | string => {
-    const key = JSON.stringify([roleKey(requirement.role), requirement.optional, requirement.auth?.map(idOf) ?? null]);
-    let plan = plansByKey.get(key);
-    if (plan === undefined) {
-      plan = problemWith(requirement) ?? { requirement, members: (requirement.auth ?? defaultAuth).map((cls) => memberFor(cls)!) };
-      plansByKey.set(key, plan);
-    }
-    return plan;
-  };
+  const planFor = createPlanner(members, resolveDefaultAuth(options.defaultAuth, members));
 
   // routing-controllers passes the same roles array for every request to an action.
   const plans = new WeakMap<readonly unknown[], Plan | string>();
@@ -328,17 +275,3 @@ export function createAuthCheckers<User = string>(
   };
 }
 
-/** The `defaultAuth` option: classes among those passed, each once; the first one when unset. */
-function resolveDefaultAuth(value: unknown, members: readonly { readonly cls: Function }[]): readonly Function[] {
-  if (value === undefined) return [members[0].cls];
-  const list: unknown[] = Array.isArray(value) ? value : [value];
-  if (list.length === 0) throw new TypeError('http-auth: createAuthCheckers: defaultAuth must name at least one auth class');
-  for (const cls of list) {
-    if (typeof cls !== 'function' || !members.some((m) => m.cls === cls)) {
-      const name = typeof cls === 'function' ? cls.name : String(cls);
-      throw new TypeError(`http-auth: createAuthCheckers: defaultAuth names ${name}, which was not passed as auth; pass it in the first argument too`);
-    }
-  }
-  if (new Set(list).size !== list.length) throw new TypeError('http-auth: createAuthCheckers: defaultAuth lists the same class twice');
-  return Object.freeze(list as Function[]);
-}
