@@ -20,11 +20,13 @@ export interface LoginRequiredDecorator {
  * bare (`@LoginRequired`) it means `@LoginRequired()`.
  *
  * @example
+ * ```ts
  * @JsonController('/items') @LoginRequired
  * class ItemController {
  *   @Delete('/:id') @LoginRequired({ role: ['admin', 'owner'] }) remove() {}
  *   @Get('/feed') @LoginRequired({ optional: true }) feed(@CurrentUser() user?: User) {}
  * }
+ * ```
  */
 export const LoginRequired = dualForm<LoginRequiredOptions>('@LoginRequired', (options) => (target, key, descriptor) => {
   const where = `@LoginRequired on ${describeTarget(target, key)}`;

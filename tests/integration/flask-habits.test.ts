@@ -18,7 +18,7 @@ import {
 import type { AuthFailureStatus } from '../../src';
 import type { AuthCheckers } from '../../src';
 import { digestAuthorization, digestChallenge } from '../digest-client';
-import { basicHeader, DRIVERS, tokenHeader } from '../helpers';
+import { basicHeader, DRIVERS, recordingLogger, tokenHeader } from '../helpers';
 
 // Flask-HTTPAuth habits (issue 8 §3): auth.username(), a default MultiAuth, tokens from the query
 // string or a cookie.
@@ -68,7 +68,7 @@ class WhoController {
 
 describe.each(DRIVERS)('auth.username(source), like Flask\'s auth.username() (%s)', (_driver, makeApp) => {
   const app = () => {
-    checkers = createAuthCheckers([new Users(), new DigestUsers(), new ApiKeys()]);
+    checkers = createAuthCheckers([new Users(), new DigestUsers(), new ApiKeys()], { logger: recordingLogger() });
     return makeApp([WhoController], checkers as AuthCheckers<unknown>);
   };
   // Koa's @Req() is the Koa request, whose `.req` is the Node request: both are accepted sources.
