@@ -50,15 +50,20 @@ async function main(): Promise<void> {
     console.log(`Try: curl -u bob:bob-secret ${url}/me`);
   });
 
+  let closing = false;
   const shutdown = (signal: NodeJS.Signals) => {
+    // npm forwards the signal it gets to this process too, so one Ctrl-C or `kill` of the process
+    // group arrives twice: the second must not end the process before the first was handled.
+    if (closing) return;
+    closing = true;
     console.log(`${signal} received, closing the server`);
     server.close(() => process.exit(0));
     // Idle keep-alive connections would hold close() open until they time out.
     server.closeIdleConnections();
     setTimeout(() => process.exit(1), 5000).unref();
   };
-  process.once('SIGINT', shutdown);
-  process.once('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
 }
 
 main().catch((error: unknown) => {
