@@ -6,6 +6,8 @@ import { createExpressServer } from 'routing-controllers';
 import { createAuthCheckers, type AuthCheckers } from '../src';
 import { ApiKeyAuth, UserAuth } from './auth';
 import { clientErrorStatus, errorBody } from './errors';
+import { openApiDocument } from './openapi';
+import swaggerUi from 'swagger-ui-express';
 import {
   ArticlesController,
   FeedController,
@@ -44,8 +46,14 @@ export function createApp(): ExampleApp {
     development: false,
   });
 
+  // The API's OpenAPI document and Swagger UI, public: "Authorize" there takes the demo
+  // credentials, and each protected operation lists the schemes and roles it needs.
+  const spec = openApiDocument(auth as AuthCheckers<unknown>, controllers);
+  app.get('/openapi.json', (_req: Request, res: Response) => res.json(spec));
+  app.use('/docs', swaggerUi.serve, swaggerUi.setup(spec));
+
   // Not a controller: the guard protects plain Express routes and static files.
-  app.use('/docs', auth.guard({ role: 'admin' }), express.static(path.join(__dirname, 'docs')));
+  app.use('/admin', auth.guard({ role: 'admin' }), express.static(path.join(__dirname, 'admin')));
 
   // After every route: ends the 4xx answers routing-controllers already sent (401, 403, 400,
   // 404…) quietly, so keep-alive connections survive them.

@@ -35,7 +35,7 @@ export class IndexController {
         'GET /settings': "role 'reader'",
         'PATCH /settings': "role 'admin'",
         'GET /machine/status': 'a user (Basic) or a machine client (X-API-Key)',
-        'GET /docs/': "static page, role 'admin'",
+        'GET /admin/': "static page, role 'admin'", 'GET /docs/': 'Swagger UI (OpenAPI document at /openapi.json)',
       },
       demo: {
         users: DEMO_USERS.map(({ username, password, roles }) => ({ username, password, roles })),

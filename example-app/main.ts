@@ -20,7 +20,7 @@
  *        -d '{"title":"","body":"x"}' http://localhost:3000/articles               # 400, validation errors
  *   curl -i -H 'X-API-Key: demo-api-key' http://localhost:3000/machine/status     # 200, MultiAuth
  *   curl -i http://localhost:3000/machine/status    # 401, challenges Basic and ApiKey
- *   curl -i -u alice:alice-secret http://localhost:3000/docs/                     # 200; as bob: 403
+ *   curl -i -u alice:alice-secret http://localhost:3000/admin/                    # 200; as bob: 403
  */
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app';

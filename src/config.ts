@@ -38,3 +38,10 @@ export function resolveScheme(value: unknown, fallback: string, where: string): 
   if (typeof value !== 'string' || !isToken(value)) configError(where, `scheme must be a single token such as "${fallback}"`);
   return value;
 }
+
+/** `openApiName`: the key of the class's security scheme in an OpenAPI document (OpenAPI 3.1 component name). */
+export function resolveOpenApiName(value: unknown, where: string): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || !/^[A-Za-z0-9._-]+$/.test(value)) configError(where, 'openApiName must be letters, digits, ".", "_" or "-", e.g. "userAuth"');
+  return value;
+}

@@ -1,9 +1,11 @@
+import SwaggerParser from '@apidevtools/swagger-parser';
 import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import path from 'node:path';
 import request from 'supertest';
 import { createApp } from '../example-app/app';
+import { openApiDocument } from '../example-app/openapi';
 import { DEMO_API_KEY, DEMO_USERS } from '../example-app/users';
 
 const { app, users } = createApp();
@@ -98,8 +100,8 @@ describe('example app: roles per endpoint', () => {
     ['PATCH', '/settings', 'carol', 403],
     ['PATCH', '/settings', 'bob', 403],
     ['PATCH', '/settings', 'alice', 200],
-    ['GET', '/docs/', 'bob', 403],
-    ['GET', '/docs/', 'alice', 200],
+    ['GET', '/admin/', 'bob', 403],
+    ['GET', '/admin/', 'alice', 200],
   ] as const)('%s %s as %s → %i', async (method, url, username, status) => {
     const body = method === 'POST' ? article : method === 'PATCH' ? {} : undefined;
     let req = request(app)[method === 'GET' ? 'get' : method === 'POST' ? 'post' : method === 'PATCH' ? 'patch' : 'delete'](url);
@@ -126,10 +128,10 @@ describe('example app: roles per endpoint', () => {
   });
 
   it('guards the static docs: 401 with a challenge without credentials', async () => {
-    const res = await request(app).get('/docs/').expect(401);
+    const res = await request(app).get('/admin/').expect(401);
     expect(res.headers['www-authenticate']).toBe('Basic realm="Example API"');
     expect(res.body).toEqual({ error: 'unauthorized' });
-    const ok = await request(app).get('/docs/').auth(...as('alice')).expect(200);
+    const ok = await request(app).get('/admin/').auth(...as('alice')).expect(200);
     expect(ok.headers['content-type']).toMatch(/text\/html/);
   });
 });
@@ -211,7 +213,7 @@ describe('example app: no stack trace or HTML error page reaches a client', () =
     ['a malformed JSON body', () => request(app).post('/articles').auth(...as('bob')).set('Content-Type', 'application/json').send('{"title":'), 400, { error: 'bad_request' }],
     ['a JSON body over the limit', () => request(app).post('/articles').auth(...as('bob')).set('Content-Type', 'application/json').send(JSON.stringify({ title: 'x'.repeat(200_000), body: 'x' })), 413, { error: 'payload_too_large' }],
     ['a path no route serves', () => request(app).get('/no-such-route'), 404, { error: 'not_found' }],
-    ['a file missing under the guarded /docs', () => request(app).get('/docs/missing.html').auth(...as('alice')), 404, { error: 'not_found' }],
+    ['a file missing under the guarded /admin', () => request(app).get('/admin/missing.html').auth(...as('alice')), 404, { error: 'not_found' }],
     ['a missing article (routing-controllers NotFoundError)', () => request(app).get('/articles/9999').auth(...as('bob')), 404, { name: 'NotFoundError', message: 'no such article' }],
     ['a parameter that is not a number', () => request(app).get('/articles/abc').auth(...as('bob')), 400, expect.objectContaining({ name: 'ParamNormalizationError' })],
   ] as const)('answers %s with JSON and no stack', async (_name, send, status, body) => {
@@ -225,7 +227,7 @@ describe('example app: no stack trace or HTML error page reaches a client', () =
 
   it('still answers a served path normally after the 404 handler was added', async () => {
     await request(app).get('/').expect(200);
-    await request(app).get('/docs/').auth(...as('alice')).expect(200);
+    await request(app).get('/admin/').auth(...as('alice')).expect(200);
   });
 });
 
@@ -301,3 +303,25 @@ async function waitFor<T>(probe: () => T | undefined, exited: Promise<void>, tim
     await sleep(50);
   }
 }
+
+// Issue 9 §2: routing-controllers-openapi + applyOpenApiSecurity, validated with swagger-parser.
+describe('the example app\'s OpenAPI document', () => {
+  it('is valid, lists both schemes, and marks every protected operation', async () => {
+    const { auth } = createApp();
+    const { IndexController, MeController, FeedController, ArticlesController, SettingsController, MachineController } = await import('../example-app/controllers');
+    const doc = openApiDocument(auth as never, [IndexController, MeController, FeedController, ArticlesController, SettingsController, MachineController]) as unknown as { paths: Record<string, Record<string, Record<string, unknown>>>; components?: Record<string, unknown> };
+    await expect(SwaggerParser.validate(structuredClone(doc) as never)).resolves.toBeDefined();
+    expect(Object.keys((doc.components as { securitySchemes: object }).securitySchemes)).toEqual(['UserAuth', 'ApiKeyAuth']);
+    expect(doc.paths['/machine/status'].get.security).toEqual([{ UserAuth: [] }, { ApiKeyAuth: [] }]);
+    expect(doc.paths['/feed/'].get.security).toEqual([{ UserAuth: [] }, {}]);
+    expect(doc.paths['/'].get.security).toBeUndefined();
+  });
+
+  it('is served at /openapi.json, and Swagger UI at /docs/', async () => {
+    const { app } = createApp();
+    const json = await request(app).get('/openapi.json').expect(200);
+    expect(json.body.components.securitySchemes.UserAuth).toEqual({ type: 'http', scheme: 'basic', description: 'HTTP Basic (RFC 7617), realm "Example API"' });
+    const ui = await request(app).get('/docs/').expect(200);
+    expect(ui.text).toContain('swagger-ui');
+  });
+});

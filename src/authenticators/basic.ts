@@ -1,4 +1,4 @@
-import { assertPlainOptions, resolveCharset, resolveRealm, resolveScheme } from '../config';
+import { assertPlainOptions, resolveCharset, resolveOpenApiName, resolveRealm, resolveScheme } from '../config';
 import { CredentialCache, resolveCacheOption, type CacheConfig, type CacheOptions } from '../internal/credential-cache';
 import { resolveThrottleOption, type ThrottleConfig, type ThrottleOptions } from '../internal/throttle';
 import { timingSafeEqual } from '../internal/timing-safe-equal';
@@ -19,6 +19,8 @@ export interface BasicAuthOptions {
   cache?: CacheOptions;
   /** Block a username or client address after too many failed attempts (429 + Retry-After). */
   throttle?: ThrottleOptions;
+  /** The name of this class's security scheme in OpenAPI documents. @default the class name */
+  openApiName?: string;
 }
 
 export interface BasicConfig {
@@ -27,10 +29,11 @@ export interface BasicConfig {
   readonly challenge: string;
   readonly cache?: CacheConfig;
   readonly throttle?: ThrottleConfig;
+  readonly openApiName?: string;
 }
 
 export function resolveBasicOptions(options: BasicAuthOptions | undefined, where: string): BasicConfig {
-  const o = assertPlainOptions(options, ['realm', 'scheme', 'charset', 'cache', 'throttle'], where);
+  const o = assertPlainOptions(options, ['realm', 'scheme', 'charset', 'cache', 'throttle', 'openApiName'], where);
   const realm = resolveRealm(o.realm, where);
   const scheme = resolveScheme(o.scheme, 'Basic', where);
   const charset = resolveCharset(o.charset, where, 'RFC 7617 §2.1');
@@ -40,6 +43,7 @@ export function resolveBasicOptions(options: BasicAuthOptions | undefined, where
     challenge: basicChallenge(scheme, realm, charset),
     cache: resolveCacheOption(o.cache, where),
     throttle: resolveThrottleOption(o.throttle, where),
+    openApiName: resolveOpenApiName(o.openApiName, where),
   });
 }
 

@@ -1,4 +1,4 @@
-import { assertPlainOptions, configError, resolveCharset, resolveRealm, resolveScheme } from '../config';
+import { assertPlainOptions, configError, resolveCharset, resolveOpenApiName, resolveRealm, resolveScheme } from '../config';
 import { timingSafeEqual } from '../internal/timing-safe-equal';
 import { resolveThrottleOption, type ThrottleConfig, type ThrottleOptions } from '../internal/throttle';
 import {
@@ -48,6 +48,8 @@ export interface DigestAuthOptions {
   store?: NonceStore;
   /** Block a username or address after too many failed attempts (429 + Retry-After). */
   throttle?: ThrottleOptions;
+  /** The name of this class's security scheme in OpenAPI documents. @default the class name */
+  openApiName?: string;
 }
 
 /** Algorithm names as written in options; matched case-insensitively. */
@@ -65,9 +67,10 @@ export interface DigestConfig {
   readonly secret?: string | Uint8Array;
   readonly store?: NonceStore;
   readonly throttle?: ThrottleConfig;
+  readonly openApiName?: string;
 }
 
-const DIGEST_OPTIONS = ['realm', 'scheme', 'algorithm', 'qop', 'useHa1Password', 'userhash', 'charset', 'nonceLifetime', 'secret', 'store', 'throttle'];
+const DIGEST_OPTIONS = ['realm', 'scheme', 'algorithm', 'qop', 'useHa1Password', 'userhash', 'charset', 'nonceLifetime', 'secret', 'store', 'throttle', 'openApiName'];
 
 export function resolveDigestOptions(options: DigestAuthOptions | undefined, where: string): DigestConfig {
   const o = assertPlainOptions(options, DIGEST_OPTIONS, where);
@@ -122,6 +125,7 @@ export function resolveDigestOptions(options: DigestAuthOptions | undefined, whe
     secret: secret as string | Uint8Array | undefined,
     store,
     throttle: resolveThrottleOption(o.throttle, where),
+    openApiName: resolveOpenApiName(o.openApiName, where),
   });
 }
 

@@ -1,4 +1,4 @@
-import { assertPlainOptions, configError, resolveRealm, resolveScheme } from '../config';
+import { assertPlainOptions, configError, resolveOpenApiName, resolveRealm, resolveScheme } from '../config';
 import { CredentialCache, resolveCacheOption, type CacheConfig, type CacheOptions } from '../internal/credential-cache';
 import { resolveThrottleOption, type ThrottleConfig, type ThrottleOptions } from '../internal/throttle';
 import { isToken } from '../internal/auth-params';
@@ -36,6 +36,10 @@ export interface TokenAuthOptions {
   cache?: CacheOptions;
   /** Block a client address after too many rejected tokens (429 + Retry-After). */
   throttle?: ThrottleOptions;
+  /** The name of this class's security scheme in OpenAPI documents. @default the class name */
+  openApiName?: string;
+  /** OpenAPI `bearerFormat` of a Bearer scheme, a hint for documentation only, e.g. `'JWT'`. */
+  bearerFormat?: string;
 }
 
 export interface TokenConfig {
@@ -47,10 +51,12 @@ export interface TokenConfig {
   readonly cookie?: string;
   readonly cache?: CacheConfig;
   readonly throttle?: ThrottleConfig;
+  readonly openApiName?: string;
+  readonly bearerFormat?: string;
 }
 
 export function resolveTokenOptions(options: TokenAuthOptions | undefined, where: string): TokenConfig {
-  const o = assertPlainOptions(options, ['scheme', 'realm', 'header', 'query', 'cookie', 'cache', 'throttle'], where);
+  const o = assertPlainOptions(options, ['scheme', 'realm', 'header', 'query', 'cookie', 'cache', 'throttle', 'openApiName', 'bearerFormat'], where);
   const scheme = resolveScheme(o.scheme, 'Bearer', where);
   const realm = resolveRealm(o.realm, where);
   let header: string | undefined;
@@ -69,7 +75,16 @@ export function resolveTokenOptions(options: TokenAuthOptions | undefined, where
     ...(o.cookie !== undefined ? { cookie: o.cookie as string } : {}),
     cache: resolveCacheOption(o.cache, where),
     throttle: resolveThrottleOption(o.throttle, where),
+    openApiName: resolveOpenApiName(o.openApiName, where),
+    bearerFormat: resolveBearerFormat(o.bearerFormat, scheme, header, where),
   });
+}
+
+function resolveBearerFormat(value: unknown, scheme: string, header: string | undefined, where: string): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value === '') configError(where, 'bearerFormat must be a non-empty string such as "JWT"');
+  if (header !== undefined || scheme.toLowerCase() !== 'bearer') configError(where, 'bearerFormat documents a Bearer scheme; remove it (or the header/scheme option)');
+  return value;
 }
 
 const PRIVATE: readonly (readonly [string, string])[] = Object.freeze([Object.freeze(['Cache-Control', 'private'] as const)]);

@@ -12,6 +12,7 @@ import { expressIntegration, type ExpressAppLike, type ExpressGuard } from './ex
 import { koaIntegration, type KoaAppLike, type KoaGuard } from './koa';
 import { nodeRequestOf, viewOfAction, type NodeRequestView, type RequestSource } from './request';
 import { createMisconfigurationReporter, toHttpError } from './failures';
+import { applySecurity, securitySchemesFor, type OpenApiDocument, type OpenApiSecurityScheme } from './openapi';
 import { createPlanner, resolveDefaultAuth, type Member, type Plan } from './plans';
 import { createTags, type Tags } from './tags';
 import type { UsernameFilter } from '../internal/credential-cache';
@@ -74,6 +75,18 @@ export interface AuthCheckers<User> {
    * forgets every cached token.
    */
   clearCache(which?: UsernameFilter): void;
+  /**
+   * `components.securitySchemes` for every auth class passed: Basic and Digest as `http` schemes,
+   * Bearer as `http` (with `bearerFormat`), a custom header, query parameter or cookie as `apiKey`.
+   * Named after the class, or its `openApiName` option.
+   */
+  openApiSecuritySchemes(): { [name: string]: OpenApiSecurityScheme };
+  /**
+   * A copy of an OpenAPI document (e.g. from routing-controllers-openapi's `routingControllersToSpec`)
+   * in which every operation of a `@LoginRequired` action has its `security`, required roles and
+   * 401/403 responses, and `components.securitySchemes` lists the auth classes.
+   */
+  applyOpenApiSecurity<Spec extends OpenApiDocument>(spec: Spec): Spec;
 }
 
 type AuthInput = object | AuthClass;
@@ -269,6 +282,14 @@ export function createAuthCheckers<User = string>(
     clearCache(which) {
       for (const member of members) member.bound?.authenticator.clearCache?.(which);
     },
+
+    openApiSecuritySchemes: () => securitySchemesFor(members),
+    applyOpenApiSecurity: <Spec extends OpenApiDocument>(spec: Spec) =>
+      applySecurity(spec, members, (roles, where) => {
+        const plan = planFor(mergeRequirements(roles));
+        if (typeof plan === 'string') throw new TypeError(`http-auth: ${where}: ${plan}`);
+        return plan;
+      }) as Spec,
 
     ...expressIntegration(core),
     ...koaIntegration(core),

@@ -287,6 +287,8 @@ export type PublicTypes = [
   import('../../src').BasicAuthOptions,
   import('../../src').TokenAuthOptions,
   import('../../src').UsernameFilter,
+  import('../../src').OpenApiDocument,
+  import('../../src').OpenApiSecurityScheme,
   import('../../src').Action,
   import('../../src').AuthClass,
   import('../../src').AuthFailureStatus,

@@ -1,0 +1,139 @@
+import { getMetadataArgsStorage } from 'routing-controllers';
+import type { BasicConfig } from '../authenticators/basic';
+import type { DigestConfig } from '../authenticators/digest';
+import type { TokenConfig } from '../authenticators/token';
+import { groupsForMethod, type RoleGroups } from '../roles';
+import { rolesOf } from './actions';
+import type { Member, Plan } from './plans';
+
+/**
+ * OpenAPI output of the auth metadata: a reader of the registry and of the requirements, nothing
+ * more. routing-controllers-openapi names each operation `Controller.method`, which is how an
+ * operation is matched with its action's `@LoginRequired`.
+ */
+
+/** An OpenAPI 3 security scheme object, as far as this library writes one. */
+export type OpenApiSecurityScheme =
+  | { type: 'http'; scheme: string; bearerFormat?: string; description?: string }
+  | { type: 'apiKey'; in: 'header' | 'query' | 'cookie'; name: string; description?: string };
+
+/**
+ * An OpenAPI 3 document, as far as `applyOpenApiSecurity` needs to know: `paths` and `components`.
+ * Loose on purpose, so the document types of routing-controllers-openapi (openapi3-ts) fit.
+ */
+export interface OpenApiDocument {
+  paths?: object;
+  components?: object;
+}
+
+interface Document {
+  paths?: { [path: string]: { [method: string]: unknown } | undefined };
+  components?: { securitySchemes?: { [name: string]: unknown }; [key: string]: unknown };
+}
+
+interface Operation {
+  operationId?: string;
+  description?: string;
+  security?: { [name: string]: string[] }[];
+  responses?: { [status: string]: unknown };
+  [key: string]: unknown;
+}
+
+const HTTP_METHODS = new Set(['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace']);
+
+/** The security schemes one auth class offers, by name: one per place a credential may come from. */
+export function securitySchemesOf(member: Member): [string, OpenApiSecurityScheme][] {
+  const { meta } = member;
+  const base = (meta.config as { openApiName?: string }).openApiName ?? meta.name;
+  if (meta.kind === 'basic') {
+    const { scheme, realm } = meta.config as BasicConfig;
+    return [[base, { type: 'http', scheme: scheme.toLowerCase(), description: `HTTP Basic (RFC 7617), realm "${realm}"` }]];
+  }
+  if (meta.kind === 'digest') {
+    const { scheme, realm, algorithms } = meta.config as DigestConfig;
+    return [[base, { type: 'http', scheme: scheme.toLowerCase(), description: `HTTP Digest (RFC 7616), realm "${realm}", ${algorithms.join(' or ')}` }]];
+  }
+  const config = meta.config as TokenConfig;
+  const schemes: [string, OpenApiSecurityScheme][] = [];
+  if (config.header) schemes.push([base, { type: 'apiKey', in: 'header', name: config.header }]);
+  else {
+    const http: OpenApiSecurityScheme = { type: 'http', scheme: config.scheme.toLowerCase() };
+    if (config.bearerFormat) http.bearerFormat = config.bearerFormat;
+    schemes.push([base, http]);
+  }
+  if (config.query) schemes.push([`${base}Query`, { type: 'apiKey', in: 'query', name: config.query }]);
+  if (config.cookie) schemes.push([`${base}Cookie`, { type: 'apiKey', in: 'cookie', name: config.cookie }]);
+  return schemes;
+}
+
+/** `components.securitySchemes` for every auth class of an app. */
+export function securitySchemesFor(members: readonly Member[]): { [name: string]: OpenApiSecurityScheme } {
+  const schemes: { [name: string]: OpenApiSecurityScheme } = {};
+  for (const member of members) {
+    for (const [name, scheme] of securitySchemesOf(member)) {
+      if (name in schemes) throw new TypeError(`http-auth: two auth classes are named ${name} in OpenAPI; give one an openApiName option`);
+      schemes[name] = scheme;
+    }
+  }
+  return schemes;
+}
+
+/** `Controller.method` → the action, for every action routing-controllers knows. */
+function actionsByOperationId(): Map<string, { target: Function; method: string }> {
+  const byId = new Map<string, { target: Function; method: string }>();
+  for (const { target, method } of getMetadataArgsStorage().actions) byId.set(`${target.name}.${method}`, { target, method });
+  return byId;
+}
+
+function describeGroups(groups: RoleGroups): string {
+  if (groups.length === 0) return 'nobody (no role admits this operation)';
+  return groups.map((group) => (group.length === 1 ? group[0] : `all of (${group.join(', ')})`)).join(' or ');
+}
+
+const challengeHeader = (what: string) => ({
+  description: what,
+  schema: { type: 'string' },
+});
+
+/**
+ * A copy of `spec` in which every operation of a protected action carries its `security`
+ * alternatives (one per scheme of each auth class, plus `{}` when optional), its required roles
+ * (`x-required-roles`, and a line in the description) and 401/403 responses; the auth classes'
+ * schemes are added to `components.securitySchemes`. The input is not changed.
+ */
+export function applySecurity(spec: OpenApiDocument, members: readonly Member[], planOf: (roles: readonly unknown[], where: string) => Plan): OpenApiDocument {
+  const out = structuredClone(spec) as Document;
+  out.components = { ...(out.components ?? {}), securitySchemes: { ...(out.components?.securitySchemes ?? {}), ...securitySchemesFor(members) } };
+  const actions = actionsByOperationId();
+  for (const pathItem of Object.values(out.paths ?? {})) {
+    if (!pathItem) continue;
+    for (const [httpMethod, value] of Object.entries(pathItem)) {
+      if (!HTTP_METHODS.has(httpMethod) || typeof value !== 'object' || value === null) continue;
+      const operation = value as Operation;
+      const action = operation.operationId === undefined ? undefined : actions.get(operation.operationId);
+      if (!action) continue;
+      const roles = rolesOf(action.target, action.method);
+      if (roles.length === 0) continue;
+      const plan = planOf(roles, operation.operationId!);
+      const security = plan.members.flatMap((member) => securitySchemesOf(member).map(([name]) => ({ [name]: [] as string[] })));
+      if (plan.requirement.optional) security.push({});
+      operation.security = security;
+      const responses = (operation.responses ??= {});
+      responses['401'] ??= {
+        description: plan.requirement.optional ? 'Credentials were sent but are wrong' : 'Credentials are missing or wrong',
+        headers: { 'WWW-Authenticate': challengeHeader('One challenge per accepted scheme (RFC 9110 §11.6.1)') },
+      };
+      const groups = plan.requirement.role && groupsForMethod(plan.requirement.role, httpMethod.toUpperCase());
+      if (plan.requirement.role) {
+        operation['x-required-roles'] = groups ? groups.map((group) => [...group]) : [];
+        const line = `Required roles: ${groups ? describeGroups(groups) : 'nobody (this method has no role entry)'}.`;
+        operation.description = operation.description ? `${operation.description}\n\n${line}` : line;
+        responses['403'] ??= {
+          description: 'Authenticated, but without a required role',
+          headers: { 'WWW-Authenticate': challengeHeader('The challenge of the scheme used') },
+        };
+      }
+    }
+  }
+  return out as OpenApiDocument;
+}
