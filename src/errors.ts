@@ -1,6 +1,12 @@
 import { HttpError } from 'routing-controllers';
 
-/** Stable codes for `switch (err.code)`. */
+/**
+ * Stable codes for `switch (err.code)`: unlike messages, they never change between versions.
+ * @example
+ * ```ts
+ * const retryable = (code: HttpAuthErrorCode) => code === 'ERR_HTTP_AUTH_THROTTLED' || code === 'ERR_HTTP_AUTH_UNAVAILABLE';
+ * ```
+ */
 export type HttpAuthErrorCode =
   | 'ERR_HTTP_AUTH_UNAUTHENTICATED'
   | 'ERR_HTTP_AUTH_FORBIDDEN'
@@ -17,10 +23,20 @@ export type HttpAuthErrorCode =
  * `toJSON()` decides the whole response body, so nothing else on the object can leak into it.
  *
  * @example
- * if (err instanceof HttpAuthError && err.code === 'ERR_HTTP_AUTH_FORBIDDEN') { … }
+ * ```ts
+ * @Middleware({ type: 'after' })
+ * class AuthMetrics implements ExpressErrorMiddlewareInterface {
+ *   error(error: unknown, _req: Request, _res: Response, next: (error?: unknown) => void) {
+ *     if (error instanceof HttpAuthError) metrics.increment(error.code); // e.g. 'ERR_HTTP_AUTH_THROTTLED'
+ *     next(error);
+ *   }
+ * }
+ * ```
  */
 export class HttpAuthError extends HttpError {
+  /** The class name, sent in the default body as `name`. */
   override name = 'HttpAuthError';
+  /** Why the request was refused, stable across versions (see {@link HttpAuthErrorCode}). */
   readonly code: HttpAuthErrorCode;
   readonly #body: unknown;
 
@@ -60,8 +76,15 @@ function bodyAsText(body: unknown): string | undefined {
   }
 }
 
-/** 401: credentials missing, malformed or wrong (also 400 for RFC-defined malformed requests). */
+/**
+ * 401: credentials missing, malformed or wrong (also 400 for RFC-defined malformed requests).
+ * @example
+ * ```ts
+ * const isFailedLogin = (error: unknown) => error instanceof AuthenticationError && error.httpCode === 401;
+ * ```
+ */
 export class AuthenticationError extends HttpAuthError {
+  /** The class name, sent in the default body as `name`. */
   override name = 'AuthenticationError';
   constructor(body?: unknown, httpCode: 400 | 401 = 401) {
     super(
@@ -73,8 +96,15 @@ export class AuthenticationError extends HttpAuthError {
   }
 }
 
-/** 403: authenticated, but the role check failed. */
+/**
+ * 403: authenticated, but the role check failed.
+ * @example
+ * ```ts
+ * const isForbidden = (error: unknown): error is RoleError => error instanceof RoleError;
+ * ```
+ */
 export class RoleError extends HttpAuthError {
+  /** The class name, sent in the default body as `name`. */
   override name = 'RoleError';
   constructor(body?: unknown) {
     super(403, 'ERR_HTTP_AUTH_FORBIDDEN', 'insufficient role', body);
@@ -83,9 +113,20 @@ export class RoleError extends HttpAuthError {
 
 /**
  * 204 for a CORS preflight that reached a protected action: thrown so that the handler never runs;
- * both drivers send it without a body.
+ * both drivers send it without a body. An app's own error middleware sees it too: leave it out of error reports.
+ * @example
+ * ```ts
+ * @Middleware({ type: 'after' })
+ * class ReportErrors implements ExpressErrorMiddlewareInterface {
+ *   error(error: unknown, _req: Request, _res: Response, next: (error?: unknown) => void) {
+ *     if (!(error instanceof PreflightAnswer)) errorTracker.capture(error); // a preflight is no error
+ *     next(error);
+ *   }
+ * }
+ * ```
  */
 export class PreflightAnswer extends HttpAuthError {
+  /** The class name (never sent: the answer has no body). */
   override name = 'PreflightAnswer';
   constructor() {
     super(204, 'ERR_HTTP_AUTH_PREFLIGHT', 'CORS preflight answered without running the handler');
@@ -100,13 +141,16 @@ export class PreflightAnswer extends HttpAuthError {
  * the answer, and the default body stays the generic one (no reason leaks unless you send it).
  *
  * @example
+ * ```ts
  * @VerifyToken() verify(token: string) {
  *   const session = sessions.get(token);
  *   if (session && session.expiresAt < Date.now()) throw new AuthenticationFailure('token expired', { code: 'expired' });
  *   return session?.user ?? null;
  * }
+ * ```
  */
 export class AuthenticationFailure extends Error {
+  /** Always `'AuthenticationFailure'`, so it can be told apart after crossing realms or bundles. */
   override name = 'AuthenticationFailure';
   /** Your own code for the reason, e.g. `'expired'`, for `switch` in an `@ErrorHandler`. */
   readonly code?: string;

@@ -23,9 +23,12 @@ export { HttpAuthError, AuthenticationError, AuthenticationFailure, RoleError, P
 export { LoginRequirement } from './requirement';
 export { generatePasswordHash, checkPasswordHash } from './passwords';
 
+export type { HookDecorator, HookMethodDecorator, SchemeDecorator } from './decorators/auth-class';
+export type { LoginRequiredDecorator } from './decorators/login-required';
 export type {
   AuthCheckers,
   AuthCheckersOptions,
+  AuthInput,
   ExpressAppLike,
   KoaAppLike,
   ExpressGuard,

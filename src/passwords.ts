@@ -15,7 +15,14 @@ import { hash as bcryptHash } from 'bcryptjs';
 import { pbkdf2, randomInt, scrypt } from 'node:crypto';
 import { timingSafeEqual } from './internal/timing-safe-equal';
 
-/** How {@link generatePasswordHash} derives the stored hash. */
+/**
+ * How {@link generatePasswordHash} derives the stored hash; the defaults (scrypt, N=32768, r=8,
+ * p=1) are werkzeug's.
+ * @example
+ * ```ts
+ * const stored = await generatePasswordHash(password, { method: 'pbkdf2', pbkdf2: { digest: 'sha512', iterations: 600_000 } });
+ * ```
+ */
 export interface PasswordHashOptions {
   /**
    * Key derivation function. scrypt is werkzeug's default; choose pbkdf2 only when the hashes
@@ -98,8 +105,10 @@ interface ScryptParams {
  * `TypeError`, so every hash it writes can be checked here and by werkzeug.
  *
  * @example
+ * ```ts
  * const stored = await generatePasswordHash('s3cret');
  * // 'scrypt:32768:8:1$Jx2…$9f3…'
+ * ```
  */
 export async function generatePasswordHash(
   password: string,
@@ -182,7 +191,9 @@ export async function generatePasswordHash(
  * does: a longer password is accepted when those bytes match.
  *
  * @example
- * if (await checkPasswordHash(user.passwordHash, password)) return user;
+ * ```ts
+ * const ok = await checkPasswordHash(user.passwordHash, password);
+ * ```
  */
 export async function checkPasswordHash(hash: string, password: string): Promise<boolean> {
   if (typeof hash !== 'string') {

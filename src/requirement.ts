@@ -7,10 +7,25 @@ import type { AuthClass, LoginRequiredOptions } from './types';
  * A validated `@LoginRequired` (or guard) declaration. Instances travel to the authorization
  * checker as the value given to routing-controllers' `@Authorized`, the only channel it has; only
  * the keys that were given are set, so a method's declaration can override its class's key by key.
+ * Apps rarely build one: `@LoginRequired` does; it is exported so that a requirement can also be
+ * given to routing-controllers' `@Authorized` directly. The constructor validates the options and
+ * throws a `TypeError` naming `where` when they are wrong.
+ * @example
+ * ```ts
+ * @Authorized(new LoginRequirement({ role: 'admin' }, 'AdminController'))
+ * @JsonController('/admin')
+ * class AdminController {}
+ * ```
  */
 export class LoginRequirement {
+  /**
+   * The `role` option, validated and frozen (an internal form of {@link RoleSpec} / {@link MethodRoleSpec}).
+   * @internal
+   */
   readonly role?: ResolvedRole;
+  /** The `optional` option when it was given: let requests without credentials through. */
   readonly optional?: boolean;
+  /** The `auth` option when it was given, always as a frozen list (MultiAuth when longer than one). */
   readonly auth?: readonly AuthClass[];
 
   constructor(options: LoginRequiredOptions | undefined, where: string) {

@@ -1,11 +1,25 @@
-import type { Action } from 'routing-controllers';
+import type { Action as RoutingControllersAction } from 'routing-controllers';
 import type { DigestAlgorithm } from './schemes/digest';
 import type { AuthenticationFailure } from './errors';
 
-/** A value or a promise of it: every hook may be sync or async. */
+/**
+ * A value or a promise of it: every hook may be sync or async.
+ * @example
+ * ```ts
+ * const load = (name: string): Awaitable<User | null> => cache.get(name) ?? db.findUser(name);
+ * ```
+ */
 export type Awaitable<T> = T | PromiseLike<T>;
 
-/** Any class; auth classes are matched by identity. */
+/**
+ * Any class. Auth classes are matched by identity: an `auth` option names the very class that was
+ * given to `createAuthCheckers` (or whose instance was).
+ * @example
+ * ```ts
+ * const members: AuthClass[] = [UserAuth, ApiKeyAuth];
+ * @LoginRequired({ auth: members }) class ReportController {}
+ * ```
+ */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AuthClass<T extends object = object> = abstract new (...args: any[]) => T;
 
@@ -13,13 +27,33 @@ export type AuthClass<T extends object = object> = abstract new (...args: any[])
  * A role requirement, in Flask-HTTPAuth's language:
  * `'admin'` one role; `['a', 'b']` any of them; `[['a', 'b']]` all of them; `['a', ['b', 'c']]`
  * a mix ("a, or both b and c"); `[]` nobody.
+ * @example
+ * ```ts
+ * const editors: RoleSpec = ['admin', ['editor', 'verified']]; // admin, or editor and verified
+ * @LoginRequired({ role: editors }) class ArticleController {}
+ * ```
  */
 export type RoleSpec = string | readonly (string | readonly string[])[];
 
-/** Roles per HTTP method: `{ GET: 'reader', '*': 'writer' }`. HEAD falls back to GET. */
+/**
+ * Roles per HTTP method, keys case-insensitive; `'*'` covers the methods not listed, and HEAD
+ * falls back to GET.
+ * @example
+ * ```ts
+ * @LoginRequired({ role: { GET: 'reader', '*': 'writer' } }) class DocumentController {}
+ * ```
+ */
 export type MethodRoleSpec = { readonly [method: string]: RoleSpec };
 
-/** What `@LoginRequired`, `auth.guard()` and `auth.koaGuard()` accept. */
+/**
+ * What `@LoginRequired`, `auth.guard()` and `auth.koaGuard()` accept; `{}` means "any
+ * authenticated user, through the default auth class".
+ * @example
+ * ```ts
+ * const adminsOnly: LoginRequiredOptions = { role: 'admin', auth: [UserAuth, ApiKeyAuth] };
+ * app.use('/docs', auth.guard(adminsOnly));
+ * ```
+ */
 export interface LoginRequiredOptions {
   /** Roles the user must have (see {@link RoleSpec}); omitted means any authenticated user. */
   role?: RoleSpec | MethodRoleSpec;
@@ -29,31 +63,135 @@ export interface LoginRequiredOptions {
   auth?: AuthClass | readonly AuthClass[];
 }
 
-/** What a verify callback and `@GetUserRoles` learn about the credentials that were sent. */
+/**
+ * What `@GetUserRoles` learns about the credentials that were sent, so roles can depend on how
+ * the user logged in.
+ * @example
+ * ```ts
+ * @GetUserRoles() roles(user: User, credentials: Credentials) {
+ *   return credentials.scheme === 'Bearer' ? ['api'] : user.roles;
+ * }
+ * ```
+ */
 export interface Credentials {
   /** The scheme word as configured, e.g. `'Basic'`, `'Bearer'`, `'Digest'`. */
   scheme: string;
+  /** The username the client authenticated as (Basic, Digest); absent for token schemes. */
   username?: string;
+  /** The token that was accepted (token schemes); absent for Basic and Digest. */
   token?: string;
 }
 
-/** The statuses an `@ErrorHandler` can be called with. */
+/**
+ * The statuses an `@ErrorHandler` can be called with: 400 malformed credentials, 401 missing or
+ * wrong ones, 403 a failed role check.
+ * @example
+ * ```ts
+ * @ErrorHandler() onError(status: AuthFailureStatus) {
+ *   return { error: status === 403 ? 'forbidden' : 'unauthorized' };
+ * }
+ * ```
+ */
 export type AuthFailureStatus = 400 | 401 | 403;
 
+/**
+ * The signature a `@VerifyPassword` method is checked against: it returns the user, `true`, or
+ * `null`/`undefined`/`false` to refuse (also called with `('', '')` when nothing was sent).
+ * @example
+ * ```ts
+ * const verify: VerifyPasswordFn = (username, password) => (username ? users.check(username, password) : null);
+ * ```
+ */
 export type VerifyPasswordFn = (username: string, password: string) => unknown;
-/** Basic: `(username)`; Digest also passes the algorithm the client chose, for HA1 storage. */
+/**
+ * The signature of a `@GetPassword` method, which returns the stored password (or HA1) for the
+ * library to compare. Basic calls it with `(username)`; Digest also passes the algorithm the
+ * client chose, for HA1 storage.
+ * @example
+ * ```ts
+ * const getPassword: GetPasswordFn = (username, algorithm) => ha1Table.get(`${algorithm}:${username}`);
+ * ```
+ */
 export type GetPasswordFn = (username: string, algorithm: DigestAlgorithm) => Awaitable<string | null | undefined>;
+/**
+ * The signature of a `@GetUsernameByHash` method (Digest with `userhash: true`): maps the hashed
+ * username a client sent back to the username, `undefined` when unknown.
+ * @example
+ * ```ts
+ * const byHash: GetUsernameByHashFn = (userhash, algorithm) => usersByHash.get(`${algorithm}:${userhash}`);
+ * ```
+ */
 export type GetUsernameByHashFn = (userhash: string, algorithm: DigestAlgorithm) => Awaitable<string | null | undefined>;
+/**
+ * The signature of `@GenerateNonce` and `@GenerateOpaque` methods: a fresh value for the next
+ * Digest challenge, replacing the built-in signed one.
+ * @example
+ * ```ts
+ * const nonce: GenerateNonceFn = () => randomUUID();
+ * ```
+ */
 export type GenerateNonceFn = () => Awaitable<string>;
+/**
+ * The signature of `@VerifyNonce` and `@VerifyOpaque` methods: whether a value from the matching
+ * generator is still acceptable (`@VerifyNonce` may return its expiry as a `Date` or epoch ms).
+ * @example
+ * ```ts
+ * const verifyNonce: VerifyNonceFn = (nonce) => issuedNonces.get(nonce) ?? false; // expiry in epoch ms
+ * ```
+ */
 export type VerifyNonceFn = (value: string) => unknown;
-/** `(password)` or `(username, password)`, chosen by the method's declared arity. */
+/**
+ * The signature of a `@HashPassword` method: `(password)` or `(username, password)`, chosen by
+ * the method's declared arity; its result is compared with what `@GetPassword` returned.
+ * @example
+ * ```ts
+ * const hash: HashPasswordFn = (username, password) => createHash('sha256').update(`${username}:${password}`).digest('hex');
+ * ```
+ */
 export type HashPasswordFn = (usernameOrPassword: string, password: string) => Awaitable<string | null | undefined>;
+/**
+ * The signature a `@VerifyToken` method is checked against: it returns the user, `true`, or
+ * `null`/`undefined`/`false` to refuse (called with `''` when no token was sent).
+ * @example
+ * ```ts
+ * const verifyToken: VerifyTokenFn = (token) => (token ? apiKeys.get(token) ?? null : null);
+ * ```
+ */
 export type VerifyTokenFn = (token: string) => unknown;
-// The user parameter is `never` so that a method typed with the app's own user type is accepted.
+/**
+ * The signature of a `@GetUserRoles` method: the roles of the user a verify hook returned, checked
+ * against `@LoginRequired({ role })`. The user parameter is `never` so that a method typed with
+ * the app's own user type is accepted.
+ * @example
+ * ```ts
+ * const roles: GetUserRolesFn = (user: User) => user.roles;
+ * ```
+ */
 export type GetUserRolesFn = (user: never, credentials: Credentials) => Awaitable<string | readonly string[] | null | undefined>;
 // Method-style signature: parameters are checked bivariantly, so a handler declared with the
 // narrower `(status: 401 | 403, action)` from the README still compiles.
-// `failure` is what a hook threw as `AuthenticationFailure`, when it did.
-export type ErrorHandlerFn = { handle(status: AuthFailureStatus, action: Action, failure?: AuthenticationFailure): unknown }['handle'];
+/**
+ * The signature of an `@ErrorHandler` method: `(status, action, failure?) => body`, where
+ * `failure` is the `AuthenticationFailure` a hook threw, when it did. The returned body replaces
+ * the default `{ name, message, code }`.
+ * @example
+ * ```ts
+ * const onError: ErrorHandlerFn = (status, _action, failure) => ({ status, reason: failure?.code ?? 'unauthorized' });
+ * ```
+ */
+export type ErrorHandlerFn = {
+  /** Builds the response body for a 400, 401 or 403 answer. */
+  handle(status: AuthFailureStatus, action: Action, failure?: AuthenticationFailure): unknown;
+}['handle'];
 
-export type { Action };
+/**
+ * routing-controllers' `Action` (its request, response and, on Koa, context), re-exported so an
+ * `@ErrorHandler` can be typed without importing routing-controllers.
+ * @example
+ * ```ts
+ * @ErrorHandler() onError(status: AuthFailureStatus, action: Action) {
+ *   return { status, path: (action.request as { url?: string }).url };
+ * }
+ * ```
+ */
+export type Action = RoutingControllersAction;

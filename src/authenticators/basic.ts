@@ -7,9 +7,16 @@ import { sameScheme, splitAuthorization } from '../schemes/authorization';
 import type { Awaitable } from '../types';
 import { isAccepted, type Authenticator, type Outcome, type RequestView } from './authenticator';
 
-/** Options of `@BasicAuth(...)`. */
+/**
+ * Options of `@BasicAuth(...)`; all optional.
+ * @example
+ * ```ts
+ * @BasicAuth({ realm: 'Users', charset: 'UTF-8', cache: { ttl: 300 }, throttle: { failures: 10, window: 60, block: 300 } })
+ * class UserAuth { @VerifyPassword() verify(username: string, password: string) { return users.check(username, password); } }
+ * ```
+ */
 export interface BasicAuthOptions {
-  /** @default "Authentication Required" */
+  /** The realm named in the challenge (browsers show it in the login dialog). @default "Authentication Required" */
   realm?: string;
   /** The scheme word, matched case-insensitively; e.g. `'CustomBasic'`. @default "Basic" */
   scheme?: string;

@@ -24,11 +24,18 @@ import type { Authenticator, Outcome, Refusal, RequestView } from './authenticat
 import { readAuthorization } from './basic';
 import { HttpAuthError } from '../errors';
 
-/** Options of `@DigestAuth(...)`. Defaults follow Flask-HTTPAuth where it has the option. */
+/**
+ * Options of `@DigestAuth(...)`. Defaults follow Flask-HTTPAuth where it has the option.
+ * @example
+ * ```ts
+ * @DigestAuth({ realm: 'api@example.org', algorithm: ['SHA-256', 'MD5'], secret: process.env.DIGEST_SECRET, store: new RedisNonceStore(redis) })
+ * class DigestUsers { @GetPassword() password(username: string) { return passwords.get(username); } }
+ * ```
+ */
 export interface DigestAuthOptions {
-  /** @default "Authentication Required" */
+  /** The realm named in the challenge and hashed into HA1, so changing it invalidates stored HA1 values. @default "Authentication Required" */
   realm?: string;
-  /** @default "Digest" */
+  /** The scheme word read from `Authorization` and sent in the challenge. @default "Digest" */
   scheme?: string;
   /** One algorithm or several; several send one challenge each, in this order (strongest first). @default "MD5" */
   algorithm?: DigestAlgorithmName | readonly DigestAlgorithmName[];
@@ -52,7 +59,14 @@ export interface DigestAuthOptions {
   openApiName?: string;
 }
 
-/** Algorithm names as written in options; matched case-insensitively. */
+/**
+ * Algorithm names as written in the `algorithm` option: canonical or all lower-case, matched
+ * case-insensitively.
+ * @example
+ * ```ts
+ * const algorithm: DigestAlgorithmName[] = ['sha-256', 'MD5'];
+ * ```
+ */
 export type DigestAlgorithmName = DigestAlgorithm | Lowercase<DigestAlgorithm>;
 
 export interface DigestConfig {

@@ -7,11 +7,19 @@ import { tokenFromCookie, tokenFromQuery } from '../schemes/token-sources';
 import { isAccepted, type Authenticator, type Outcome, type RequestView } from './authenticator';
 import { readAuthorization } from './basic';
 
-/** Options of `@TokenAuth(...)`. */
+/**
+ * Options of `@TokenAuth(...)`; all optional: by default the token is read from
+ * `Authorization: Bearer <token>`.
+ * @example
+ * ```ts
+ * @TokenAuth({ scheme: 'Bearer', query: 'access_token', cache: { ttl: 60 } })
+ * class BearerAuth { @VerifyToken() verify(token: string) { return tokens.get(token) ?? null; } }
+ * ```
+ */
 export interface TokenAuthOptions {
   /** The scheme word read from `Authorization` and sent in the challenge. @default "Bearer" */
   scheme?: string;
-  /** @default "Authentication Required" */
+  /** The realm named in the challenge. @default "Authentication Required" */
   realm?: string;
   /**
    * Read the whole value of this header as the token (e.g. `'X-API-Key'`) instead of

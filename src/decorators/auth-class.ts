@@ -15,22 +15,46 @@ import type {
 } from '../types';
 import { describeTarget, dualForm } from './dual-form';
 
-/** A hook method decorator: the decorated method is checked against the hook's signature `F`. */
+/**
+ * What `@VerifyPassword()` (and every hook decorator called with parentheses) returns: a method
+ * decorator that only compiles on a method assignable to the hook's signature `F`.
+ * @example
+ * ```ts
+ * const verifyPassword: HookMethodDecorator<VerifyPasswordFn> = VerifyPassword();
+ * @BasicAuth() class UserAuth { @verifyPassword verify(username: string, password: string) { return users.check(username, password); } }
+ * ```
+ */
 export type HookMethodDecorator<F> = <M extends F>(target: object, key: string | symbol, descriptor: TypedPropertyDescriptor<M>) => void;
 
-/** `@VerifyPassword` or `@VerifyPassword()`: both forms mean the same. */
+/**
+ * The type of every hook decorator (`@VerifyPassword`, `@GetUserRoles`, …), usable bare or with
+ * `()` — both mean the same; `F` is the signature the decorated method is checked against. Name
+ * it to wrap a hook decorator in one of your own.
+ * @example
+ * ```ts
+ * const Verify: HookDecorator<VerifyPasswordFn> = VerifyPassword; // an alias for a team's style
+ * @BasicAuth() class UserAuth { @Verify verify(username: string, password: string) { return users.check(username, password); } }
+ * ```
+ */
 export interface HookDecorator<F> {
   (): HookMethodDecorator<F>;
   <M extends F>(target: object, key: string | symbol, descriptor: TypedPropertyDescriptor<M>): void;
 }
 
-type AnyClass = abstract new (...args: never[]) => object;
-
-/** `@BasicAuth`, `@BasicAuth()` or `@BasicAuth({ ...options })`. */
+/**
+ * The type of the scheme decorators `@BasicAuth`, `@DigestAuth` and `@TokenAuth`: bare, with `()`
+ * or with options `O`, all recording the class as an auth class. Name it to write a preset.
+ * @example
+ * ```ts
+ * const withRealm = <O extends { realm?: string }>(scheme: SchemeDecorator<O>, realm: string) => scheme({ realm } as O);
+ * @withRealm(BasicAuth, 'Admin area')
+ * class AdminAuth { @VerifyPassword() verify(username: string, password: string) { return admins.check(username, password); } }
+ * ```
+ */
 export interface SchemeDecorator<O> {
   // The options form comes first, so that an argument typed `any` is read as options.
-  (options?: O): <C extends AnyClass>(target: C) => void;
-  <C extends AnyClass>(target: C): void;
+  (options?: O): <C extends abstract new (...args: never[]) => object>(target: C) => void;
+  <C extends abstract new (...args: never[]) => object>(target: C): void;
 }
 
 /**
@@ -68,28 +92,45 @@ function schemeDecorator<O>(kind: SchemeKind, resolve: (options: O | undefined, 
 }
 
 /**
- * Marks a class as an HTTP Basic auth scheme (RFC 7617).
+ * Marks a class as an HTTP Basic auth scheme (RFC 7617), Flask-HTTPAuth's `HTTPBasicAuth`. Its
+ * methods are the hooks: `@VerifyPassword`, or `@GetPassword` (with `@HashPassword`).
  * @example
+ * ```ts
  * @BasicAuth({ realm: 'Users' })
- * class UserAuth { @VerifyPassword() verify(username: string, password: string) { … } }
+ * class UserAuth {
+ *   @VerifyPassword() async verify(username: string, password: string) {
+ *     if (!username) return null; // nothing sent: no password hash to compute
+ *     return users.check(username, password); // the user, or null
+ *   }
+ * }
+ * ```
  */
 export const BasicAuth = schemeDecorator<BasicAuthOptions>('basic', resolveBasicOptions);
 
 /**
  * Marks a class as a token scheme: `Authorization: Bearer <token>` (RFC 6750), another scheme
- * word, or a raw key in a custom header.
+ * word, or a raw key in a custom header; Flask-HTTPAuth's `HTTPTokenAuth`.
  * @example
- * @TokenAuth({ header: 'X-API-Key' })
- * class ApiKeyAuth { @VerifyToken() verify(token: string) { … } }
+ * ```ts
+ * @TokenAuth({ header: 'X-API-Key', scheme: 'ApiKey' })
+ * class ApiKeyAuth {
+ *   @VerifyToken() verify(token: string) { return apiKeys.get(token) ?? null; }
+ * }
+ * ```
  */
 export const TokenAuth = schemeDecorator<TokenAuthOptions>('token', resolveTokenOptions);
 
 /**
  * Marks a class as an HTTP Digest auth scheme (RFC 7616): MD5, SHA-256 and SHA-512-256, their
  * `-sess` variants, qop auth / auth-int, userhash, stateless signed nonces and replay protection.
+ * Flask-HTTPAuth's `HTTPDigestAuth`; it needs a `@GetPassword` method.
  * @example
+ * ```ts
  * @DigestAuth({ realm: 'api@example.org', algorithm: ['SHA-256', 'MD5'], secret: process.env.DIGEST_SECRET })
- * class DigestUsers { @GetPassword() password(username: string) { return store.get(username); } }
+ * class DigestUsers {
+ *   @GetPassword() password(username: string) { return passwords.get(username); }
+ * }
+ * ```
  */
 export const DigestAuth = schemeDecorator<DigestAuthOptions>('digest', resolveDigestOptions);
 
@@ -97,71 +138,141 @@ export const DigestAuth = schemeDecorator<DigestAuthOptions>('digest', resolveDi
  * `(username, password) => user | true | null | undefined | false`: the user, `true` for "valid
  * but no user object", `null`/`undefined`/`false` to refuse (anything else, `''` and `0` included,
  * is the user). Also called with `('', '')` when nothing was sent.
- * @example @VerifyPassword() async verify(username: string, password: string) { return users.check(username, password); }
+ * @example
+ * ```ts
+ * @BasicAuth() class UserAuth {
+ *   @VerifyPassword() async verify(username: string, password: string) { return username ? users.check(username, password) : null; }
+ * }
+ * ```
  */
 export const VerifyPassword = hookDecorator<VerifyPasswordFn>('verifyPassword');
 
 /**
  * `(username, algorithm?) => stored password | undefined`: the library compares it, in constant time, with the
  * (hashed) password the client sent. Used when there is no `@VerifyPassword`; required by Digest.
- * @example @GetPassword() password(username: string) { return store.get(username); }
+ * @example
+ * ```ts
+ * @BasicAuth() class UserAuth {
+ *   @GetPassword() password(username: string) { return passwords.get(username); }
+ * }
+ * ```
  */
 export const GetPassword = hookDecorator<GetPasswordFn>('getPassword');
 
 /**
  * `(password)` or `(username, password)` => what `@GetPassword` stores for that password.
- * @example @HashPassword() hash(username: string, password: string) { return sha256(salt(username) + password); }
+ * @example
+ * ```ts
+ * @BasicAuth() class UserAuth {
+ *   @GetPassword() password(username: string) { return hashedPasswords.get(username); }
+ *   @HashPassword() hash(username: string, password: string) { return createHash('sha256').update(`${username}:${password}`).digest('hex'); }
+ * }
+ * ```
  */
 export const HashPassword = hookDecorator<HashPasswordFn>('hashPassword');
 
 /**
  * `(token) => user | true | null | undefined | false`, read like `@VerifyPassword`'s; called with
  * `''` when no token was sent.
- * @example @VerifyToken() verify(token: string) { return tokens.get(token); }
+ * @example
+ * ```ts
+ * @TokenAuth() class BearerAuth {
+ *   @VerifyToken() verify(token: string) { return tokens.get(token) ?? null; }
+ * }
+ * ```
  */
 export const VerifyToken = hookDecorator<VerifyTokenFn>('verifyToken');
 
 /**
  * `(user, credentials) => role | roles | null`: the roles checked by `@LoginRequired({ role })`.
- * @example @GetUserRoles() roles(user: User) { return user.roles; }
+ * @example
+ * ```ts
+ * @BasicAuth() class UserAuth {
+ *   @VerifyPassword() verify(username: string, password: string) { return users.check(username, password); }
+ *   @GetUserRoles() roles(user: User) { return user.roles; }
+ * }
+ * ```
  */
 export const GetUserRoles = hookDecorator<GetUserRolesFn>('getUserRoles');
 
 /**
- * `(status, action) => body`: replaces the body of 400/401/403 answers; the challenge is added
+ * `(status, action, failure?) => body`: replaces the body of 400/401/403 answers; the challenge is added
  * unless the handler set `WWW-Authenticate` itself. Throw an `HttpError` to answer differently.
- * @example @ErrorHandler() onError(status: 401 | 403) { return { error: status === 401 ? 'login' : 'forbidden' }; }
+ * @example
+ * ```ts
+ * @BasicAuth() class UserAuth {
+ *   @VerifyPassword() verify(username: string, password: string) { return users.check(username, password); }
+ *   @ErrorHandler() onError(status: AuthFailureStatus, _action: Action, failure?: AuthenticationFailure) {
+ *     return { error: status === 403 ? 'forbidden' : 'login required', reason: failure?.code };
+ *   }
+ * }
+ * ```
  */
 export const ErrorHandler = hookDecorator<ErrorHandlerFn>('errorHandler');
 
 /**
  * Digest: `() => nonce`, replacing the built-in signed nonce; needs `@VerifyNonce` too.
- * @example @GenerateNonce() nonce() { return randomUUID(); }
+ * @example
+ * ```ts
+ * @DigestAuth() class DigestUsers {
+ *   @GetPassword() password(username: string) { return passwords.get(username); }
+ *   @GenerateNonce() nonce() { const n = randomUUID(); issued.set(n, Date.now() + 300_000); return n; }
+ *   @VerifyNonce() checkNonce(nonce: string) { return issued.get(nonce) ?? false; }
+ * }
+ * ```
  */
 export const GenerateNonce = hookDecorator<GenerateNonceFn>('generateNonce');
 
 /**
  * Digest: `(nonce) => boolean | Date | epoch ms`, whether a nonce from `@GenerateNonce` is still
  * acceptable; return its fixed expiry rather than `true`, so its replay record lasts exactly as long.
- * @example @VerifyNonce() check(nonce: string) { return issued.get(nonce) ?? false; } // expiry in epoch ms
+ * @example
+ * ```ts
+ * @DigestAuth() class DigestUsers {
+ *   @GetPassword() password(username: string) { return passwords.get(username); }
+ *   @GenerateNonce() nonce() { const n = randomUUID(); issued.set(n, Date.now() + 300_000); return n; }
+ *   @VerifyNonce() checkNonce(nonce: string) { return issued.get(nonce) ?? false; } // its expiry in epoch ms
+ * }
+ * ```
  */
 export const VerifyNonce = hookDecorator<VerifyNonceFn>('verifyNonce');
 
 /**
  * Digest: `() => opaque`, replacing the built-in one; needs `@VerifyOpaque` too.
- * @example @GenerateOpaque() opaque() { return 'server-1'; }
+ * @example
+ * ```ts
+ * @DigestAuth() class DigestUsers {
+ *   @GetPassword() password(username: string) { return passwords.get(username); }
+ *   @GenerateOpaque() opaque() { return 'server-1'; }
+ *   @VerifyOpaque() checkOpaque(opaque: string) { return opaque === 'server-1'; }
+ * }
+ * ```
  */
 export const GenerateOpaque = hookDecorator<GenerateNonceFn>('generateOpaque');
 
 /**
  * Digest: `(opaque) => boolean`.
- * @example @VerifyOpaque() checkOpaque(opaque: string) { return opaque === 'server-1'; }
+ * @example
+ * ```ts
+ * @DigestAuth() class DigestUsers {
+ *   @GetPassword() password(username: string) { return passwords.get(username); }
+ *   @GenerateOpaque() opaque() { return 'server-1'; }
+ *   @VerifyOpaque() checkOpaque(opaque: string) { return opaque === 'server-1'; }
+ * }
+ * ```
  */
 export const VerifyOpaque = hookDecorator<VerifyNonceFn>('verifyOpaque');
 
 /**
  * Digest with `userhash: true`: `(userhash, algorithm) => username | undefined`, mapping
  * H(username:realm) back to a user (store `generateUserhash(...)` next to each user).
- * @example @GetUsernameByHash() byHash(hash: string) { return usersByHash.get(hash); }
+ * @example
+ * ```ts
+ * @DigestAuth({ realm: 'api', algorithm: 'SHA-256', userhash: true }) class DigestUsers {
+ *   @GetPassword() password(username: string) { return passwords.get(username); }
+ *   // filled with usersByHash.set(generateUserhash(name, 'api', 'SHA-256'), name)
+ *   @GetUsernameByHash() byHash(userhash: string) { return usersByHash.get(userhash); }
+ * }
+ * ```
  */
 export const GetUsernameByHash = hookDecorator<GetUsernameByHashFn>('getUsernameByHash');

@@ -6,7 +6,16 @@ import { LoginRequirement } from '../requirement';
 import type { LoginRequiredOptions } from '../types';
 import { describeTarget, dualForm } from './dual-form';
 
-/** `@LoginRequired`, `@LoginRequired()` or `@LoginRequired({ ...options })`, on a controller or an action. */
+/**
+ * The type of {@link LoginRequired}: `@LoginRequired`, `@LoginRequired()` or
+ * `@LoginRequired({ ...options })`, on a controller or an action. Name it to make a preset.
+ * @example
+ * ```ts
+ * const requireLogin: LoginRequiredDecorator = LoginRequired;
+ * @JsonController('/items') @requireLogin
+ * class ItemController { @Delete('/:id') @requireLogin({ role: 'admin' }) remove() {} }
+ * ```
+ */
 export interface LoginRequiredDecorator {
   // The options form comes first, so that an argument typed `any` is read as options.
   (options?: LoginRequiredOptions): ClassDecorator & MethodDecorator;

@@ -8,11 +8,29 @@ import type { Plan } from './plans';
 import type { AppCore } from './routing-controllers';
 import { errorBody } from './tags';
 
-/** An Express app (4 or 5), as far as `useExpress` needs one. */
+/**
+ * An Express app (4 or 5), as far as `useExpress` needs one: a structural type, so the library
+ * does not depend on Express's typings.
+ * @example
+ * ```ts
+ * const app: ExpressAppLike = useExpressServer(express(), { controllers: [ItemController], ...auth });
+ * auth.useExpress(app);
+ * ```
+ */
 export interface ExpressAppLike {
+  /** Express's `app.use`: `useExpress` adds one error middleware, after the routes. */
   use(handler: (error: unknown, req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void): unknown;
 }
 
+/**
+ * The Express middleware `auth.guard()` returns, for routes that are not controllers: it
+ * answers 401/403 itself, or calls `next()` with the user recorded for `auth.currentUser(req)`.
+ * @example
+ * ```ts
+ * const adminsOnly: ExpressGuard = auth.guard({ role: 'admin' });
+ * app.use('/docs', adminsOnly, swaggerUi.serve);
+ * ```
+ */
 export type ExpressGuard = (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void;
 
 type Next = (error?: unknown) => void;

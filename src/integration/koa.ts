@@ -7,22 +7,54 @@ import type { Plan } from './plans';
 import type { AppCore } from './routing-controllers';
 import { errorBody } from './tags';
 
-/** A Koa app, as far as `useKoa` needs one. */
+/**
+ * A Koa app, as far as `useKoa` needs one: a structural type, so the library does not depend on
+ * Koa's typings.
+ * @example
+ * ```ts
+ * const app: KoaAppLike = createKoaServer({ controllers: [ItemController], ...auth });
+ * auth.useKoa(app);
+ * ```
+ */
 export interface KoaAppLike {
+  /** Koa's middleware list: `useKoa` finds routing-controllers' router there and puts its own middleware in front. */
   middleware: Function[];
 }
 
-/** The parts of a Koa context a guard uses. */
+/**
+ * The parts of a Koa context a guard uses; any real Koa `Context` fits.
+ * @example
+ * ```ts
+ * router.get('/me', auth.koaGuard(), (ctx: KoaContextLike) => { ctx.body = auth.currentUser(ctx); });
+ * ```
+ */
 export interface KoaContextLike {
+  /** Node's request: where the credentials are read and the user is recorded. */
   req: IncomingMessage;
+  /** Node's response: where the challenge header is set. */
   res: ServerResponse;
+  /** The request-target as received, which Digest compares with the `uri` the client signed. */
   originalUrl: string;
+  /** The client address (honours `app.proxy`), counted by `throttle`. */
   ip?: string;
+  /** Koa's request, read for the raw body (Digest `auth-int`). */
   request: object;
+  /** Koa's response. */
   response: object;
+  /** Set by the guard to the answer's status when it refuses the request (e.g. 401, 403, 429). */
   status: number;
+  /** Set by the guard to the answer's body. */
   body: unknown;
 }
+/**
+ * The Koa middleware `auth.koaGuard()` returns, for routes that are not controllers: it answers
+ * 401/403 itself, or awaits `next()` with the user recorded for `auth.currentUser(ctx)`.
+ * @example
+ * ```ts
+ * const adminsOnly: KoaGuard = auth.koaGuard({ role: 'admin' });
+ * router.get('/metrics', adminsOnly, async (ctx) => { ctx.body = await metrics.render(); });
+ * ```
+ */
 export type KoaGuard = (ctx: KoaContextLike, next: () => Promise<unknown>) => Promise<void>;
 
 interface RouterLayer {

@@ -3,8 +3,21 @@ import type { Action } from 'routing-controllers';
 import type { RequestView } from '../authenticators/authenticator';
 import { rawBodyOf } from './raw-body';
 
-/** What `currentUser()` accepts: a routing-controllers Action, an Express request or a Koa context. */
-export type RequestSource = Action | IncomingMessage | { readonly req: IncomingMessage };
+/**
+ * What `currentUser()` and `username()` accept: a routing-controllers Action, an Express (or plain
+ * Node) request, or a Koa context.
+ * @example
+ * ```ts
+ * const audit = (source: RequestSource, what: string) => log.info(`${auth.username(source) ?? 'anonymous'}: ${what}`);
+ * ```
+ */
+export type RequestSource =
+  | Action
+  | IncomingMessage
+  | {
+      /** Node's request of a Koa context (or any object carrying one). */
+      readonly req: IncomingMessage;
+    };
 
 interface KoaLikeContext {
   req: IncomingMessage;

@@ -18,6 +18,18 @@ import { createTags, type Tags } from './tags';
 import type { UsernameFilter } from '../internal/credential-cache';
 import { createWiringCheck, type WiringCheck } from './wiring';
 
+/**
+ * The second argument of {@link createAuthCheckers}: what is checked at start-up, where the few
+ * log lines go, and the default auth class of routes that name none.
+ * @example
+ * ```ts
+ * const auth = createAuthCheckers<User>([UserAuth, ApiKeyAuth], {
+ *   controllers: [ItemController],
+ *   defaultAuth: [UserAuth, ApiKeyAuth],
+ *   logger: { warn: (m) => log.warn(m), error: (m) => log.error(m) },
+ * });
+ * ```
+ */
 export interface AuthCheckersOptions {
   /**
    * The app's controllers. When given, every `@LoginRequired` on them is checked at start-up
@@ -25,13 +37,16 @@ export interface AuthCheckersOptions {
    * on the first request that reaches it.
    */
   controllers?: readonly Function[];
-  /** @default console */
+  /** Where start-up warnings and the rate-limited error lines go; nothing secret is ever logged. @default console */
   logger?: AuthLogger;
   /**
    * The auth class (or classes: MultiAuth) of routes whose `@LoginRequired` names none, and of
    * plain `@Authorized()`. Each must also be passed as `auth`.
    * @default the first auth class passed
-   * @example createAuthCheckers([UserAuth, ApiKeyAuth], { defaultAuth: [UserAuth, ApiKeyAuth] })
+   * @example
+   * ```ts
+   * createAuthCheckers([UserAuth, ApiKeyAuth], { defaultAuth: [UserAuth, ApiKeyAuth] })
+   * ```
    */
   defaultAuth?: AuthClass | readonly AuthClass[];
 }
@@ -39,7 +54,17 @@ export interface AuthCheckersOptions {
 export type { ExpressAppLike, ExpressGuard } from './express';
 export type { KoaAppLike, KoaContextLike, KoaGuard } from './koa';
 
-/** What `createAuthCheckers` returns: everything per app lives here. */
+/**
+ * What `createAuthCheckers` returns: everything per app lives here (Flask-HTTPAuth's `auth`
+ * object). Spread it into routing-controllers' options for the two checkers.
+ * @example
+ * ```ts
+ * const auth: AuthCheckers<User> = createAuthCheckers<User>([UserAuth]);
+ * const app = createExpressServer({ controllers: [ItemController], ...auth });
+ * auth.useExpress(app);
+ * app.get('/whoami', auth.guard(), (req: Request, res: Response) => res.json(auth.currentUser(req)));
+ * ```
+ */
 export interface AuthCheckers<User> {
   /** routing-controllers' `authorizationChecker`. */
   authorizationChecker(action: Action, roles: readonly unknown[]): Promise<boolean>;
@@ -89,7 +114,17 @@ export interface AuthCheckers<User> {
   applyOpenApiSecurity<Spec extends OpenApiDocument>(spec: Spec): Spec;
 }
 
-type AuthInput = object | AuthClass;
+/**
+ * One member of {@link createAuthCheckers}' list: an auth class (built through routing-controllers'
+ * container on first use, so `useContainer()` works) or an instance you built with its
+ * dependencies.
+ * @example
+ * ```ts
+ * const members: AuthInput[] = [new UserAuth(userRepository), ApiKeyAuth];
+ * const auth = createAuthCheckers<User>(members);
+ * ```
+ */
+export type AuthInput = object | AuthClass;
 
 /** What the Express and Koa integrations use of an app's checkers. */
 export interface AppCore {
@@ -121,9 +156,11 @@ export interface AppCore {
  * or a union (`User | string`) when a MultiAuth mixes them.
  *
  * @example
+ * ```ts
  * const auth = createAuthCheckers<User>([new UserAuth(store), ApiKeyAuth]);
  * const app = createExpressServer({ controllers: [ItemController], ...auth });
  * auth.useExpress(app);
+ * ```
  */
 export function createAuthCheckers<User = string>(
   auth: AuthInput | readonly AuthInput[],

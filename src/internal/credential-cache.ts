@@ -2,7 +2,16 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { configError } from '../config';
 
-/** `cache` option of `@BasicAuth` / `@TokenAuth`. */
+/**
+ * `cache` option of `@BasicAuth` / `@TokenAuth`: remember verified credentials so a slow password
+ * hash or token lookup runs once per `ttl`; only a keyed hash of each secret is kept, and failures
+ * are never cached.
+ * @example
+ * ```ts
+ * @BasicAuth({ cache: { ttl: 300, max: 10_000 } })
+ * class UserAuth { @VerifyPassword() verify(username: string, password: string) { return users.check(username, password); } }
+ * ```
+ */
 export interface CacheOptions {
   /** Seconds a verified credential is remembered. */
   ttl: number;
@@ -28,6 +37,11 @@ export function resolveCacheOption(value: unknown, where: string): CacheConfig |
 /**
  * Which users `clearCache` forgets: one username, or a test of usernames (for apps whose
  * usernames are case-insensitive: `(name) => name.toLowerCase() === 'alice'`).
+ * @example
+ * ```ts
+ * const changed: UsernameFilter = (name) => name.toLowerCase() === username.toLowerCase();
+ * auth.clearCache(changed); // after a password change
+ * ```
  */
 export type UsernameFilter = string | ((username: string) => boolean);
 

@@ -1,6 +1,16 @@
-/** Where the checkers write their few log lines. */
+/**
+ * Where the checkers write their few log lines (`console` by default); no line ever contains a
+ * password, token or hash.
+ * @example
+ * ```ts
+ * const logger: AuthLogger = { warn: (message) => pino.warn(message), error: (message) => pino.error(message) };
+ * const auth = createAuthCheckers([UserAuth], { logger });
+ * ```
+ */
 export interface AuthLogger {
+  /** A configuration that works but is probably not what was meant, found at start-up or by a first request. */
   warn(message: string): void;
+  /** A request that failed on the server side (a hook threw, Redis timed out, a misconfiguration); each kind is logged rarely, not per request. */
   error(message: string): void;
 }
 

@@ -4,7 +4,15 @@ import { configError } from '../config';
 import { resolveTimeoutMs, withDeadline } from './deadline';
 import { MemoryCounters, type Count } from './memory-counters';
 
-/** `throttle` option of the auth-class decorators. */
+/**
+ * `throttle` option of the auth-class decorators: after `failures` failed attempts within
+ * `window` seconds, a username or client address gets 429 with `Retry-After` for `block` seconds.
+ * @example
+ * ```ts
+ * @BasicAuth({ throttle: { failures: 10, window: 60, block: 300, redis, timeout: 250 } })
+ * class UserAuth { @VerifyPassword() verify(username: string, password: string) { return users.check(username, password); } }
+ * ```
+ */
 export interface ThrottleOptions {
   /** Failed attempts allowed per username and per client address within `window`. */
   failures: number;

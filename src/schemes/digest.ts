@@ -7,8 +7,26 @@
 import * as nodeCrypto from 'node:crypto';
 import { isFieldText, isToken, parseAuthParams, quote } from '../internal/auth-params';
 
+/**
+ * The Digest algorithms, canonically spelled (RFC 7616 §3.3 and RFC 2617's MD5): what
+ * `@GetPassword` and `@GetUsernameByHash` receive, and what `generateHa1` takes. A `-sess`
+ * variant uses the same stored HA1 as its base algorithm.
+ * @example
+ * ```ts
+ * const strongestFirst: DigestAlgorithm[] = ['SHA-512-256', 'SHA-256', 'MD5'];
+ * ```
+ */
 export type DigestAlgorithm = 'MD5' | 'MD5-sess' | 'SHA-256' | 'SHA-256-sess' | 'SHA-512-256' | 'SHA-512-256-sess';
 
+/**
+ * Digest quality of protection (RFC 7616 §3.3): `'auth'` signs the method and URI; `'auth-int'`
+ * the body too (the body is then read before the request is authenticated).
+ * @example
+ * ```ts
+ * const qop: DigestQop[] = ['auth-int', 'auth'];
+ * const options: DigestAuthOptions = { realm: 'uploads', algorithm: 'SHA-256', qop };
+ * ```
+ */
 export type DigestQop = 'auth' | 'auth-int';
 
 export const DIGEST_ALGORITHMS: readonly DigestAlgorithm[] = Object.freeze([
@@ -87,7 +105,10 @@ export function computeHa1(algorithm: DigestAlgorithm, username: string, realm: 
 /**
  * Precomputes the HA1 to store instead of a plain password (Flask-HTTPAuth's `use_ha1_pw`).
  * The same value serves the `-sess` variant of the algorithm.
- * @example generateHa1('alice', 'secret', 'api@example.org', 'SHA-256')
+ * @example
+ * ```ts
+ * passwords.set('alice', generateHa1('alice', 's3cret', 'api@example.org', 'SHA-256')); // with useHa1Password: true
+ * ```
  */
 export function generateHa1(username: string, password: string, realm: string, algorithm: DigestAlgorithm = 'MD5'): string {
   return computeHa1(algorithm, username, realm, password);
@@ -106,7 +127,10 @@ export function userhash(algorithm: DigestAlgorithm, username: string, realm: st
 
 /**
  * The userhash to store next to a user for `@DigestAuth({ userhash: true })` lookups.
- * @example generateUserhash('alice', 'api@example.org', 'SHA-256')
+ * @example
+ * ```ts
+ * usersByHash.set(generateUserhash('alice', 'api@example.org', 'SHA-256'), 'alice');
+ * ```
  */
 export function generateUserhash(username: string, realm: string, algorithm: DigestAlgorithm = 'MD5'): string {
   return userhash(algorithm, username, realm);

@@ -1,5 +1,13 @@
 import type { NonceStore } from './nonce-store';
 
+/**
+ * Bounds of a {@link MemoryNonceStore}: they cap its memory, so a flood of nonces cannot grow it;
+ * at a bound it fails closed (clients get a fresh nonce).
+ * @example
+ * ```ts
+ * const store = new MemoryNonceStore({ maxNonces: 10_000, maxUsesPerNonce: 1_000, maxTotalUses: 50_000 });
+ * ```
+ */
 export interface MemoryNonceStoreOptions {
   /** Most nonces remembered at once. @default 100_000 */
   maxNonces?: number;
@@ -58,7 +66,11 @@ const FREE = -1;
  * Records live in fixed-size typed arrays used as a ring in first-seen order, so a flood of new
  * nonces allocates nothing per nonce beyond its index entry and memory stays flat. Expired
  * records are dropped lazily; there are no timers.
- * @example const store = new MemoryNonceStore({ maxNonces: 10_000 })
+ * @example
+ * ```ts
+ * @DigestAuth({ realm: 'api', store: new MemoryNonceStore({ maxNonces: 10_000 }) })
+ * class DigestUsers { @GetPassword() password(username: string) { return passwords.get(username); } }
+ * ```
  */
 export class MemoryNonceStore implements NonceStore {
   readonly #capacity: number;

@@ -1,6 +1,17 @@
 /**
  * Where Digest nonce uses are recorded, so that a captured request cannot be replayed.
- * Implementations: `MemoryNonceStore` (one process) and `RedisNonceStore` (a cluster).
+ * Implementations: `MemoryNonceStore` (one process) and `RedisNonceStore` (a cluster); write your
+ * own for another shared store, keeping `use` atomic.
+ * @example
+ * ```ts
+ * class PostgresNonceStore implements NonceStore {
+ *   async use(nonce: string, use: string, expiresAt: number) {
+ *     // INSERT … ON CONFLICT DO NOTHING: exactly one caller inserts the row
+ *     const inserted = await db.insertIfAbsent('nonce_uses', { nonce, use, expiresAt });
+ *     return inserted;
+ *   }
+ * }
+ * ```
  */
 export interface NonceStore {
   /**

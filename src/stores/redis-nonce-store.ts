@@ -9,20 +9,39 @@ import type { NonceStore } from './nonce-store';
  *
  * The parameters are spelled out (rather than `...args`) because ioredis's overloads are only
  * assignable to an exact shape.
+ * @example
+ * ```ts
+ * const client: RedisLikeClient = new Redis(process.env.REDIS_URL!, { enableOfflineQueue: false });
+ * const store = new RedisNonceStore(client);
+ * ```
  */
 export interface RedisLikeClient {
+  /** `SET key value PX ms NX`: records a use of a nonce that expires in `milliseconds`. */
   set(key: string, value: string, px: 'PX', milliseconds: number, nx: 'NX'): Promise<unknown>;
+  /** `SET key value NX`: records a use of a nonce without an expiry. */
   set(key: string, value: string, nx: 'NX'): Promise<unknown>;
 }
 
-/** The node-redis v4 shape of `SET`, options as an object. */
+/**
+ * The node-redis v4 shape of `SET`, options as an object; adapt it with {@link fromNodeRedis}.
+ * @example
+ * ```ts
+ * const client: NodeRedisLikeClient = await createClient({ url: process.env.REDIS_URL }).connect();
+ * const store = new RedisNonceStore(fromNodeRedis(client));
+ * ```
+ */
 export interface NodeRedisLikeClient {
+  /** node-redis's `SET`, resolving `'OK'` when the key was set and `null` when it already existed. */
   set(key: string, value: string, options: { PX?: number; NX: true }): Promise<unknown>;
 }
 
 /**
  * Adapts a node-redis v4 client (`createClient()` from `redis`) to {@link RedisLikeClient}.
- * @example new RedisNonceStore(fromNodeRedis(client))
+ * @example
+ * ```ts
+ * const client = await createClient({ url: process.env.REDIS_URL }).connect();
+ * const store = new RedisNonceStore(fromNodeRedis(client));
+ * ```
  */
 export function fromNodeRedis(client: NodeRedisLikeClient): RedisLikeClient {
   return {
@@ -31,6 +50,14 @@ export function fromNodeRedis(client: NodeRedisLikeClient): RedisLikeClient {
   };
 }
 
+/**
+ * Options of {@link RedisNonceStore}: the key prefix (to share a Redis with other apps) and how
+ * long a `SET` may take.
+ * @example
+ * ```ts
+ * const store = new RedisNonceStore(redis, { prefix: 'shop:nonce:', timeout: 100 });
+ * ```
+ */
 export interface RedisNonceStoreOptions {
   /** Prepended to every key. @default "httpauth:nonce:" */
   prefix?: string;
@@ -53,7 +80,12 @@ export interface RedisNonceStoreOptions {
  *
  * Client errors and calls slower than `timeout` are not swallowed: `use` rejects, and the caller
  * must refuse the request rather than skip the replay check.
- * @example new RedisNonceStore(new Redis(process.env.REDIS_URL, { enableOfflineQueue: false }))
+ * @example
+ * ```ts
+ * const store = new RedisNonceStore(new Redis(process.env.REDIS_URL!, { enableOfflineQueue: false }), { timeout: 250 });
+ * @DigestAuth({ realm: 'api', secret: process.env.DIGEST_SECRET, store })
+ * class DigestUsers { @GetPassword() password(username: string) { return passwords.get(username); } }
+ * ```
  */
 export class RedisNonceStore implements NonceStore {
   readonly #client: RedisLikeClient;

@@ -303,4 +303,18 @@ export type PublicTypes = [
   import('../../src').RoleSpec,
   import('../../src').VerifyPasswordFn,
   import('../../src').VerifyTokenFn,
+  // The decorator types (issue 8: every type the API reference shows is exported).
+  import('../../src').HookDecorator<import('../../src').VerifyPasswordFn>,
+  import('../../src').HookMethodDecorator<import('../../src').VerifyTokenFn>,
+  import('../../src').SchemeDecorator<import('../../src').BasicAuthOptions>,
+  import('../../src').LoginRequiredDecorator,
+  import('../../src').AuthInput,
 ];
+// They are the types of the exported decorators, not look-alikes.
+assertType<Equals<typeof BasicAuth, import('../../src').SchemeDecorator<import('../../src').BasicAuthOptions>>>();
+assertType<Equals<typeof TokenAuth, import('../../src').SchemeDecorator<import('../../src').TokenAuthOptions>>>();
+assertType<Equals<typeof VerifyPassword, import('../../src').HookDecorator<import('../../src').VerifyPasswordFn>>>();
+assertType<Equals<typeof LoginRequired, import('../../src').LoginRequiredDecorator>>();
+assertType<Equals<Parameters<typeof createAuthCheckers>[0], import('../../src').AuthInput | readonly import('../../src').AuthInput[]>>();
+// The re-exported Action is routing-controllers' own.
+assertType<Equals<import('../../src').Action, Action>>();
