@@ -36,7 +36,7 @@ export type {
   KoaGuard,
 } from './integration/routing-controllers';
 export type { RequestSource } from './integration/request';
-export type { OpenApiDocument, OpenApiSecurityScheme } from './integration/openapi';
+export type { OpenApiDocument, OpenApiHttpScheme, OpenApiKeyScheme, OpenApiSecurityScheme } from './integration/openapi';
 export type { AuthLogger } from './internal/log';
 export type { HttpAuthErrorCode } from './errors';
 export type { PasswordHashOptions } from './passwords';

@@ -12,17 +12,70 @@ import type { Member, Plan } from './plans';
  * operation is matched with its action's `@LoginRequired`.
  */
 
-/** An OpenAPI 3 security scheme object, as far as this library writes one. */
-export type OpenApiSecurityScheme =
-  | { type: 'http'; scheme: string; bearerFormat?: string; description?: string }
-  | { type: 'apiKey'; in: 'header' | 'query' | 'cookie'; name: string; description?: string };
+/**
+ * An OpenAPI 3 security scheme object, as far as this library writes one: `http` for Basic, Digest
+ * and Authorization-header tokens, `apiKey` for a custom header, a query parameter or a cookie.
+ *
+ * @example
+ * ```ts
+ * const basic: OpenApiSecurityScheme = { type: 'http', scheme: 'basic' };
+ * const key: OpenApiSecurityScheme = { type: 'apiKey', in: 'header', name: 'x-api-key' };
+ * ```
+ */
+export type OpenApiSecurityScheme = OpenApiHttpScheme | OpenApiKeyScheme;
+
+/**
+ * An `http` security scheme (RFC 9110 authentication).
+ *
+ * @example
+ * ```ts
+ * const jwt: OpenApiHttpScheme = { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' };
+ * ```
+ */
+export interface OpenApiHttpScheme {
+  /** Always `'http'`. */
+  type: 'http';
+  /** The scheme word, lower-case: `'basic'`, `'digest'`, `'bearer'` or a custom token scheme. */
+  scheme: string;
+  /** How a bearer token is formatted (the `bearerFormat` option of `@TokenAuth`). */
+  bearerFormat?: string;
+  /** What the library knows of the scheme: RFC, realm, algorithms. */
+  description?: string;
+}
+
+/**
+ * An `apiKey` security scheme: a token in a custom header, a query parameter or a cookie.
+ *
+ * @example
+ * ```ts
+ * const session: OpenApiKeyScheme = { type: 'apiKey', in: 'cookie', name: 'session' };
+ * ```
+ */
+export interface OpenApiKeyScheme {
+  /** Always `'apiKey'`. */
+  type: 'apiKey';
+  /** Where the key travels. */
+  in: 'header' | 'query' | 'cookie';
+  /** The header, parameter or cookie name. */
+  name: string;
+  /** Free text for the documentation. */
+  description?: string;
+}
 
 /**
  * An OpenAPI 3 document, as far as `applyOpenApiSecurity` needs to know: `paths` and `components`.
  * Loose on purpose, so the document types of routing-controllers-openapi (openapi3-ts) fit.
+ *
+ * @example
+ * ```ts
+ * const spec: OpenApiDocument = routingControllersToSpec(getMetadataArgsStorage());
+ * const documented = auth.applyOpenApiSecurity(spec);
+ * ```
  */
 export interface OpenApiDocument {
+  /** The operations by path and method; each is matched with its action by `operationId`. */
   paths?: object;
+  /** Where `securitySchemes` are added. */
   components?: object;
 }
 

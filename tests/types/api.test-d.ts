@@ -289,6 +289,8 @@ export type PublicTypes = [
   import('../../src').UsernameFilter,
   import('../../src').OpenApiDocument,
   import('../../src').OpenApiSecurityScheme,
+  import('../../src').OpenApiHttpScheme,
+  import('../../src').OpenApiKeyScheme,
   import('../../src').Action,
   import('../../src').AuthClass,
   import('../../src').AuthFailureStatus,
