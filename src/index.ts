@@ -33,6 +33,7 @@ export type {
   KoaGuard,
 } from './integration/routing-controllers';
 export type { RequestSource } from './integration/request';
+export type { AuthEvent, AuthEventType, AuthEventListener } from './integration/audit';
 export type { AuthLogger } from './internal/log';
 export type { HttpAuthErrorCode } from './errors';
 export type { PasswordHashOptions } from './passwords';
