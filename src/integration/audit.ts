@@ -8,7 +8,10 @@ import type { LimitedLog } from '../internal/log';
 import type { SchemeKind } from '../registry';
 import { describeThrown } from './failures';
 
-/** What a decision was; see {@link AuthEvent}. */
+/**
+ * What a decision was; see {@link AuthEvent}.
+ * @example const level = (type: AuthEventType) => (type === 'error' ? 'error' : type === 'rejected' ? 'warn' : 'info');
+ */
 export type AuthEventType = 'authenticated' | 'anonymous' | 'rejected' | 'forbidden' | 'throttled' | 'error';
 
 /**
@@ -28,6 +31,9 @@ export type AuthEventType = 'authenticated' | 'anonymous' | 'rejected' | 'forbid
  * scheme the route does not accept), `'bad-credentials'`, `'stale-nonce'`, `'replay'` (Digest), or
  * the `code` (else the `message`) of an `AuthenticationFailure` a verify hook threw; `'http-error'`
  * when a hook threw a routing-controllers `HttpError` itself.
+ *
+ * @example
+ * createAuthCheckers(UserAuth, { onEvent: (event: AuthEvent) => log.info({ auth: event }, `auth ${event.type}`) });
  */
 export interface AuthEvent {
   readonly type: AuthEventType;
@@ -48,7 +54,10 @@ export interface AuthEvent {
   readonly durationMs: number;
 }
 
-/** `createAuthCheckers({ onEvent })`: called once per decision, after it, on a later turn. */
+/**
+ * `createAuthCheckers({ onEvent })`: called once per decision, after it, on a later turn.
+ * @example const onEvent: AuthEventListener = (event) => decisions.inc({ type: event.type });
+ */
 export type AuthEventListener = (event: AuthEvent) => unknown;
 
 /** What the flow notes while it decides: written only when events are on. */

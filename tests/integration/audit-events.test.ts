@@ -114,6 +114,8 @@ const AUTH = () => [new UserAuth(), new ApiKeyAuth(), new ThrottledAuth(), new D
 /** Resolves once `events` holds `count` events; they are delivered on a later turn than the answer. */
 async function eventsAfter(events: AuthEvent[], count = 1): Promise<AuthEvent[]> {
   for (let turn = 0; turn < 50 && events.length < count; turn++) await new Promise((resolve) => setImmediate(resolve));
+  // One more turn: an extra event (a decision made twice) would show up too.
+  await new Promise((resolve) => setImmediate(resolve));
   return events;
 }
 
@@ -206,6 +208,26 @@ describe.each(DRIVERS)('%s: audit events (createAuthCheckers({ onEvent }))', (_n
       { type: 'rejected', reason: 'replay', status: 401, username: 'john', ...digest },
     ]);
     for (const event of events) expectNoSecrets(event, challenge.nonce, challenge.opaque!, authorization.response, authorization.ha1, authorization.header);
+  });
+
+  it('reports error 503 store-unavailable when the Digest nonce store fails', async () => {
+    @DigestAuth({ realm: 'Audit', secret: 'audit-events-secret', store: { use: () => Promise.reject(new Error('redis down')) } })
+    class BrokenStore {
+      @GetPassword() password(username: string) {
+        return username === 'john' ? PASSWORD : undefined;
+      }
+    }
+    const events: AuthEvent[] = [];
+    const auth = createAuthCheckers(new BrokenStore(), { logger: recordingLogger(), onEvent: (event) => void events.push(event) });
+    const app = fromAddress(makeApp([HashedController], auth), CLIENT);
+    const challenge = digestChallenge(await request(app).get('/hashed'));
+    const header = digestAuthorization({ challenge, username: 'john', password: PASSWORD, method: 'GET', uri: '/hashed' }).header;
+    expect((await request(app).get('/hashed').set('Authorization', header)).status).toBe(503);
+    await eventsAfter(events, 2);
+    expect(events[1]).toEqual({
+      type: 'error', reason: 'store-unavailable', status: 503, authClass: 'BrokenStore', scheme: 'digest', path: '/hashed', ...common,
+    });
+    expectNoSecrets(events[1], challenge.nonce, header);
   });
 
   it('never reports a Digest userhash as the username; the verified name once it is resolved', async () => {
