@@ -1,7 +1,6 @@
 import { HttpError, type Action } from 'routing-controllers';
 import type { Authenticator, Outcome, Refusal, RequestView } from './authenticators/authenticator';
 import { AuthenticationError, AuthenticationFailure, HttpAuthError, PreflightAnswer, RoleError } from './errors';
-import type { DecisionNote } from './integration/audit';
 import type { Throttle, ThrottleAttempt } from './internal/throttle';
 import type { SchemeKind } from './registry';
 import type { EffectiveRequirement } from './requirement';
@@ -16,6 +15,18 @@ export interface BoundAuth {
   readonly getUserRoles?: (user: unknown, credentials: Credentials | undefined) => Awaitable<unknown>;
   readonly errorHandler?: (status: AuthFailureStatus, action: Action, failure: AuthenticationFailure | undefined) => unknown;
   readonly throttle?: Throttle;
+}
+
+/** What the flow notes while it decides, for the audit event: passed only when events are on. */
+export interface DecisionNote {
+  /** The member the flow picked. */
+  selected?: BoundAuth;
+  /** The username the credentials were verified for. */
+  verifiedUsername?: string;
+  /** The refusal the flow answered (before any `@ErrorHandler`). */
+  refusal?: Refusal;
+  /** What the flow threw, before it became the answer. */
+  thrown?: unknown;
 }
 
 /** Where the flow writes response headers: a Node `ServerResponse` fits. */

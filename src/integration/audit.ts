@@ -3,7 +3,7 @@ import { HttpError } from 'routing-controllers';
 import type { Refusal, RequestView } from '../authenticators/authenticator';
 import { HookFailure } from '../bind';
 import { HttpAuthError, PreflightAnswer } from '../errors';
-import type { Admission, BoundAuth } from '../http-auth';
+import type { Admission, DecisionNote } from '../http-auth';
 import type { LimitedLog } from '../internal/log';
 import type { SchemeKind } from '../registry';
 import { describeThrown } from './failures';
@@ -59,18 +59,6 @@ export interface AuthEvent {
  * @example const onEvent: AuthEventListener = (event) => decisions.inc({ type: event.type });
  */
 export type AuthEventListener = (event: AuthEvent) => unknown;
-
-/** What the flow notes while it decides: written only when events are on. */
-export interface DecisionNote {
-  /** The member the flow picked. */
-  selected?: BoundAuth;
-  /** The username the credentials were verified for. */
-  verifiedUsername?: string;
-  /** The refusal the flow answered (before any `@ErrorHandler`). */
-  refusal?: Refusal;
-  /** What the flow threw, before it became the answer. */
-  thrown?: unknown;
-}
 
 /** The member that decided when the flow never picked one (an auth class that could not be built). */
 export interface FallbackMember {
@@ -131,8 +119,8 @@ export function createAuditor(listener: AuthEventListener, log: LimitedLog) {
       deliver(Object.freeze(event));
     },
 
-    /** `answer` is what the client gets (after `toHttpError`); `thrown` what the flow threw. */
-    refused(answer: HttpError, thrown: unknown, note: DecisionNote, fallback: FallbackMember, request: RequestView, startedAt: number): void {
+    /** `answer` is what the client gets (after `toHttpError`); `note.thrown` what the flow threw. */
+    refused(answer: HttpError, note: DecisionNote, fallback: FallbackMember, request: RequestView, startedAt: number): void {
       // A CORS preflight carries no credentials: nothing was decided about anyone.
       if (answer instanceof PreflightAnswer) return;
       const status = answer.httpCode || 500;
@@ -147,7 +135,7 @@ export function createAuditor(listener: AuthEventListener, log: LimitedLog) {
             ? 'misconfigured'
             : code === 'ERR_HTTP_AUTH_UNAVAILABLE'
               ? 'store-unavailable'
-              : thrown instanceof HookFailure || (thrown instanceof HttpError && !(thrown instanceof HttpAuthError))
+              : note.thrown instanceof HookFailure || (note.thrown instanceof HttpError && !(note.thrown instanceof HttpAuthError))
                 ? 'hook-error'
                 : 'internal';
       } else if (code === 'ERR_HTTP_AUTH_THROTTLED') {

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { getFromContainer, type Action, type HttpError } from 'routing-controllers';
 import { bindAuth, HookFailure, validateAuthClass } from '../bind';
-import { admit, type Admission, type BoundAuth } from '../http-auth';
+import { admit, type Admission, type BoundAuth, type DecisionNote } from '../http-auth';
 import { readAuthClass } from '../registry';
 import { LoginRequirement, mergeRequirements } from '../requirement';
 import type { AuthClass, LoginRequiredOptions } from '../types';
@@ -16,7 +16,7 @@ import { createPlanner, resolveDefaultAuth, type Member, type Plan } from './pla
 import { createTags, type Tags } from './tags';
 import type { UsernameFilter } from '../internal/credential-cache';
 import { createWiringCheck, type WiringCheck } from './wiring';
-import { createAuditor, resolveEventListener, type AuthEventListener, type DecisionNote } from './audit';
+import { createAuditor, resolveEventListener, type AuthEventListener } from './audit';
 
 export interface AuthCheckersOptions {
   /**
@@ -234,7 +234,7 @@ export function createAuthCheckers<User = string>(
         try {
           admission = await decide(plan, action, view, note);
         } catch (answer) {
-          auditor.refused(answer as HttpError, note.thrown, note, fallback, view, startedAt);
+          auditor.refused(answer as HttpError, note, fallback, view, startedAt);
           throw answer;
         }
         auditor.admitted(admission, note, fallback, view, startedAt);
