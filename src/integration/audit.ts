@@ -157,8 +157,6 @@ export function createAuditor(listener: AuthEventListener, log: LimitedLog) {
   };
 }
 
-export type Auditor = ReturnType<typeof createAuditor>;
-
 function refusalReason(refusal: Refusal): string {
   if (refusal.failure) return refusal.failure.code ?? refusal.failure.message;
   if (refusal.reason) return refusal.reason;
