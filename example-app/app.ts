@@ -1,9 +1,10 @@
 import 'reflect-metadata';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import path from 'node:path';
+import pino, { type Logger } from 'pino';
 import { createExpressServer } from 'routing-controllers';
-// In your app: import { createAuthCheckers, type AuthCheckers } from 'routing-controllers-httpauth';
-import { createAuthCheckers, type AuthCheckers } from '../src';
+// In your app: import { createAuthCheckers, type AuthCheckers, type AuthEvent } from 'routing-controllers-httpauth';
+import { createAuthCheckers, type AuthCheckers, type AuthEvent } from '../src';
 import { ApiKeyAuth, UserAuth } from './auth';
 import { clientErrorStatus, errorBody } from './errors';
 import { openApiDocument } from './openapi';
@@ -25,15 +26,41 @@ export interface ExampleApp {
   readonly users: UserStore;
 }
 
+export interface ExampleAppOptions {
+  /**
+   * Where the audit trail and the library's own lines go. Default: pino on stdout at
+   * `LOG_LEVEL` (default `info`; `silent` under jest, so the tests stay quiet).
+   */
+  readonly logger?: Logger;
+}
+
+const LEVELS: Readonly<Record<AuthEvent['type'], 'info' | 'warn' | 'error'>> = {
+  authenticated: 'info',
+  anonymous: 'info',
+  rejected: 'warn',
+  forbidden: 'warn',
+  throttled: 'warn',
+  error: 'error',
+};
+
 /** Builds the example API without listening, so tests can drive it with supertest. */
-export function createApp(): ExampleApp {
+export function createApp(options: ExampleAppOptions = {}): ExampleApp {
+  // process.stdout rather than pino's own file-descriptor writer: its lines stay in order with
+  // console.log's, and nothing is left to flush when the process exits.
+  const log = options.logger ?? pino({ level: process.env.LOG_LEVEL ?? (process.env.JEST_WORKER_ID ? 'silent' : 'info') }, process.stdout);
   const users = new UserStore(DEMO_USERS);
   const clients = new ApiClientStore({ [DEMO_API_KEY]: 'build-bot' });
   const controllers = [IndexController, MeController, FeedController, ArticlesController, SettingsController, MachineController];
 
   // UserAuth comes first, so it is the auth of every @LoginRequired that does not name one.
   // Passing the controllers checks their @LoginRequired declarations now instead of on first use.
-  const auth = createAuthCheckers<Principal>([new UserAuth(users), new ApiKeyAuth(clients)], { controllers });
+  // Every login decision becomes one JSON log line (no password, key or Authorization value is
+  // ever in an event); the library's few warnings go to the same logger.
+  const auth = createAuthCheckers<Principal>([new UserAuth(users), new ApiKeyAuth(clients)], {
+    controllers,
+    logger: { warn: (message) => log.warn(message), error: (message) => log.error(message) },
+    onEvent: (event) => log[LEVELS[event.type]]({ auth: event }, `auth ${event.type}`),
+  });
 
   const app: Express = createExpressServer({
     controllers,

@@ -4,6 +4,8 @@
  *
  * Run it:  npm start                 (listens on http://localhost:3000)
  *          PORT=8080 npm start       (another port; PORT=0 picks a free one)
+ *          LOG_LEVEL=warn npm start  (audit log: one pino JSON line per login decision on stdout,
+ *                                     info for logins, warn for refusals; 'silent' turns it off)
  *
  * Demo credentials:
  *   alice / alice-secret    roles admin, reader

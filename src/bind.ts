@@ -188,6 +188,7 @@ export function bindAuth(meta: AuthClassMeta, instance: object, context: BindCon
   };
   return {
     name: meta.name,
+    scheme: meta.kind,
     authenticator: bindingFor(meta).create(meta.config, hook, meta, context),
     getUserRoles: hook<(user: unknown, credentials: Credentials | undefined) => Awaitable<unknown>>('getUserRoles'),
     errorHandler: hook<(status: AuthFailureStatus, action: Action, failure: AuthenticationFailure | undefined) => unknown>('errorHandler'),

@@ -2,6 +2,7 @@ import { HttpError, type Action } from 'routing-controllers';
 import type { Authenticator, Outcome, Refusal, RequestView } from './authenticators/authenticator';
 import { AuthenticationError, AuthenticationFailure, HttpAuthError, PreflightAnswer, RoleError } from './errors';
 import type { Throttle, ThrottleAttempt } from './internal/throttle';
+import type { SchemeKind } from './registry';
 import type { EffectiveRequirement } from './requirement';
 import { groupsForMethod, hasRequiredRoles, toRoleSet } from './roles';
 import type { AuthFailureStatus, Awaitable, Credentials } from './types';
@@ -9,10 +10,23 @@ import type { AuthFailureStatus, Awaitable, Credentials } from './types';
 /** One auth class bound to its instance for one app: its scheme plus the role and error hooks. */
 export interface BoundAuth {
   readonly name: string;
+  readonly scheme: SchemeKind;
   readonly authenticator: Authenticator;
   readonly getUserRoles?: (user: unknown, credentials: Credentials | undefined) => Awaitable<unknown>;
   readonly errorHandler?: (status: AuthFailureStatus, action: Action, failure: AuthenticationFailure | undefined) => unknown;
   readonly throttle?: Throttle;
+}
+
+/** What the flow notes while it decides, for the audit event: passed only when events are on. */
+export interface DecisionNote {
+  /** The member the flow picked. */
+  selected?: BoundAuth;
+  /** The username the credentials were verified for. */
+  verifiedUsername?: string;
+  /** The refusal the flow answered (before any `@ErrorHandler`). */
+  refusal?: Refusal;
+  /** What the flow threw, before it became the answer. */
+  thrown?: unknown;
 }
 
 /** Where the flow writes response headers: a Node `ServerResponse` fits. */
@@ -37,7 +51,7 @@ export type MisconfigurationReporter = (message: string) => HttpAuthError;
  * Flask-HTTPAuth's `login_required`, once for every scheme: pick the member, authenticate,
  * authorize, then either admit the request or answer with a challenge. Failures are thrown as
  * `HttpAuthError`s (or whatever `HttpError` an `@ErrorHandler` throws) after the challenge header
- * has been written.
+ * has been written. With `note` (audit events on), it also notes what the event needs.
  */
 export async function admit(
   members: readonly BoundAuth[],
@@ -46,6 +60,7 @@ export async function admit(
   action: Action,
   response: HeaderTarget,
   misconfigured: MisconfigurationReporter,
+  note?: DecisionNote,
 ): Promise<Admission> {
   // The Fetch standard sends CORS preflights without credentials, so they cannot be
   // authenticated; they are answered here and never reach the handler. Any other OPTIONS request
@@ -53,10 +68,11 @@ export async function admit(
   if (request.method === 'OPTIONS' && isCorsPreflight(request)) throw new PreflightAnswer();
 
   const selected = members.length === 1 ? members[0] : (members.find((m) => m.authenticator.presents(request)) ?? members[0]);
+  if (note) note.selected = selected;
   // Credentials that none of the route's schemes can read are wrong credentials, not absent ones:
   // an optional route must not serve them the anonymous view, nor may a hook see them as ''.
   if (!selected.authenticator.presents(request) && request.header('authorization')?.trim()) {
-    return answerRefusal(selected, members, { status: 401 }, request, action, response);
+    return answerRefusal(selected, members, { status: 401, reason: 'foreign-scheme' }, request, action, response, note);
   }
   const { throttle, authenticator } = selected;
   let attempt: ThrottleAttempt | undefined;
@@ -86,17 +102,18 @@ export async function admit(
     outcome.kind === 'authenticated' ? 'succeeded' : outcome.kind === 'rejected' && outcome.refusal.status === 401 && !outcome.refusal.stale ? 'failed' : 'other',
   );
 
-  const refuse = (refusal: Refusal) => answerRefusal(selected, members, refusal, request, action, response);
+  const refuse = (refusal: Refusal) => answerRefusal(selected, members, refusal, request, action, response, note);
 
-  if (outcome.kind === 'anonymous') return requirement.optional ? ANONYMOUS : refuse({ status: 401 });
+  if (outcome.kind === 'anonymous') return requirement.optional ? ANONYMOUS : refuse({ status: 401, reason: 'no-credentials' });
   if (outcome.kind === 'rejected') return refuse(outcome.refusal);
 
   const { verified, credentials } = outcome;
   const user = verified === true ? credentials?.username : verified;
+  if (note) note.verifiedUsername = credentials?.username;
 
   if (requirement.role) {
     const groups = groupsForMethod(requirement.role, request.method);
-    if (!groups) return refuse({ status: 403 });
+    if (!groups) return refuse({ status: 403, reason: 'role' });
     if (!selected.getUserRoles) {
       throw misconfigured(missingRolesHook(selected.name));
     }
@@ -107,7 +124,7 @@ export async function admit(
       if (error instanceof AuthenticationFailure) return refuse({ status: 403, failure: error });
       throw error;
     }
-    if (!hasRequiredRoles(groups, roles)) return refuse({ status: 403 });
+    if (!hasRequiredRoles(groups, roles)) return refuse({ status: 403, reason: 'role' });
   }
 
   for (const [name, value] of outcome.headers ?? []) response.setHeader(name, value);
@@ -130,7 +147,9 @@ async function answerRefusal(
   request: RequestView,
   action: Action,
   response: HeaderTarget,
+  note: DecisionNote | undefined,
 ): Promise<never> {
+  if (note) note.refusal = refusal;
   const challenges = [...(await selected.authenticator.challenges(refusal, request))];
   if (refusal.status === 401) {
     for (const member of members) if (member !== selected) challenges.push(...(await member.authenticator.challenges({ status: 401 }, request)));

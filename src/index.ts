@@ -37,6 +37,7 @@ export type {
 } from './integration/routing-controllers';
 export type { RequestSource } from './integration/request';
 export type { OpenApiDocument, OpenApiHttpScheme, OpenApiKeyScheme, OpenApiSecurityScheme } from './integration/openapi';
+export type { AuthEvent, AuthEventType, AuthEventListener } from './integration/audit';
 export type { AuthLogger } from './internal/log';
 export type { HttpAuthErrorCode } from './errors';
 export type { PasswordHashOptions } from './passwords';

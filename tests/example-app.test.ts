@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import path from 'node:path';
+import pino from 'pino';
 import request from 'supertest';
 import { createApp } from '../example-app/app';
 import { openApiDocument } from '../example-app/openapi';
@@ -228,6 +229,44 @@ describe('example app: no stack trace or HTML error page reaches a client', () =
   it('still answers a served path normally after the 404 handler was added', async () => {
     await request(app).get('/').expect(200);
     await request(app).get('/admin/').auth(...as('alice')).expect(200);
+  });
+});
+
+describe('example app: audit log with pino', () => {
+  function loggedApp() {
+    const lines: string[] = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
+    const example = createApp({ logger });
+    const records = () => lines.map((line) => JSON.parse(line) as { level: number; msg: string; auth?: Record<string, unknown> });
+    return { ...example, lines, records };
+  }
+
+  /** Events are logged on a later turn than the answer. */
+  const settle = async (lines: string[], count: number) => {
+    for (let turn = 0; turn < 50 && lines.length < count; turn++) await new Promise((resolve) => setImmediate(resolve));
+  };
+
+  it('logs one line per decision: info for a login, warn for a refusal, never a password or key', async () => {
+    const { app, users, lines, records } = loggedApp();
+    await users.ready;
+    await request(app).get('/me').auth(...as('bob')).expect(200);
+    await request(app).get('/me?debug=1').auth('bob', 'wrong-password').expect(401);
+    await request(app).post('/articles').auth(...as('carol')).send({ title: 'Hi', body: 'x' }).expect(403);
+    await request(app).get('/machine/status').set('X-API-Key', DEMO_API_KEY).expect(200);
+    await request(app).get('/').expect(200);
+    await settle(lines, 4);
+    expect(records().map(({ level, msg, auth }) => [level, msg, auth?.authClass, auth?.username, auth?.reason, auth?.path])).toEqual([
+      [30, 'auth authenticated', 'UserAuth', 'bob', undefined, '/me'],
+      [40, 'auth rejected', 'UserAuth', 'bob', 'bad-credentials', '/me'],
+      [40, 'auth forbidden', 'UserAuth', 'carol', 'role', '/articles'],
+      [30, 'auth authenticated', 'ApiKeyAuth', undefined, undefined, '/machine/status'],
+    ]);
+    const text = lines.join('');
+    for (const secret of [password('bob'), password('carol'), 'wrong-password', DEMO_API_KEY, 'debug=1']) expect(text).not.toContain(secret);
+  });
+
+  it('is silent under jest by default', () => {
+    expect(createApp().app).toBeDefined();
   });
 });
 

@@ -30,7 +30,15 @@ export interface Refusal {
   readonly stale?: boolean;
   /** Why, when a hook said so by throwing `AuthenticationFailure`. */
   readonly failure?: AuthenticationFailure;
+  /**
+   * Why, for audit events, when the status alone does not say it (400 is `'malformed'`, 401
+   * `'bad-credentials'`, 403 `'role'`).
+   */
+  readonly reason?: RefusalReason;
 }
+
+/** The reasons the library itself gives for a refusal (see `AuthEvent`). */
+export type RefusalReason = 'no-credentials' | 'malformed' | 'foreign-scheme' | 'bad-credentials' | 'stale-nonce' | 'replay' | 'role';
 
 export type Outcome =
   | {
@@ -63,6 +71,11 @@ export interface Authenticator {
   challenges(refusal: Refusal, request: RequestView): string[] | Promise<string[]>;
   /** The username the request claims, unverified: what throttling counts by. */
   claimedUsername?(request: RequestView): string | undefined;
+  /**
+   * The username the request claims, unverified, for audit events: like `claimedUsername`, but
+   * never a hash (Digest userhash). Token schemes have none.
+   */
+  auditUsername?(request: RequestView): string | undefined;
   /**
    * Whether these credentials can only be checked once the body was read (Digest auth-int, well
    * formed, on a member that offers it): the before-body check then leaves the request to the

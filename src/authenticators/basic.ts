@@ -110,7 +110,7 @@ export function createBasicAuthenticator(config: BasicConfig, hooks: BasicHooks)
         const verified = await hooks.verifyPassword('', '');
         return isAccepted(verified) ? { kind: 'authenticated', verified, credentials: undefined } : { kind: 'anonymous' };
       }
-      if (!parsed) return { kind: 'rejected', refusal: { status: 401 } };
+      if (!parsed) return { kind: 'rejected', refusal: { status: 401, reason: 'malformed' } };
       const { username, password } = parsed;
       const check = async () =>
         hooks.verifyPassword ? hooks.verifyPassword(username, password) : (await checkStoredPassword(username, password)) && username;
@@ -121,6 +121,7 @@ export function createBasicAuthenticator(config: BasicConfig, hooks: BasicHooks)
 
     challenges: () => [config.challenge],
     claimedUsername: (request) => parse(request)?.username,
+    auditUsername: (request) => parse(request)?.username,
     knownGood(request) {
       if (!cache) return false;
       const parsed = parse(request);

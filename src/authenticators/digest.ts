@@ -269,11 +269,16 @@ export function createDigestAuthenticator(config: DigestConfig, hooks: DigestHoo
       return parsed && parsed !== 400 ? parsed.username : undefined;
     },
 
+    auditUsername(request) {
+      const parsed = parse(request);
+      return parsed && parsed !== 400 && !parsed.usernameIsHash ? parsed.username : undefined;
+    },
+
     async authenticate(request): Promise<Outcome> {
       const credentials = parse(request);
       if (credentials === null) return { kind: 'anonymous' };
       if (credentials === 400) return reject({ status: 400 });
-      if (!credentials) return REJECTED;
+      if (!credentials) return reject({ status: 401, reason: 'malformed' });
       const { algorithm, qop, nonce } = credentials;
 
       // RFC 7616 §3.4.6: a request-target mismatch is a bad request, not bad credentials.
@@ -301,7 +306,7 @@ export function createDigestAuthenticator(config: DigestConfig, hooks: DigestHoo
       if (!timingSafeEqual(credentials.response, expected) || !known) return REJECTED;
       // RFC 7616 §3.3: stale=true only for a correct response to an expired nonce, so clients
       // retry with the new nonce without asking the user again.
-      if (nonceState.state === 'stale') return reject({ status: 401, stale: true });
+      if (nonceState.state === 'stale') return reject({ status: 401, stale: true, reason: 'stale-nonce' });
 
       let fresh: boolean;
       try {
@@ -311,7 +316,7 @@ export function createDigestAuthenticator(config: DigestConfig, hooks: DigestHoo
         throw new HttpAuthError(503, 'ERR_HTTP_AUTH_UNAVAILABLE', 'authentication temporarily unavailable');
       }
       // A replayed (nonce, nc): the client may retry on a fresh nonce without asking the user.
-      if (!fresh) return reject({ status: 401, stale: true });
+      if (!fresh) return reject({ status: 401, stale: true, reason: 'replay' });
 
       // rspauth for auth-int would need the hash of a response body not yet written (RFC 7616 §3.5).
       // Near the end of its life the client is handed its next nonce.

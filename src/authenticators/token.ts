@@ -132,7 +132,7 @@ export function createTokenAuthenticator(config: TokenConfig, verifyToken: (toke
       const sent = readToken(request);
       const token = sent?.token;
       // RFC 6750 §3.1: a malformed request is invalid_request, answered with 400.
-      if (token === null) return { kind: 'rejected', refusal: { status: scheme.toLowerCase() === 'bearer' ? 400 : 401, bearerError: 'invalid_request' } };
+      if (token === null) return { kind: 'rejected', refusal: { status: scheme.toLowerCase() === 'bearer' ? 400 : 401, bearerError: 'invalid_request', reason: 'malformed' } };
       const check = () => verifyToken(token ?? '');
       const verified = cache && token !== undefined ? await cache.verify(cache.keyFor('', token), check, isAccepted) : await check();
       if (!isAccepted(verified)) {

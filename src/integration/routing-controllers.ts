@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
-import { getFromContainer, type Action } from 'routing-controllers';
+import { getFromContainer, type Action, type HttpError } from 'routing-controllers';
 import { bindAuth, HookFailure, validateAuthClass } from '../bind';
-import { admit, type Admission, type BoundAuth } from '../http-auth';
+import { admit, type Admission, type BoundAuth, type DecisionNote } from '../http-auth';
 import { readAuthClass } from '../registry';
 import { LoginRequirement, mergeRequirements } from '../requirement';
 import type { AuthClass, LoginRequiredOptions } from '../types';
@@ -17,6 +17,7 @@ import { createPlanner, resolveDefaultAuth, type Member, type Plan } from './pla
 import { createTags, type Tags } from './tags';
 import type { UsernameFilter } from '../internal/credential-cache';
 import { createWiringCheck, type WiringCheck } from './wiring';
+import { createAuditor, resolveEventListener, type AuthEventListener } from './audit';
 
 /**
  * The second argument of {@link createAuthCheckers}: what is checked at start-up, where the few
@@ -49,6 +50,14 @@ export interface AuthCheckersOptions {
    * ```
    */
   defaultAuth?: AuthClass | readonly AuthClass[];
+  /**
+   * Called once per authentication decision with an {@link AuthEvent} (who, which class, why,
+   * how long), for audit logs and metrics. It runs after the decision, on a later turn: it cannot
+   * change or delay the answer, and what it throws or rejects with is logged (one line a minute).
+   * CORS preflights produce no event.
+   * @example createAuthCheckers(UserAuth, { onEvent: (event) => logger.info(event, 'auth') })
+   */
+  onEvent?: AuthEventListener;
 }
 
 export type { ExpressAppLike, ExpressGuard } from './express';
@@ -170,6 +179,8 @@ export function createAuthCheckers<User = string>(
   if (inputs.length === 0) throw new TypeError('http-auth: createAuthCheckers needs at least one auth class or instance');
   const logger = options.logger ?? console;
   const limitedLog = rateLimitedLog(logger);
+  const onEvent = resolveEventListener(options.onEvent);
+  const auditor = onEvent && createAuditor(onEvent, limitedLog);
 
   const members: Member[] = inputs.map((input) => {
     const isClass = typeof input === 'function';
@@ -249,17 +260,36 @@ export function createAuthCheckers<User = string>(
     }
   }
 
-  const run = async (plan: Plan, action: Action, view: NodeRequestView): Promise<Admission> => {
+  const decide = async (plan: Plan, action: Action, view: NodeRequestView, note?: DecisionNote): Promise<Admission> => {
     try {
-      const admission = await admit(boundMembers(plan), plan.requirement, view, action, view.res, misconfigured);
+      const admission = await admit(boundMembers(plan), plan.requirement, view, action, view.res, misconfigured, note);
       if (admission.hasUser) tags.setUser(view.req, admission.user, admission.username);
       return admission;
     } catch (error) {
+      if (note) note.thrown = error;
       const answer = toHttpError(error, limitedLog);
       tags.markAnswered(answer);
       throw answer;
     }
   };
+
+  // Without onEvent the flow runs as it is: no note, no clock, no event.
+  const run = !auditor
+    ? decide
+    : async (plan: Plan, action: Action, view: NodeRequestView): Promise<Admission> => {
+        const startedAt = auditor.start();
+        const note: DecisionNote = {};
+        const fallback = plan.members[0].meta;
+        let admission: Admission;
+        try {
+          admission = await decide(plan, action, view, note);
+        } catch (answer) {
+          auditor.refused(answer as HttpError, note, fallback, view, startedAt);
+          throw answer;
+        }
+        auditor.admitted(admission, note, fallback, view, startedAt);
+        return admission;
+      };
 
   const wiring = createWiringCheck(logger);
   const core: AppCore = {
