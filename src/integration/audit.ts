@@ -36,12 +36,18 @@ export type AuthEventType = 'authenticated' | 'anonymous' | 'rejected' | 'forbid
  * createAuthCheckers(UserAuth, { onEvent: (event: AuthEvent) => log.info({ auth: event }, `auth ${event.type}`) });
  */
 export interface AuthEvent {
+  /** What was decided: admitted with a user, admitted anonymously, refused (401/400), refused for a role (403), throttled (429), or a 5xx. */
   readonly type: AuthEventType;
   /** The auth class that decided (in a MultiAuth, the one the credentials were meant for). */
   readonly authClass: string;
   /** Its scheme decorator: `@BasicAuth`, `@DigestAuth` or `@TokenAuth`. */
   readonly scheme: 'basic' | 'digest' | 'token';
+  /**
+   * Basic and Digest only: the verified username, or on `rejected`/`throttled` the one claimed
+   * (unverified, possibly a mistyped password); never from a token scheme, never a userhash.
+   */
   readonly username?: string;
+  /** Why, for a refusal or an error: e.g. `bad-credentials`, `foreign-scheme`, `replay`, `role`, an `AuthenticationFailure`'s code. */
   readonly reason?: string;
   /** The status answered for a refusal; absent when the request went on to the handler. */
   readonly status?: number;
@@ -49,6 +55,7 @@ export interface AuthEvent {
   readonly method: string;
   /** The request path without the query string (a query may hold `access_token`). */
   readonly path: string;
+  /** The client address as the framework reports it (Express `req.ip`, Koa `ctx.ip`: mind the proxy settings). */
   readonly clientAddress: string | undefined;
   /** From the start of the decision to its end (hooks, throttling and stores included). */
   readonly durationMs: number;
