@@ -25,16 +25,9 @@ export { generatePasswordHash, checkPasswordHash } from './passwords';
 
 export type { HookDecorator, HookMethodDecorator, SchemeDecorator } from './decorators/auth-class';
 export type { LoginRequiredDecorator } from './decorators/login-required';
-export type {
-  AuthCheckers,
-  AuthCheckersOptions,
-  AuthInput,
-  ExpressAppLike,
-  KoaAppLike,
-  ExpressGuard,
-  KoaContextLike,
-  KoaGuard,
-} from './integration/routing-controllers';
+export type { AuthCheckers, AuthCheckersOptions, AuthInput } from './integration/auth-checkers';
+export type { ExpressAppLike, ExpressGuard } from './integration/express';
+export type { KoaAppLike, KoaContextLike, KoaGuard } from './integration/koa';
 export type { RequestSource } from './integration/request';
 export type { OpenApiDocument, OpenApiHttpScheme, OpenApiKeyScheme, OpenApiSecurityScheme } from './integration/openapi';
 export type { AuthEvent, AuthEventType, AuthEventListener } from './integration/audit';

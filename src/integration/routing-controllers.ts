@@ -4,136 +4,22 @@ import { bindAuth, HookFailure, validateAuthClass } from '../bind';
 import { admit, type Admission, type BoundAuth, type DecisionNote } from '../http-auth';
 import { readAuthClass } from '../registry';
 import { LoginRequirement, mergeRequirements } from '../requirement';
-import type { AuthClass, LoginRequiredOptions } from '../types';
-import { rateLimitedLog, type AuthLogger } from '../internal/log';
+import type { LoginRequiredOptions } from '../types';
+import { rateLimitedLog } from '../internal/log';
 import { actionsServedBy, applyInheritedRequirements, rolesOf } from './actions';
 import { authenticateBeforeBody, earlyActionOf } from './before-body';
-import { expressIntegration, type ExpressAppLike, type ExpressGuard } from './express';
-import { koaIntegration, type KoaAppLike, type KoaGuard } from './koa';
+import { expressIntegration } from './express';
+import { koaIntegration } from './koa';
 import { nodeRequestOf, viewOfAction, type NodeRequestView, type RequestSource } from './request';
 import { createMisconfigurationReporter, toHttpError } from './failures';
-import { applySecurity, securitySchemesFor, type OpenApiDocument, type OpenApiSecurityScheme } from './openapi';
+import { applySecurity, securitySchemesFor, type OpenApiDocument } from './openapi';
 import { createPlanner, resolveDefaultAuth, type Member, type Plan } from './plans';
 import { createTags, type Tags } from './tags';
-import type { UsernameFilter } from '../internal/credential-cache';
 import { createWiringCheck, type WiringCheck } from './wiring';
-import { createAuditor, resolveEventListener, type AuthEventListener } from './audit';
+import { createAuditor, resolveEventListener } from './audit';
+import type { AuthCheckers, AuthCheckersOptions, AuthInput } from './auth-checkers';
 
-/**
- * The second argument of {@link createAuthCheckers}: what is checked at start-up, where the few
- * log lines go, and the default auth class of routes that name none.
- * @example
- * ```ts
- * const auth = createAuthCheckers<User>([UserAuth, ApiKeyAuth], {
- *   controllers: [ItemController],
- *   defaultAuth: [UserAuth, ApiKeyAuth],
- *   logger: { warn: (m) => log.warn(m), error: (m) => log.error(m) },
- * });
- * ```
- */
-export interface AuthCheckersOptions {
-  /**
-   * The app's controllers. When given, every `@LoginRequired` on them is checked at start-up
-   * (auth classes that were not passed here, roles on a class without `@GetUserRoles`) instead of
-   * on the first request that reaches it.
-   */
-  controllers?: readonly Function[];
-  /** Where start-up warnings and the rate-limited error lines go; nothing secret is ever logged. @default console */
-  logger?: AuthLogger;
-  /**
-   * The auth class (or classes: MultiAuth) of routes whose `@LoginRequired` names none, and of
-   * plain `@Authorized()`. Each must also be passed as `auth`.
-   * @default the first auth class passed
-   * @example
-   * ```ts
-   * createAuthCheckers([UserAuth, ApiKeyAuth], { defaultAuth: [UserAuth, ApiKeyAuth] })
-   * ```
-   */
-  defaultAuth?: AuthClass | readonly AuthClass[];
-  /**
-   * Called once per authentication decision with an {@link AuthEvent} (who, which class, why,
-   * how long), for audit logs and metrics. It runs after the decision, on a later turn: it cannot
-   * change or delay the answer, and what it throws or rejects with is logged (one line a minute).
-   * CORS preflights produce no event.
-   * @example createAuthCheckers(UserAuth, { onEvent: (event) => logger.info(event, 'auth') })
-   */
-  onEvent?: AuthEventListener;
-}
-
-export type { ExpressAppLike, ExpressGuard } from './express';
-export type { KoaAppLike, KoaContextLike, KoaGuard } from './koa';
-
-/**
- * What `createAuthCheckers` returns: everything per app lives here (Flask-HTTPAuth's `auth`
- * object). Spread it into routing-controllers' options for the two checkers.
- * @example
- * ```ts
- * const auth: AuthCheckers<User> = createAuthCheckers<User>([UserAuth]);
- * const app = createExpressServer({ controllers: [ItemController], ...auth });
- * auth.useExpress(app);
- * app.get('/whoami', auth.guard(), (req: Request, res: Response) => res.json(auth.currentUser(req)));
- * ```
- */
-export interface AuthCheckers<User> {
-  /** routing-controllers' `authorizationChecker`. */
-  authorizationChecker(action: Action, roles: readonly unknown[]): Promise<boolean>;
-  /** routing-controllers' `currentUserChecker`: reads what the authorization step recorded. */
-  currentUserChecker(action: Action): User | undefined;
-  /** The user of a request (an Action, an Express request or a Koa context), like Flask's `auth.current_user()`. */
-  currentUser(source: RequestSource): User | undefined;
-  /**
-   * The username the request authenticated with (Basic, Digest), like Flask's `auth.username()`;
-   * `undefined` for token schemes, anonymous requests and requests not (yet) authenticated.
-   */
-  username(source: RequestSource): string | undefined;
-  /**
-   * Installs, after the routes, the Express error middleware that ends a request whose 4xx
-   * answer routing-controllers already sent. Without it Express's final handler logs each one
-   * and destroys the keep-alive connection. 5xx errors still go on to Express's handlers.
-   */
-  useExpress(app: ExpressAppLike): void;
-  /**
-   * Koa: call after `createKoaServer` / `useKoaServer` (before `listen`). Protected routes are then
-   * authenticated before koa-bodyparser reads the body.
-   */
-  useKoa(app: KoaAppLike): void;
-  /** Express middleware for routes that are not controllers (static files, API docs). */
-  guard(options?: LoginRequiredOptions): ExpressGuard;
-  /** Koa middleware for routes that are not controllers. */
-  koaGuard(options?: LoginRequiredOptions): KoaGuard;
-  /**
-   * Forgets cached verified credentials (`cache` option): one user's, e.g. after a password
-   * change; those of the usernames a test matches (`(name) => name.toLowerCase() === 'alice'`
-   * where usernames are case-insensitive); or all of them. A verification already running for
-   * them is not remembered when it ends. `@TokenAuth` caches carry no usernames: any call
-   * forgets every cached token.
-   */
-  clearCache(which?: UsernameFilter): void;
-  /**
-   * `components.securitySchemes` for every auth class passed: Basic and Digest as `http` schemes,
-   * Bearer as `http` (with `bearerFormat`), a custom header, query parameter or cookie as `apiKey`.
-   * Named after the class, or its `openApiName` option.
-   */
-  openApiSecuritySchemes(): { [name: string]: OpenApiSecurityScheme };
-  /**
-   * A copy of an OpenAPI document (e.g. from routing-controllers-openapi's `routingControllersToSpec`)
-   * in which every operation of a `@LoginRequired` action has its `security`, required roles and
-   * 401/403 responses, and `components.securitySchemes` lists the auth classes.
-   */
-  applyOpenApiSecurity<Spec extends OpenApiDocument>(spec: Spec): Spec;
-}
-
-/**
- * One member of {@link createAuthCheckers}' list: an auth class (built through routing-controllers'
- * container on first use, so `useContainer()` works) or an instance you built with its
- * dependencies.
- * @example
- * ```ts
- * const members: AuthInput[] = [new UserAuth(userRepository), ApiKeyAuth];
- * const auth = createAuthCheckers<User>(members);
- * ```
- */
-export type AuthInput = object | AuthClass;
+export type { AuthCheckers, AuthCheckersOptions, AuthInput } from './auth-checkers';
 
 /** What the Express and Koa integrations use of an app's checkers. */
 export interface AppCore {
