@@ -31,6 +31,9 @@ export type {
   ExpressGuard,
   KoaContextLike,
   KoaGuard,
+  SocketIoMiddleware,
+  SocketIoRefusal,
+  SocketIoSocketLike,
 } from './integration/routing-controllers';
 export type { RequestSource } from './integration/request';
 export type { AuthLogger } from './internal/log';

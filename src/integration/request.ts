@@ -2,9 +2,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Action } from 'routing-controllers';
 import type { RequestView } from '../authenticators/authenticator';
 import { rawBodyOf } from './raw-body';
+import type { SocketIoSocketLike } from './socket-io';
 
-/** What `currentUser()` accepts: a routing-controllers Action, an Express request or a Koa context. */
-export type RequestSource = Action | IncomingMessage | { readonly req: IncomingMessage };
+/**
+ * What `currentUser()` accepts: a routing-controllers Action, an Express request, a Koa context
+ * or a Socket.IO socket.
+ */
+export type RequestSource = Action | IncomingMessage | { readonly req: IncomingMessage } | SocketIoSocketLike;
 
 interface KoaLikeContext {
   req: IncomingMessage;
@@ -49,13 +53,14 @@ export class NodeRequestView implements RequestView {
 }
 
 /**
- * The Node request behind any of the accepted shapes; it is the per-request key. A Koa context
- * and a Koa request both have `.req`; an Action has `request` (and `context` on Koa); an Express
- * request is the Node request itself.
+ * The per-request key behind any of the accepted shapes: the Node request. A Koa context and a
+ * Koa request both have `.req`; an Action has `request` (and `context` on Koa); an Express
+ * request is the Node request itself. A Socket.IO socket is its own key.
  */
-export function nodeRequestOf(source: unknown): IncomingMessage | undefined {
+export function nodeRequestOf(source: unknown): object | undefined {
   if (source === null || typeof source !== 'object') return undefined;
-  const s = source as { req?: IncomingMessage; request?: unknown; response?: unknown; context?: unknown };
+  const s = source as { req?: IncomingMessage; request?: unknown; response?: unknown; context?: unknown; handshake?: unknown };
+  if (s.handshake && typeof s.handshake === 'object' && 'data' in s) return source;
   if (s.req && typeof s.req === 'object') return s.req;
   if ('request' in s && 'response' in s) return nodeRequestOf(s.context ?? s.request);
   return source as IncomingMessage;

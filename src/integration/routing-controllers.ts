@@ -1,7 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import { getFromContainer, type Action } from 'routing-controllers';
 import { bindAuth, HookFailure, validateAuthClass } from '../bind';
-import { admit, type Admission, type BoundAuth } from '../http-auth';
+import type { RequestView } from '../authenticators/authenticator';
+import { admit, type Admission, type BoundAuth, type HeaderTarget } from '../http-auth';
 import { readAuthClass } from '../registry';
 import { LoginRequirement, mergeRequirements } from '../requirement';
 import type { AuthClass, LoginRequiredOptions } from '../types';
@@ -16,6 +17,7 @@ import { createPlanner, resolveDefaultAuth, type Member, type Plan } from './pla
 import { createTags, type Tags } from './tags';
 import type { UsernameFilter } from '../internal/credential-cache';
 import { createWiringCheck, type WiringCheck } from './wiring';
+import { socketIoIntegration, type SocketIoMiddleware } from './socket-io';
 
 export interface AuthCheckersOptions {
   /**
@@ -37,6 +39,7 @@ export interface AuthCheckersOptions {
 
 export type { ExpressAppLike, ExpressGuard } from './express';
 export type { KoaAppLike, KoaContextLike, KoaGuard } from './koa';
+export type { SocketIoMiddleware, SocketIoRefusal, SocketIoSocketLike } from './socket-io';
 
 /** What `createAuthCheckers` returns: everything per app lives here. */
 export interface AuthCheckers<User> {
@@ -44,7 +47,10 @@ export interface AuthCheckers<User> {
   authorizationChecker(action: Action, roles: readonly unknown[]): Promise<boolean>;
   /** routing-controllers' `currentUserChecker`: reads what the authorization step recorded. */
   currentUserChecker(action: Action): User | undefined;
-  /** The user of a request (an Action, an Express request or a Koa context), like Flask's `auth.current_user()`. */
+  /**
+   * The user of a request (an Action, an Express request or a Koa context) or of a Socket.IO
+   * socket admitted by `socketIo()`, like Flask's `auth.current_user()`.
+   */
   currentUser(source: RequestSource): User | undefined;
   /**
    * The username the request authenticated with (Basic, Digest), like Flask's `auth.username()`;
@@ -67,6 +73,19 @@ export interface AuthCheckers<User> {
   /** Koa middleware for routes that are not controllers. */
   koaGuard(options?: LoginRequiredOptions): KoaGuard;
   /**
+   * Socket.IO middleware that authenticates the handshake like `@LoginRequired(options)` a
+   * request: credentials from the handshake's headers, or from the client's `auth.token` for a
+   * token class (browsers cannot set headers on a WebSocket). The user is `socket.data.user` and
+   * `currentUser(socket)`. A refused connection gets an `Error` whose `data` is a
+   * `SocketIoRefusal` (`{ status, challenge, body }`): socket.io-client's `connect_error`.
+   * Digest classes are refused here: a handshake cannot answer a challenge.
+   * @example
+   * io.use(auth.socketIo());
+   * io.of('/admin').use(auth.socketIo({ role: 'admin' }));
+   * io.on('connection', (socket) => socket.emit('hello', auth.currentUser(socket)));
+   */
+  socketIo(options?: LoginRequiredOptions): SocketIoMiddleware;
+  /**
    * Forgets cached verified credentials (`cache` option): one user's, e.g. after a password
    * change; those of the usernames a test matches (`(name) => name.toLowerCase() === 'alice'`
    * where usernames are case-insensitive); or all of them. A verification already running for
@@ -78,7 +97,10 @@ export interface AuthCheckers<User> {
 
 type AuthInput = object | AuthClass;
 
-/** What the Express and Koa integrations use of an app's checkers. */
+/** A request as the flow runs it: `req` keys the recorded user, `res` takes the challenge. */
+export type FlowView = RequestView & { readonly req: object; readonly res: HeaderTarget };
+
+/** What the Express, Koa and Socket.IO integrations use of an app's checkers. */
 export interface AppCore {
   readonly tags: Tags<Plan>;
   readonly wiring: WiringCheck;
@@ -88,7 +110,7 @@ export interface AppCore {
   startupPlan(options: LoginRequiredOptions | undefined, where: string): Plan;
   /** Start-up check of an app's routes: the handlers of every route it serves. */
   checkRoutes(handlers: Iterable<unknown>): void;
-  run(plan: Plan, action: Action, view: NodeRequestView): Promise<Admission>;
+  run(plan: Plan, action: Action, view: FlowView): Promise<Admission>;
   /** Whether the request can only be authenticated once its body was read (Digest auth-int). */
   needsBody(plan: Plan, view: NodeRequestView): boolean;
 }
@@ -199,7 +221,7 @@ export function createAuthCheckers<User = string>(
     }
   }
 
-  const run = async (plan: Plan, action: Action, view: NodeRequestView): Promise<Admission> => {
+  const run = async (plan: Plan, action: Action, view: FlowView): Promise<Admission> => {
     try {
       const admission = await admit(boundMembers(plan), plan.requirement, view, action, view.res, misconfigured);
       if (admission.hasUser) tags.setUser(view.req, admission.user, admission.username);
@@ -272,6 +294,7 @@ export function createAuthCheckers<User = string>(
 
     ...expressIntegration(core),
     ...koaIntegration(core),
+    ...socketIoIntegration(core),
   };
 }
 
