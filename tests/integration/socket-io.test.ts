@@ -62,6 +62,13 @@ class PoliteTokens {
   }
 }
 
+@TokenAuth({ query: 'access_token' })
+class QueryTokens {
+  @VerifyToken() verify(token: string): User | null {
+    return token === 'good-token' ? { name: 'robot' } : null;
+  }
+}
+
 @BasicAuth()
 class BrokenUsers {
   @VerifyPassword() verify(): User {
@@ -160,6 +167,8 @@ describe('auth.socketIo() on a socket.io server', () => {
     ['custom header: a valid key in X-API-Key', [ChatKeys], undefined, { extraHeaders: { 'X-API-Key': 'good-key' } }, { name: 'keyholder' }],
     ['custom header: a valid key as auth.token', [ChatKeys], undefined, { auth: { token: 'good-key' } }, { name: 'keyholder' }],
     ['custom header: a wrong key as auth.token', [ChatKeys], undefined, { auth: { token: 'bad' } }, { status: 401 }],
+    ['query: a valid token in the handshake URL', [QueryTokens], undefined, { query: { access_token: 'good-token' } }, { name: 'robot' }],
+    ['query: a wrong token in the handshake URL', [QueryTokens], undefined, { query: { access_token: 'bad' } }, { status: 401 }],
     ['a header takes precedence over auth.token', [ChatTokens], undefined, { ...headers(tokenHeader('bad')), auth: { token: 'good-token' } }, { status: 401 }],
     ['MultiAuth: auth.token goes to the token class', [ChatUsers, ChatTokens], { auth: [ChatUsers, ChatTokens] }, { auth: { token: 'good-token' } }, { name: 'robot' }],
     ['MultiAuth: no credentials get every challenge', [ChatUsers, ChatTokens], { auth: [ChatUsers, ChatTokens] }, {}, { status: 401, challenge: 'Basic realm="Chat", Bearer realm="Chat"' }],
