@@ -73,12 +73,10 @@ export interface AuthCheckers<User> {
   /** Koa middleware for routes that are not controllers. */
   koaGuard(options?: LoginRequiredOptions): KoaGuard;
   /**
-   * Socket.IO middleware that authenticates the handshake like `@LoginRequired(options)` a
-   * request: credentials from the handshake's headers, or from the client's `auth.token` for a
-   * token class (browsers cannot set headers on a WebSocket). The user is `socket.data.user` and
-   * `currentUser(socket)`. A refused connection gets an `Error` whose `data` is a
-   * `SocketIoRefusal` (`{ status, challenge, body }`): socket.io-client's `connect_error`.
-   * Digest classes are refused here: a handshake cannot answer a challenge.
+   * Socket.IO middleware: the handshake authenticated like a request by `@LoginRequired(options)`,
+   * from its headers or, for a token class, the client's `auth.token`. The user is
+   * `socket.data.user` and `currentUser(socket)`. A refused connection gets an `Error` whose
+   * `data` is a `SocketIoRefusal` (socket.io-client's `connect_error`). Digest classes throw here.
    * @example
    * io.use(auth.socketIo());
    * io.of('/admin').use(auth.socketIo({ role: 'admin' }));

@@ -11,6 +11,8 @@ import { errorBody } from './tags';
 /**
  * A Socket.IO server-side socket, as far as `auth.socketIo()` and `auth.currentUser(socket)` need
  * one. Structural, so that the library never loads socket.io: any socket.io 4 `Socket` fits.
+ * @example
+ * io.on('connection', (socket) => socket.emit('hello', auth.currentUser(socket)?.name));
  */
 export interface SocketIoSocketLike {
   readonly handshake: {
@@ -26,10 +28,20 @@ export interface SocketIoSocketLike {
   readonly request?: unknown;
 }
 
-/** What `io.use()` / `io.of(name).use()` takes. */
+/**
+ * What `io.use()` / `io.of(name).use()` takes: `auth.socketIo(options)` returns one.
+ * @example
+ * io.of('/admin').use(auth.socketIo({ role: 'admin' }));
+ */
 export type SocketIoMiddleware = (socket: SocketIoSocketLike, next: (error?: Error) => void) => void;
 
-/** The `data` of the `Error` a refused connection gets (socket.io-client's `connect_error`). */
+/**
+ * The `data` of the `Error` a refused connection gets (socket.io-client's `connect_error`).
+ * @example
+ * socket.on('connect_error', (error) => {
+ *   const { status, challenge } = (error as Error & { data: SocketIoRefusal }).data;
+ * });
+ */
 export interface SocketIoRefusal {
   /** What the HTTP answer would have been: 400, 401, 403, 429 or 500. */
   readonly status: number;
