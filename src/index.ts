@@ -28,6 +28,7 @@ export type { LoginRequiredDecorator } from './decorators/login-required';
 export type { AuthCheckers, AuthCheckersOptions, AuthInput } from './integration/auth-checkers';
 export type { ExpressAppLike, ExpressGuard } from './integration/express';
 export type { KoaAppLike, KoaContextLike, KoaGuard } from './integration/koa';
+export type { SocketIoMiddleware, SocketIoRefusal, SocketIoSocketLike } from './integration/socket-io';
 export type { RequestSource } from './integration/request';
 export type { OpenApiDocument, OpenApiHttpScheme, OpenApiKeyScheme, OpenApiSecurityScheme } from './integration/openapi';
 export type { AuthEvent, AuthEventType, AuthEventListener } from './integration/audit';

@@ -7,6 +7,7 @@ import type { ExpressAppLike, ExpressGuard } from './express';
 import type { KoaAppLike, KoaGuard } from './koa';
 import type { OpenApiDocument, OpenApiSecurityScheme } from './openapi';
 import type { RequestSource } from './request';
+import type { SocketIoMiddleware } from './socket-io';
 
 /** The public shape of what `createAuthCheckers` takes and returns. */
 
@@ -68,7 +69,10 @@ export interface AuthCheckers<User> {
   authorizationChecker(action: Action, roles: readonly unknown[]): Promise<boolean>;
   /** routing-controllers' `currentUserChecker`: reads what the authorization step recorded. */
   currentUserChecker(action: Action): User | undefined;
-  /** The user of a request (an Action, an Express request or a Koa context), like Flask's `auth.current_user()`. */
+  /**
+   * The user of a request (an Action, an Express request or a Koa context) or of a Socket.IO
+   * socket admitted by `socketIo()`, like Flask's `auth.current_user()`.
+   */
   currentUser(source: RequestSource): User | undefined;
   /**
    * The username the request authenticated with (Basic, Digest), like Flask's `auth.username()`;
@@ -97,6 +101,19 @@ export interface AuthCheckers<User> {
    * them is not remembered when it ends. `@TokenAuth` caches carry no usernames: any call
    * forgets every cached token.
    */
+  /**
+   * Socket.IO middleware: the handshake authenticated like a request by `@LoginRequired(options)`,
+   * from its headers or, for a token class, the client's `auth.token`. The user is
+   * `socket.data.user` and `currentUser(socket)`. A refused connection gets an `Error` whose
+   * `data` is a `SocketIoRefusal` (socket.io-client's `connect_error`). Digest classes throw here.
+   * @example
+   * ```ts
+   * io.use(auth.socketIo());
+   * io.of('/admin').use(auth.socketIo({ role: 'admin' }));
+   * io.on('connection', (socket) => socket.emit('hello', auth.currentUser(socket)));
+   * ```
+   */
+  socketIo(options?: LoginRequiredOptions): SocketIoMiddleware;
   clearCache(which?: UsernameFilter): void;
   /**
    * `components.securitySchemes` for every auth class passed: Basic and Digest as `http` schemes,

@@ -2,10 +2,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Action } from 'routing-controllers';
 import type { RequestView } from '../authenticators/authenticator';
 import { rawBodyOf } from './raw-body';
+import type { SocketIoSocketLike } from './socket-io';
 
 /**
  * What `currentUser()` and `username()` accept: a routing-controllers Action, an Express (or plain
- * Node) request, or a Koa context.
+ * Node) request, a Koa context, or a Socket.IO socket.
  * @example
  * ```ts
  * const audit = (source: RequestSource, what: string) => log.info(`${auth.username(source) ?? 'anonymous'}: ${what}`);
@@ -17,7 +18,8 @@ export type RequestSource =
   | {
       /** Node's request of a Koa context (or any object carrying one). */
       readonly req: IncomingMessage;
-    };
+    }
+  | SocketIoSocketLike;
 
 interface KoaLikeContext {
   req: IncomingMessage;
@@ -62,13 +64,14 @@ export class NodeRequestView implements RequestView {
 }
 
 /**
- * The Node request behind any of the accepted shapes; it is the per-request key. A Koa context
- * and a Koa request both have `.req`; an Action has `request` (and `context` on Koa); an Express
- * request is the Node request itself.
+ * The per-request key behind any of the accepted shapes: the Node request. A Koa context and a
+ * Koa request both have `.req`; an Action has `request` (and `context` on Koa); an Express
+ * request is the Node request itself. A Socket.IO socket is its own key.
  */
-export function nodeRequestOf(source: unknown): IncomingMessage | undefined {
+export function nodeRequestOf(source: unknown): object | undefined {
   if (source === null || typeof source !== 'object') return undefined;
-  const s = source as { req?: IncomingMessage; request?: unknown; response?: unknown; context?: unknown };
+  const s = source as { req?: IncomingMessage; request?: unknown; response?: unknown; context?: unknown; handshake?: unknown };
+  if (s.handshake && typeof s.handshake === 'object' && 'data' in s) return source;
   if (s.req && typeof s.req === 'object') return s.req;
   if ('request' in s && 'response' in s) return nodeRequestOf(s.context ?? s.request);
   return source as IncomingMessage;

@@ -1,7 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import { getFromContainer, type Action, type HttpError } from 'routing-controllers';
 import { bindAuth, HookFailure, validateAuthClass } from '../bind';
-import { admit, type Admission, type BoundAuth, type DecisionNote } from '../http-auth';
+import type { RequestView } from '../authenticators/authenticator';
+import { admit, type Admission, type BoundAuth, type DecisionNote, type HeaderTarget } from '../http-auth';
 import { readAuthClass } from '../registry';
 import { LoginRequirement, mergeRequirements } from '../requirement';
 import type { LoginRequiredOptions } from '../types';
@@ -20,8 +21,14 @@ import { createAuditor, resolveEventListener } from './audit';
 import type { AuthCheckers, AuthCheckersOptions, AuthInput } from './auth-checkers';
 
 export type { AuthCheckers, AuthCheckersOptions, AuthInput } from './auth-checkers';
+import { socketIoIntegration } from './socket-io';
 
-/** What the Express and Koa integrations use of an app's checkers. */
+export type { SocketIoMiddleware, SocketIoRefusal, SocketIoSocketLike } from './socket-io';
+
+/** A request as the flow runs it: `req` keys the recorded user, `res` takes the challenge. */
+export type FlowView = RequestView & { readonly req: object; readonly res: HeaderTarget };
+
+/** What the Express, Koa and Socket.IO integrations use of an app's checkers. */
 export interface AppCore {
   readonly tags: Tags<Plan>;
   readonly wiring: WiringCheck;
@@ -31,7 +38,7 @@ export interface AppCore {
   startupPlan(options: LoginRequiredOptions | undefined, where: string): Plan;
   /** Start-up check of an app's routes: the handlers of every route it serves. */
   checkRoutes(handlers: Iterable<unknown>): void;
-  run(plan: Plan, action: Action, view: NodeRequestView): Promise<Admission>;
+  run(plan: Plan, action: Action, view: FlowView): Promise<Admission>;
   /** Whether the request can only be authenticated once its body was read (Digest auth-int). */
   needsBody(plan: Plan, view: NodeRequestView): boolean;
 }
@@ -146,7 +153,7 @@ export function createAuthCheckers<User = string>(
     }
   }
 
-  const decide = async (plan: Plan, action: Action, view: NodeRequestView, note?: DecisionNote): Promise<Admission> => {
+  const decide = async (plan: Plan, action: Action, view: FlowView, note?: DecisionNote): Promise<Admission> => {
     try {
       const admission = await admit(boundMembers(plan), plan.requirement, view, action, view.res, misconfigured, note);
       if (admission.hasUser) tags.setUser(view.req, admission.user, admission.username);
@@ -246,6 +253,7 @@ export function createAuthCheckers<User = string>(
 
     ...expressIntegration(core),
     ...koaIntegration(core),
+    ...socketIoIntegration(core),
   };
 }
 

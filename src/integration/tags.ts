@@ -14,21 +14,22 @@ export function createTags<Admitter extends object>() {
   type RequestState = { user: unknown; username: string | undefined; admittedBy: Admitter | undefined };
   // Express keeps a dictionary object per response (res.locals), where a new key costs little;
   // Express's request objects are slow to grow. Elsewhere (Koa) the request itself holds it.
-  const holderOf = (req: IncomingMessage): Tagged =>
+  // A request, or a Socket.IO socket (its user is per socket, not per handshake request).
+  const holderOf = (req: object): Tagged =>
     ((req as IncomingMessage & { res?: { locals?: Tagged } }).res?.locals ?? req) as unknown as Tagged;
-  const peek = (req: IncomingMessage) => holderOf(req)[state] as RequestState | undefined;
-  const stateOf = (req: IncomingMessage): RequestState => {
+  const peek = (req: object) => holderOf(req)[state] as RequestState | undefined;
+  const stateOf = (req: object): RequestState => {
     const holder = holderOf(req);
     return ((holder[state] as RequestState | undefined) ??= { user: undefined, username: undefined, admittedBy: undefined });
   };
   return {
-    setUser: (req: IncomingMessage, value: unknown, username: string | undefined) => {
+    setUser: (req: object, value: unknown, username: string | undefined) => {
       const s = stateOf(req);
       s.user = value;
       s.username = username;
     },
-    user: (req: IncomingMessage) => peek(req)?.user,
-    username: (req: IncomingMessage) => peek(req)?.username,
+    user: (req: object) => peek(req)?.user,
+    username: (req: object) => peek(req)?.username,
     /** Records which requirement admitted the request before its body was read. */
     markAdmittedEarly: (req: IncomingMessage, by: Admitter) => (stateOf(req).admittedBy = by),
     admittedEarlyBy: (req: IncomingMessage) => peek(req)?.admittedBy,

@@ -4,6 +4,7 @@
  * a real error, or tsc reports the directive as unused.
  */
 import type { Action } from 'routing-controllers';
+import type { Server as SocketIoServer, Socket as SocketIoSocket } from 'socket.io';
 import {
   BasicAuth,
   createAuthCheckers,
@@ -216,7 +217,17 @@ const user: User | undefined = auth.currentUser(source);
 void user;
 // @ts-expect-error the user may be undefined
 const notNullable: User = auth.currentUser(source);
+
+// Socket.IO: the structural middleware fits socket.io's own types, and a socket is a request source.
+declare const socketServer: SocketIoServer;
+declare const socket: SocketIoSocket;
+socketServer.use(auth.socketIo({ role: 'admin', optional: true }));
+socketServer.of('/admin').use(auth.socketIo({ auth: GoodToken }));
+const socketUser: User | undefined = auth.currentUser(socket);
+// @ts-expect-error socketIo takes LoginRequired options
+auth.socketIo({ roles: 'admin' });
 void notNullable;
+void socketUser;
 
 const untyped = createAuthCheckers(GoodBasic);
 assertType<Equals<ReturnType<typeof untyped.currentUser>, string | undefined>>();
@@ -282,6 +293,9 @@ export type PublicTypes = [
   import('../../src').ExpressGuard,
   import('../../src').KoaContextLike,
   import('../../src').KoaGuard,
+  import('../../src').SocketIoMiddleware,
+  import('../../src').SocketIoRefusal,
+  import('../../src').SocketIoSocketLike,
   import('../../src').RequestSource,
   import('../../src').AuthEvent,
   import('../../src').AuthEventType,

@@ -1,0 +1,174 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { HttpError } from 'routing-controllers';
+import type { RequestView } from '../authenticators/authenticator';
+import type { TokenConfig } from '../authenticators/token';
+import type { HeaderTarget } from '../http-auth';
+import type { LoginRequiredOptions } from '../types';
+import type { Plan } from './plans';
+import type { AppCore } from './routing-controllers';
+import { errorBody } from './tags';
+
+/**
+ * A Socket.IO server-side socket, as far as `auth.socketIo()` and `auth.currentUser(socket)` need
+ * one. Structural, so that the library never loads socket.io: any socket.io 4 `Socket` fits.
+ * @example
+ * io.on('connection', (socket) => socket.emit('hello', auth.currentUser(socket)?.name));
+ */
+export interface SocketIoSocketLike {
+  readonly handshake: {
+    readonly headers: IncomingHttpHeaders;
+    readonly url: string;
+    readonly address?: string;
+    /** What the client passed as `io(url, { auth })`. */
+    readonly auth?: { readonly [key: string]: unknown };
+  };
+  /** Where the user is put, as `socket.data.user`. */
+  readonly data: object;
+  /** The HTTP request of the handshake: the `request` of the `Action` an `@ErrorHandler` gets. */
+  readonly request?: unknown;
+}
+
+/**
+ * What `io.use()` / `io.of(name).use()` takes: `auth.socketIo(options)` returns one.
+ * @example
+ * io.of('/admin').use(auth.socketIo({ role: 'admin' }));
+ */
+export type SocketIoMiddleware = (socket: SocketIoSocketLike, next: (error?: Error) => void) => void;
+
+/**
+ * The `data` of the `Error` a refused connection gets (socket.io-client's `connect_error`).
+ * @example
+ * socket.on('connect_error', (error) => {
+ *   const { status, challenge } = (error as Error & { data: SocketIoRefusal }).data;
+ * });
+ */
+export interface SocketIoRefusal {
+  /** What the HTTP answer would have been: 400, 401, 403, 429 or 500. */
+  readonly status: number;
+  /** The `WWW-Authenticate` value(s) an HTTP client would have got, comma-separated. */
+  readonly challenge?: string;
+  /** With 429: seconds until the client may try again (the HTTP answer's `Retry-After`). */
+  readonly retryAfter?: number;
+  /** The body an HTTP client would have got: an `@ErrorHandler`'s value, else `{ name, message, code }`. */
+  readonly body: unknown;
+}
+
+/** Where the flow writes the challenge and `Retry-After` that a handshake cannot send as headers. */
+class HeaderCollector implements HeaderTarget {
+  private readonly headers = new Map<string, string>();
+
+  setHeader(name: string, value: string | readonly string[]): this {
+    this.headers.set(name.toLowerCase(), typeof value === 'string' ? value : value.join(', '));
+    return this;
+  }
+
+  hasHeader(name: string): boolean {
+    return this.headers.has(name.toLowerCase());
+  }
+
+  get(name: string): string | undefined {
+    return this.headers.get(name);
+  }
+}
+
+/**
+ * The handshake as the flow sees a request. The socket itself, not the HTTP request, is `req`
+ * (the key the user is recorded under): one engine connection carries a socket per namespace,
+ * each with its own `auth`.
+ */
+class HandshakeView implements RequestView {
+  readonly method = 'GET';
+  readonly requestLineMethod = 'GET';
+
+  constructor(
+    readonly req: SocketIoSocketLike,
+    readonly res: HeaderCollector,
+    /** `auth.token` presented as the header the plan's token class reads. */
+    private readonly synthesized: readonly [name: string, value: string] | undefined,
+  ) {}
+
+  get url(): string {
+    return this.req.handshake.url;
+  }
+
+  get clientAddress(): string | undefined {
+    return this.req.handshake.address;
+  }
+
+  header(name: string): string | undefined {
+    const value = this.req.handshake.headers[name];
+    if (value !== undefined) return Array.isArray(value) ? value.join(', ') : value;
+    return this.synthesized?.[0] === name ? this.synthesized[1] : undefined;
+  }
+
+  rawBody(): Promise<Uint8Array | undefined> {
+    return Promise.resolve(undefined);
+  }
+}
+
+/**
+ * Where `auth.token` goes: the header the plan's first token class reads, so that the class,
+ * its cache and its throttle see it exactly as if it had been sent there. A plan without a
+ * token class still gets it, as `Authorization: Bearer …`: credentials none of its classes can
+ * read are refused (401) even where login is optional, as over HTTP.
+ */
+function tokenTarget(plan: Plan): { readonly header: string; readonly prefix: string } {
+  const member = plan.members.find((m) => m.meta.kind === 'token');
+  const config = member?.meta.config as TokenConfig | undefined;
+  if (config?.header) return { header: config.header, prefix: '' };
+  return { header: 'authorization', prefix: `${config?.scheme ?? 'Bearer'} ` };
+}
+
+/** `auth.token` as the header value, or nothing when a header already carries credentials. */
+function synthesizedHeader(socket: SocketIoSocketLike, target: ReturnType<typeof tokenTarget>): readonly [string, string] | undefined {
+  const { headers, auth } = socket.handshake;
+  const token = auth?.token;
+  // `null` is what `localStorage.getItem()` gives a logged-out browser: no credentials.
+  if (token === undefined || token === null) return undefined;
+  if (headers.authorization !== undefined || headers[target.header] !== undefined) return undefined;
+  // Anything but a usable string is malformed credentials: the scheme word alone, which the
+  // token class (or, for a custom header class, the unreadable-Authorization rule) refuses.
+  if (typeof token !== 'string' || token.trim() === '') return ['authorization', target.prefix.trim() || 'Bearer'];
+  return [target.header, target.prefix + token];
+}
+
+function refusal(error: HttpError, collected: HeaderCollector): Error {
+  const status = error.httpCode || 500;
+  const challenge = collected.get('www-authenticate');
+  const retryAfter = collected.get('retry-after');
+  const data: SocketIoRefusal = {
+    status,
+    ...(challenge !== undefined ? { challenge } : {}),
+    ...(retryAfter !== undefined ? { retryAfter: Number(retryAfter) } : {}),
+    body: errorBody(error),
+  };
+  return Object.assign(new Error(error.message), { data });
+}
+
+export function socketIoIntegration(core: AppCore) {
+  return {
+    socketIo(options?: LoginRequiredOptions): SocketIoMiddleware {
+      const where = 'auth.socketIo()';
+      const plan = core.startupPlan(options, where);
+      const digest = plan.members.find((m) => m.meta.kind === 'digest');
+      if (digest) {
+        throw new TypeError(
+          `http-auth: ${where}: ${digest.meta.name} is a @DigestAuth class, and a Socket.IO handshake cannot answer a Digest challenge; name Basic or token classes instead, e.g. auth.socketIo({ auth: [ApiKeyAuth] })`,
+        );
+      }
+      const target = tokenTarget(plan);
+      return (socket, next) => {
+        const collected = new HeaderCollector();
+        const view = new HandshakeView(socket, collected, synthesizedHeader(socket, target));
+        // run() turns anything thrown into an HttpError (a hook's error into the generic 500).
+        core.run(plan, { request: socket.request, response: collected }, view).then(
+          (admission) => {
+            if (admission.hasUser) (socket.data as { user?: unknown }).user = admission.user;
+            next();
+          },
+          (error: HttpError) => next(refusal(error, collected)),
+        );
+      };
+    },
+  };
+}
