@@ -95,13 +95,6 @@ export interface AuthCheckers<User> {
   /** Koa middleware for routes that are not controllers. */
   koaGuard(options?: LoginRequiredOptions): KoaGuard;
   /**
-   * Forgets cached verified credentials (`cache` option): one user's, e.g. after a password
-   * change; those of the usernames a test matches (`(name) => name.toLowerCase() === 'alice'`
-   * where usernames are case-insensitive); or all of them. A verification already running for
-   * them is not remembered when it ends. `@TokenAuth` caches carry no usernames: any call
-   * forgets every cached token.
-   */
-  /**
    * Socket.IO middleware: the handshake authenticated like a request by `@LoginRequired(options)`,
    * from its headers or, for a token class, the client's `auth.token`. The user is
    * `socket.data.user` and `currentUser(socket)`. A refused connection gets an `Error` whose
@@ -114,6 +107,13 @@ export interface AuthCheckers<User> {
    * ```
    */
   socketIo(options?: LoginRequiredOptions): SocketIoMiddleware;
+  /**
+   * Forgets cached verified credentials (`cache` option): one user's, e.g. after a password
+   * change; those of the usernames a test matches (`(name) => name.toLowerCase() === 'alice'`
+   * where usernames are case-insensitive); or all of them. A verification already running for
+   * them is not remembered when it ends. `@TokenAuth` caches carry no usernames: any call
+   * forgets every cached token.
+   */
   clearCache(which?: UsernameFilter): void;
   /**
    * `components.securitySchemes` for every auth class passed: Basic and Digest as `http` schemes,

@@ -15,9 +15,13 @@ import { errorBody } from './tags';
  * io.on('connection', (socket) => socket.emit('hello', auth.currentUser(socket)?.name));
  */
 export interface SocketIoSocketLike {
+  /** The handshake: where the credentials come from. */
   readonly handshake: {
+    /** Its HTTP headers: `Authorization`, or a token class's custom header. */
     readonly headers: IncomingHttpHeaders;
+    /** The request-target of the handshake (a query-parameter token is read from it). */
     readonly url: string;
+    /** The client's address, which throttling counts by. */
     readonly address?: string;
     /** What the client passed as `io(url, { auth })`. */
     readonly auth?: { readonly [key: string]: unknown };
