@@ -40,17 +40,38 @@ export interface Credentials {
 /** The statuses an `@ErrorHandler` can be called with. */
 export type AuthFailureStatus = 400 | 401 | 403;
 
-export type VerifyPasswordFn = (username: string, password: string) => unknown;
-/** Basic: `(username)`; Digest also passes the algorithm the client chose, for HA1 storage. */
-export type GetPasswordFn = (username: string, algorithm: DigestAlgorithm) => Awaitable<string | null | undefined>;
+/**
+ * The request as a verify, password or roles hook sees it: read-only and frozen. Built only for
+ * hooks that declare the parameter, once per request.
+ */
+export interface HookRequest {
+  /** Upper-case method the router dispatched on. */
+  readonly method: string;
+  /** The request-target as received (path and query). */
+  readonly url: string;
+  /** A header by name (case-insensitive); repeated fields joined by ", ". */
+  header(name: string): string | undefined;
+  /** The client's address as the framework reports it (Express `req.ip`, Koa `ctx.ip`). */
+  readonly clientAddress: string | undefined;
+  /** The routing-controllers action; `undefined` under `auth.guard()` / `auth.koaGuard()`. */
+  readonly action: Action | undefined;
+}
+
+export type VerifyPasswordFn = (username: string, password: string, request: HookRequest) => unknown;
+// Basic calls `(username, request)`; Digest `(username, algorithm, request)`, the algorithm the
+// client chose being needed for HA1 storage. Method-style, so that either shape is accepted.
+/** Basic: `(username, request)`; Digest: `(username, algorithm, request)`. The request is optional to declare. */
+export type GetPasswordFn = {
+  get(username: string, algorithmOrRequest: DigestAlgorithm | HookRequest, request: HookRequest): Awaitable<string | null | undefined>;
+}['get'];
 export type GetUsernameByHashFn = (userhash: string, algorithm: DigestAlgorithm) => Awaitable<string | null | undefined>;
 export type GenerateNonceFn = () => Awaitable<string>;
 export type VerifyNonceFn = (value: string) => unknown;
 /** `(password)` or `(username, password)`, chosen by the method's declared arity. */
 export type HashPasswordFn = (usernameOrPassword: string, password: string) => Awaitable<string | null | undefined>;
-export type VerifyTokenFn = (token: string) => unknown;
+export type VerifyTokenFn = (token: string, request: HookRequest) => unknown;
 // The user parameter is `never` so that a method typed with the app's own user type is accepted.
-export type GetUserRolesFn = (user: never, credentials: Credentials) => Awaitable<string | readonly string[] | null | undefined>;
+export type GetUserRolesFn = (user: never, credentials: Credentials, request: HookRequest) => Awaitable<string | readonly string[] | null | undefined>;
 // Method-style signature: parameters are checked bivariantly, so a handler declared with the
 // narrower `(status: 401 | 403, action)` from the README still compiles.
 // `failure` is what a hook threw as `AuthenticationFailure`, when it did.

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Action } from 'routing-controllers';
 import type { RequestView } from '../authenticators/authenticator';
+import type { HookRequest } from '../types';
 import { rawBodyOf } from './raw-body';
 
 /** What `currentUser()` accepts: a routing-controllers Action, an Express request or a Koa context. */
@@ -19,6 +20,10 @@ interface KoaLikeContext {
  * it is built for every request, and its methods live once on the prototype.
  */
 export class NodeRequestView implements RequestView {
+  /** The routing-controllers action hooks are shown; guards have none. */
+  action: Action | undefined = undefined;
+  #hookRequest: HookRequest | undefined = undefined;
+
   constructor(
     readonly req: IncomingMessage,
     readonly res: ServerResponse,
@@ -45,6 +50,18 @@ export class NodeRequestView implements RequestView {
 
   rawBody(): Promise<Uint8Array | undefined> {
     return rawBodyOf(this.req, this.koaRawBody);
+  }
+
+  hookRequest(): HookRequest {
+    // Frozen and free of the Node objects (except through the action), so a hook can neither
+    // change what the flow reads nor reach the raw body or the response.
+    return (this.#hookRequest ??= Object.freeze({
+      method: this.method,
+      url: this.url,
+      header: (name: string) => (typeof name === 'string' ? this.header(name.toLowerCase()) : undefined),
+      clientAddress: this.clientAddress,
+      action: this.action,
+    }));
   }
 }
 
@@ -79,5 +96,7 @@ export function viewOfExpress(req: IncomingMessage, res: ServerResponse): NodeRe
 /** The request view behind a routing-controllers Action on either driver. */
 export function viewOfAction(action: Action): NodeRequestView {
   const context = action.context as KoaLikeContext | undefined;
-  return context?.req ? viewOfKoa(context) : viewOfExpress(action.request as IncomingMessage, action.response as ServerResponse);
+  const view = context?.req ? viewOfKoa(context) : viewOfExpress(action.request as IncomingMessage, action.response as ServerResponse);
+  view.action = action;
+  return view;
 }
