@@ -22,6 +22,7 @@ export { createAuthCheckers } from './integration/routing-controllers';
 export { HttpAuthError, AuthenticationError, AuthenticationFailure, RoleError, PreflightAnswer } from './errors';
 export { LoginRequirement } from './requirement';
 export { generatePasswordHash, checkPasswordHash } from './passwords';
+export { htpasswd, htdigest } from './password-files';
 
 export type {
   AuthCheckers,
@@ -36,6 +37,7 @@ export type { RequestSource } from './integration/request';
 export type { AuthLogger } from './internal/log';
 export type { HttpAuthErrorCode } from './errors';
 export type { PasswordHashOptions } from './passwords';
+export type { Htpasswd, HtpasswdOptions, Htdigest, HtdigestOptions, PasswordFileOptions, PathSource } from './password-files';
 export type { BasicAuthOptions } from './authenticators/basic';
 export type { TokenAuthOptions } from './authenticators/token';
 export type { DigestAuthOptions, DigestAlgorithmName } from './authenticators/digest';
@@ -57,6 +59,7 @@ export type {
   GetUsernameByHashFn,
   GetUserRolesFn,
   HashPasswordFn,
+  HookRequest,
   LoginRequiredOptions,
   MethodRoleSpec,
   RoleSpec,
