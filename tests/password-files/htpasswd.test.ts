@@ -2,17 +2,17 @@ import { appendFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
 import { CurrentUser, Get, JsonController } from 'routing-controllers';
-import { BasicAuth, createAuthCheckers, htpasswd, LoginRequired, VerifyPassword, type HookRequest, type Htpasswd } from '../../src';
+import { BasicAuth, createAuthCheckers, htpasswd, LoginRequired, VerifyPassword, type HookRequest, type Htpasswd, type HtpasswdOptions, type PathSource } from '../../src';
 import { basicHeader, DRIVERS, recordingLogger } from '../helpers';
 import { describeWithApacheUtils, eventually, htpasswdTool, tempDirs } from './apache-utils';
 
 /** Issue 9 §4: Apache htpasswd files, per tenant, kept current. */
 
 const newDir = tempDirs();
-const opened: Htpasswd[] = [];
+const opened: { close(): void }[] = [];
 afterEach(() => opened.splice(0).forEach((files) => files.close()));
-const open = (...args: Parameters<typeof htpasswd>) => {
-  const files = htpasswd(...args);
+const open = (path: PathSource<HookRequest>, options?: HtpasswdOptions) => {
+  const files = htpasswd(path, options);
   opened.push(files);
   return files;
 };
