@@ -25,12 +25,12 @@ export interface RequestView {
 }
 
 /**
- * Whether a hook takes the request: it declares a parameter after its `before` ones, or takes
- * only rest parameters. Decided once at binding, so hooks that do not want the request never
- * cost its view.
+ * Whether a hook takes the request: it declares a parameter after its `before` ones (its
+ * `length`, which `bind.ts` keeps). Hooks that do not declare it never cost the view, and are
+ * called with exactly the arguments they had before the request was offered.
  */
 export function wantsRequest(hook: ((...args: never[]) => unknown) | undefined, before: number): boolean {
-  return hook !== undefined && (hook.length > before || hook.length === 0);
+  return hook !== undefined && hook.length > before;
 }
 
 /** Why a request was refused, as far as the challenge needs to know. */
