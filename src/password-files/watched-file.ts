@@ -131,8 +131,9 @@ export class WatchedFile<T> {
     try {
       this.#value = this.options.parse(text, this.path);
     } catch (error) {
-      if (!(error instanceof FileParseError)) throw error;
-      log.error(`parse:${this.path}`, `http-auth: ${what} ${this.path} line ${error.line}: ${error.message}; keeping the last good version`);
+      // Whatever went wrong, the last good version stays: a reload must never leave the file unusable.
+      const where = error instanceof FileParseError ? `line ${error.line}: ${error.message}` : `cannot be read (${error instanceof Error ? error.message : String(error)})`;
+      log.error(`parse:${this.path}`, `http-auth: ${what} ${this.path} ${where}; keeping the last good version`);
     }
   }
 
