@@ -69,7 +69,7 @@ const SCHEMES: Partial<Record<SchemeKind, SchemeBinding>> = {
   token: {
     hooks: ['verifyToken', ...COMMON_HOOKS],
     missing: (meta) => (meta.hooks.has('verifyToken') ? undefined : `${meta.name} uses @TokenAuth but has no @VerifyToken method; add one`),
-    create: (config, hook) => createTokenAuthenticator(config as TokenConfig, hook<(token: string) => unknown>('verifyToken')!),
+    create: (config, hook) => createTokenAuthenticator(config as TokenConfig, hook<(token: string, request?: unknown) => unknown>('verifyToken')!),
   },
   digest: {
     hooks: ['getPassword', 'getUsernameByHash', 'generateNonce', 'verifyNonce', 'generateOpaque', 'verifyOpaque', ...COMMON_HOOKS],

@@ -1,18 +1,18 @@
 import { HttpError, type Action } from 'routing-controllers';
-import type { Authenticator, Outcome, Refusal, RequestView } from './authenticators/authenticator';
+import { wantsRequest, type Authenticator, type Outcome, type Refusal, type RequestView } from './authenticators/authenticator';
 import { AuthenticationError, AuthenticationFailure, HttpAuthError, PreflightAnswer, RoleError } from './errors';
 import type { Throttle, ThrottleAttempt } from './internal/throttle';
 import type { SchemeKind } from './registry';
 import type { EffectiveRequirement } from './requirement';
 import { groupsForMethod, hasRequiredRoles, toRoleSet } from './roles';
-import type { AuthFailureStatus, Awaitable, Credentials } from './types';
+import type { AuthFailureStatus, Awaitable, Credentials, HookRequest } from './types';
 
 /** One auth class bound to its instance for one app: its scheme plus the role and error hooks. */
 export interface BoundAuth {
   readonly name: string;
   readonly scheme: SchemeKind;
   readonly authenticator: Authenticator;
-  readonly getUserRoles?: (user: unknown, credentials: Credentials | undefined) => Awaitable<unknown>;
+  readonly getUserRoles?: (user: unknown, credentials: Credentials | undefined, request?: HookRequest) => Awaitable<unknown>;
   readonly errorHandler?: (status: AuthFailureStatus, action: Action, failure: AuthenticationFailure | undefined) => unknown;
   readonly throttle?: Throttle;
 }
@@ -119,7 +119,8 @@ export async function admit(
     }
     let roles: ReadonlySet<string>;
     try {
-      roles = toRoleSet(await selected.getUserRoles(user, credentials));
+      const { getUserRoles } = selected;
+      roles = toRoleSet(await (wantsRequest(getUserRoles, 2) ? getUserRoles(user, credentials, request.hookRequest()) : getUserRoles(user, credentials)));
     } catch (error) {
       if (error instanceof AuthenticationFailure) return refuse({ status: 403, failure: error });
       throw error;

@@ -22,6 +22,7 @@ export { createAuthCheckers } from './integration/routing-controllers';
 export { HttpAuthError, AuthenticationError, AuthenticationFailure, RoleError, PreflightAnswer } from './errors';
 export { LoginRequirement } from './requirement';
 export { generatePasswordHash, checkPasswordHash } from './passwords';
+export { htpasswd, htdigest } from './password-files';
 
 export type { HookDecorator, HookMethodDecorator, SchemeDecorator } from './decorators/auth-class';
 export type { LoginRequiredDecorator } from './decorators/login-required';
@@ -35,6 +36,7 @@ export type { AuthEvent, AuthEventType, AuthEventListener } from './integration/
 export type { AuthLogger } from './internal/log';
 export type { HttpAuthErrorCode } from './errors';
 export type { PasswordHashOptions } from './passwords';
+export type { Htpasswd, HtpasswdOptions, Htdigest, HtdigestOptions, PasswordFileOptions, PathSource } from './password-files';
 export type { BasicAuthOptions } from './authenticators/basic';
 export type { TokenAuthOptions } from './authenticators/token';
 export type { DigestAuthOptions, DigestAlgorithmName } from './authenticators/digest';
@@ -56,6 +58,7 @@ export type {
   GetUsernameByHashFn,
   GetUserRolesFn,
   HashPasswordFn,
+  HookRequest,
   LoginRequiredOptions,
   MethodRoleSpec,
   RoleSpec,

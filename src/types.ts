@@ -95,24 +95,51 @@ export interface Credentials {
 export type AuthFailureStatus = 400 | 401 | 403;
 
 /**
+ * The request as a verify, password or roles hook sees it: read-only and frozen. Built only for
+ * hooks that declare the parameter, once per request.
+ * @example
+ * ```ts
+ * @VerifyPassword() verify(username: string, password: string, request: HookRequest) {
+ *   return users.check(tenantOf(request.header('host')), username, password);
+ * }
+ * ```
+ */
+export interface HookRequest {
+  /** Upper-case method the router dispatched on. */
+  readonly method: string;
+  /** The request-target as received (path and query). */
+  readonly url: string;
+  /** A header by name (case-insensitive); repeated fields joined by ", ". */
+  header(name: string): string | undefined;
+  /** The client's address as the framework reports it (Express `req.ip`, Koa `ctx.ip`). */
+  readonly clientAddress: string | undefined;
+  /** The routing-controllers action; `undefined` under `auth.guard()` / `auth.koaGuard()`. */
+  readonly action: Action | undefined;
+}
+
+/**
  * The signature a `@VerifyPassword` method is checked against: it returns the user, `true`, or
- * `null`/`undefined`/`false` to refuse (also called with `('', '')` when nothing was sent).
+ * `null`/`undefined`/`false` to refuse (also called with `('', '')` when nothing was sent). The
+ * request is an optional last parameter.
  * @example
  * ```ts
  * const verify: VerifyPasswordFn = (username, password) => (username ? users.check(username, password) : null);
  * ```
  */
-export type VerifyPasswordFn = (username: string, password: string) => unknown;
+export type VerifyPasswordFn = (username: string, password: string, request: HookRequest) => unknown;
 /**
  * The signature of a `@GetPassword` method, which returns the stored password (or HA1) for the
- * library to compare. Basic calls it with `(username)`; Digest also passes the algorithm the
- * client chose, for HA1 storage.
+ * library to compare. Basic calls it with `(username, request)`; Digest with `(username,
+ * algorithm, request)`, the algorithm the client chose being needed for HA1 storage. Method-style,
+ * so that either shape is accepted; the request is optional to declare.
  * @example
  * ```ts
- * const getPassword: GetPasswordFn = (username, algorithm) => ha1Table.get(`${algorithm}:${username}`);
+ * const getPassword: GetPasswordFn = (username, algorithm) => ha1Table.get(`${String(algorithm)}:${username}`);
  * ```
  */
-export type GetPasswordFn = (username: string, algorithm: DigestAlgorithm) => Awaitable<string | null | undefined>;
+export type GetPasswordFn = {
+  get(username: string, algorithmOrRequest: DigestAlgorithm | HookRequest, request: HookRequest): Awaitable<string | null | undefined>;
+}['get'];
 /**
  * The signature of a `@GetUsernameByHash` method (Digest with `userhash: true`): maps the hashed
  * username a client sent back to the username, `undefined` when unknown.
@@ -151,23 +178,24 @@ export type VerifyNonceFn = (value: string) => unknown;
 export type HashPasswordFn = (usernameOrPassword: string, password: string) => Awaitable<string | null | undefined>;
 /**
  * The signature a `@VerifyToken` method is checked against: it returns the user, `true`, or
- * `null`/`undefined`/`false` to refuse (called with `''` when no token was sent).
+ * `null`/`undefined`/`false` to refuse (called with `''` when no token was sent). The request is
+ * an optional last parameter.
  * @example
  * ```ts
  * const verifyToken: VerifyTokenFn = (token) => (token ? apiKeys.get(token) ?? null : null);
  * ```
  */
-export type VerifyTokenFn = (token: string) => unknown;
+export type VerifyTokenFn = (token: string, request: HookRequest) => unknown;
 /**
  * The signature of a `@GetUserRoles` method: the roles of the user a verify hook returned, checked
  * against `@LoginRequired({ role })`. The user parameter is `never` so that a method typed with
- * the app's own user type is accepted.
+ * the app's own user type is accepted; the request is an optional last parameter.
  * @example
  * ```ts
  * const roles: GetUserRolesFn = (user: User) => user.roles;
  * ```
  */
-export type GetUserRolesFn = (user: never, credentials: Credentials) => Awaitable<string | readonly string[] | null | undefined>;
+export type GetUserRolesFn = (user: never, credentials: Credentials, request: HookRequest) => Awaitable<string | readonly string[] | null | undefined>;
 // Method-style signature: parameters are checked bivariantly, so a handler declared with the
 // narrower `(status: 401 | 403, action)` from the README still compiles.
 /**

@@ -1,4 +1,4 @@
-import type { Credentials } from '../types';
+import type { Credentials, HookRequest } from '../types';
 import type { UsernameFilter } from '../internal/credential-cache';
 import type { BearerError } from '../schemes/token';
 import type { AuthenticationFailure } from '../errors';
@@ -20,6 +20,17 @@ export interface RequestView {
   readonly clientAddress: string | undefined;
   /** The raw body as sent (Digest auth-int); `undefined` when it can no longer be had. */
   rawBody(): Promise<Uint8Array | undefined>;
+  /** The frozen view hooks get; built on first call, then the same object for the request. */
+  hookRequest(): HookRequest;
+}
+
+/**
+ * Whether a hook takes the request: it declares a parameter after its `before` ones (its
+ * `length`, which `bind.ts` keeps). Hooks that do not declare it never cost the view, and are
+ * called with exactly the arguments they had before the request was offered.
+ */
+export function wantsRequest(hook: ((...args: never[]) => unknown) | undefined, before: number): boolean {
+  return hook !== undefined && hook.length > before;
 }
 
 /** Why a request was refused, as far as the challenge needs to know. */

@@ -1,11 +1,11 @@
 import { assertPlainOptions, resolveCharset, resolveOpenApiName, resolveRealm, resolveScheme } from '../config';
-import { CredentialCache, resolveCacheOption, type CacheConfig, type CacheOptions } from '../internal/credential-cache';
+import { cacheScope, CredentialCache, resolveCacheOption, type CacheConfig, type CacheOptions } from '../internal/credential-cache';
 import { resolveThrottleOption, type ThrottleConfig, type ThrottleOptions } from '../internal/throttle';
 import { timingSafeEqual } from '../internal/timing-safe-equal';
 import { basicChallenge, parseBasicCredentials, type BasicCredentials } from '../schemes/basic';
 import { sameScheme, splitAuthorization } from '../schemes/authorization';
-import type { Awaitable } from '../types';
-import { isAccepted, type Authenticator, type Outcome, type RequestView } from './authenticator';
+import type { Awaitable, HookRequest } from '../types';
+import { isAccepted, wantsRequest, type Authenticator, type Outcome, type RequestView } from './authenticator';
 
 /**
  * Options of `@BasicAuth(...)`; all optional.
@@ -55,8 +55,8 @@ export function resolveBasicOptions(options: BasicAuthOptions | undefined, where
 }
 
 export interface BasicHooks {
-  readonly verifyPassword?: (username: string, password: string) => unknown;
-  readonly getPassword?: (username: string) => Awaitable<string | null | undefined>;
+  readonly verifyPassword?: (username: string, password: string, request?: HookRequest) => unknown;
+  readonly getPassword?: (username: string, request?: HookRequest) => Awaitable<string | null | undefined>;
   /** Called as `(password)` or `(username, password)` depending on `arity`. */
   readonly hashPassword?: { readonly fn: (...args: string[]) => Awaitable<string | null | undefined>; readonly arity: number };
 }
@@ -88,10 +88,17 @@ export function createBasicAuthenticator(config: BasicConfig, hooks: BasicHooks)
     return sent.malformed ? undefined : parseBasicCredentials(sent.rest);
   };
 
-  const checkStoredPassword = async (username: string, password: string): Promise<boolean> => {
+  const verifyWantsRequest = wantsRequest(hooks.verifyPassword, 2);
+  const getWantsRequest = wantsRequest(hooks.getPassword, 1);
+  const verifyPassword = (username: string, password: string, request: RequestView): unknown =>
+    verifyWantsRequest ? hooks.verifyPassword!(username, password, request.hookRequest()) : hooks.verifyPassword!(username, password);
+  const keyFor = (request: RequestView, { username, password }: BasicCredentials): string =>
+    cache!.keyFor(username, password, cacheScope(config.cache!, () => request.hookRequest()));
+
+  const checkStoredPassword = async (username: string, password: string, request: RequestView): Promise<boolean> => {
     const { getPassword, hashPassword } = hooks;
     if (!getPassword) return false;
-    const stored = await getPassword(username);
+    const stored = await (getWantsRequest ? getPassword(username, request.hookRequest()) : getPassword(username));
     const offered = hashPassword
       ? await (hashPassword.arity >= 2 ? hashPassword.fn(username, password) : hashPassword.fn(password))
       : password;
@@ -107,14 +114,14 @@ export function createBasicAuthenticator(config: BasicConfig, hooks: BasicHooks)
       const parsed = parse(request);
       if (parsed === null) {
         if (!hooks.verifyPassword) return { kind: 'anonymous' };
-        const verified = await hooks.verifyPassword('', '');
+        const verified = await verifyPassword('', '', request);
         return isAccepted(verified) ? { kind: 'authenticated', verified, credentials: undefined } : { kind: 'anonymous' };
       }
       if (!parsed) return { kind: 'rejected', refusal: { status: 401, reason: 'malformed' } };
       const { username, password } = parsed;
       const check = async () =>
-        hooks.verifyPassword ? hooks.verifyPassword(username, password) : (await checkStoredPassword(username, password)) && username;
-      const verified = cache ? await cache.verify(cache.keyFor(username, password), check, isAccepted) : await check();
+        hooks.verifyPassword ? verifyPassword(username, password, request) : (await checkStoredPassword(username, password, request)) && username;
+      const verified = cache ? await cache.verify(keyFor(request, parsed), check, isAccepted) : await check();
       if (!isAccepted(verified)) return { kind: 'rejected', refusal: { status: 401 } };
       return { kind: 'authenticated', verified, credentials: { scheme, username } };
     },
@@ -125,7 +132,7 @@ export function createBasicAuthenticator(config: BasicConfig, hooks: BasicHooks)
     knownGood(request) {
       if (!cache) return false;
       const parsed = parse(request);
-      return Boolean(parsed) && cache.has(cache.keyFor(parsed!.username, parsed!.password));
+      return Boolean(parsed) && cache.has(keyFor(request, parsed!));
     },
     clearCache: (which) => cache?.clear(which),
   };

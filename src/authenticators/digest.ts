@@ -19,8 +19,8 @@ import {
 import { createNonceSigner, createOpaque, randomSecret } from '../schemes/digest-nonce';
 import { MemoryNonceStore } from '../stores/memory-nonce-store';
 import type { NonceStore } from '../stores/nonce-store';
-import type { Awaitable } from '../types';
-import type { Authenticator, Outcome, Refusal, RequestView } from './authenticator';
+import type { Awaitable, HookRequest } from '../types';
+import { wantsRequest, type Authenticator, type Outcome, type Refusal, type RequestView } from './authenticator';
 import { readAuthorization } from './basic';
 import { HttpAuthError } from '../errors';
 
@@ -144,8 +144,8 @@ export function resolveDigestOptions(options: DigestAuthOptions | undefined, whe
 }
 
 export interface DigestHooks {
-  /** `(username, algorithm)` → the password, or HA1 for that algorithm with `useHa1Password`. */
-  readonly getPassword: (username: string, algorithm: DigestAlgorithm) => Awaitable<string | null | undefined>;
+  /** `(username, algorithm, request?)` → the password, or HA1 for that algorithm with `useHa1Password`. */
+  readonly getPassword: (username: string, algorithm: DigestAlgorithm, request?: HookRequest) => Awaitable<string | null | undefined>;
   readonly getUsernameByHash?: (userhash: string, algorithm: DigestAlgorithm) => Awaitable<string | null | undefined>;
   readonly generateNonce?: () => Awaitable<string>;
   readonly verifyNonce?: (nonce: string) => unknown;
@@ -243,11 +243,17 @@ export function createDigestAuthenticator(config: DigestConfig, hooks: DigestHoo
     return result.status === 400 ? 400 : undefined;
   };
 
+  const getWantsRequest = wantsRequest(hooks.getPassword, 2);
+
   /** The stored base HA1 for the credentials, or a stand-in so unknown users cost the same. */
-  const lookupHa1 = async (credentials: DigestCredentials): Promise<{ ha1: string; known: boolean; username: string }> => {
+  const lookupHa1 = async (credentials: DigestCredentials, request: RequestView): Promise<{ ha1: string; known: boolean; username: string }> => {
     let username: string | null | undefined = credentials.username;
     if (credentials.usernameIsHash) username = hooks.getUsernameByHash ? await hooks.getUsernameByHash(credentials.username, credentials.algorithm) : undefined;
-    const stored = typeof username === 'string' ? await hooks.getPassword(username, credentials.algorithm) : undefined;
+    const { getPassword } = hooks;
+    const stored =
+      typeof username === 'string'
+        ? await (getWantsRequest ? getPassword(username, credentials.algorithm, request.hookRequest()) : getPassword(username, credentials.algorithm))
+        : undefined;
     const known = typeof username === 'string' && typeof stored === 'string';
     const name = typeof username === 'string' ? username : '';
     const secret = known ? stored : '';
@@ -301,7 +307,7 @@ export function createDigestAuthenticator(config: DigestConfig, hooks: DigestHoo
         bodyHash = digestHash(algorithm, body);
       }
 
-      const { ha1, known, username } = await lookupHa1(credentials);
+      const { ha1, known, username } = await lookupHa1(credentials, request);
       const expected = computeDigestResponse({ algorithm, ha1, nonce, nc: credentials.nc, cnonce: credentials.cnonce, qop, method: request.requestLineMethod, uri: credentials.uri, bodyHash });
       if (!timingSafeEqual(credentials.response, expected) || !known) return REJECTED;
       // RFC 7616 §3.3: stale=true only for a correct response to an expired nonce, so clients

@@ -1,11 +1,12 @@
 import { assertPlainOptions, configError, resolveOpenApiName, resolveRealm, resolveScheme } from '../config';
-import { CredentialCache, resolveCacheOption, type CacheConfig, type CacheOptions } from '../internal/credential-cache';
+import { cacheScope, CredentialCache, resolveCacheOption, type CacheConfig, type CacheOptions } from '../internal/credential-cache';
 import { resolveThrottleOption, type ThrottleConfig, type ThrottleOptions } from '../internal/throttle';
 import { isToken } from '../internal/auth-params';
 import { tokenChallenge, type BearerError } from '../schemes/token';
 import { tokenFromCookie, tokenFromQuery } from '../schemes/token-sources';
-import { isAccepted, type Authenticator, type Outcome, type RequestView } from './authenticator';
+import { isAccepted, wantsRequest, type Authenticator, type Outcome, type RequestView } from './authenticator';
 import { readAuthorization } from './basic';
+import type { HookRequest } from '../types';
 
 /**
  * Options of `@TokenAuth(...)`; all optional: by default the token is read from
@@ -97,9 +98,11 @@ function resolveBearerFormat(value: unknown, scheme: string, header: string | un
 
 const PRIVATE: readonly (readonly [string, string])[] = Object.freeze([Object.freeze(['Cache-Control', 'private'] as const)]);
 
-export function createTokenAuthenticator(config: TokenConfig, verifyToken: (token: string) => unknown): Authenticator {
+export function createTokenAuthenticator(config: TokenConfig, verifyToken: (token: string, request?: HookRequest) => unknown): Authenticator {
   const { scheme, realm, header } = config;
   const cache = config.cache && new CredentialCache(config.cache);
+  const verifyWantsRequest = wantsRequest(verifyToken, 1);
+  const keyFor = (request: RequestView, token: string): string => cache!.keyFor('', token, cacheScope(config.cache!, () => request.hookRequest()));
   const challenges = new Map<BearerError | undefined, string[]>(
     ([undefined, 'invalid_request', 'invalid_token', 'insufficient_scope'] as const).map((e) => [e, [tokenChallenge(scheme, realm, e)]]),
   );
@@ -133,8 +136,8 @@ export function createTokenAuthenticator(config: TokenConfig, verifyToken: (toke
       const token = sent?.token;
       // RFC 6750 §3.1: a malformed request is invalid_request, answered with 400.
       if (token === null) return { kind: 'rejected', refusal: { status: scheme.toLowerCase() === 'bearer' ? 400 : 401, bearerError: 'invalid_request', reason: 'malformed' } };
-      const check = () => verifyToken(token ?? '');
-      const verified = cache && token !== undefined ? await cache.verify(cache.keyFor('', token), check, isAccepted) : await check();
+      const check = () => (verifyWantsRequest ? verifyToken(token ?? '', request.hookRequest()) : verifyToken(token ?? ''));
+      const verified = cache && token !== undefined ? await cache.verify(keyFor(request, token), check, isAccepted) : await check();
       if (!isAccepted(verified)) {
         return token === undefined ? { kind: 'anonymous' } : { kind: 'rejected', refusal: { status: 401, bearerError: 'invalid_token' } };
       }
@@ -152,7 +155,7 @@ export function createTokenAuthenticator(config: TokenConfig, verifyToken: (toke
     },
     knownGood(request) {
       const token = cache && readToken(request)?.token;
-      return typeof token === 'string' && cache!.has(cache!.keyFor('', token));
+      return typeof token === 'string' && cache!.has(keyFor(request, token));
     },
     // Cached tokens carry no username, so forgetting a user's credentials forgets every token:
     // the token that user held cannot be told apart from the others.

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { HttpError } from 'routing-controllers';
+import { HttpError, type Action } from 'routing-controllers';
 import { HttpAuthError } from '../errors';
 import type { LoginRequiredOptions } from '../types';
 import { registerEarlyRunner } from './before-body';
@@ -68,8 +68,11 @@ function sendError(res: ServerResponse, error: HttpError): void {
 
 export function expressIntegration(core: AppCore) {
   /** Runs the flow outside routing-controllers' own check; answers a failure itself. */
-  const runExpress = (plan: Plan, view: NodeRequestView, next: Next, admitted: () => void): void => {
-    core.run(plan, { request: view.req, response: view.res, next }, view).then(admitted, (error: unknown) => fail(view.res, next, error));
+  const runExpress = (plan: Plan, view: NodeRequestView, next: Next, admitted: () => void, isRoute = false): void => {
+    const action: Action = { request: view.req, response: view.res, next };
+    // Before the body: the action routing-controllers will build has these same parts.
+    if (isRoute) view.action = action;
+    core.run(plan, action, view).then(admitted, (error: unknown) => fail(view.res, next, error));
   };
 
   const fail = (res: ServerResponse, next: Next, error: unknown) => (error instanceof HttpError ? sendError(res, error) : next(error));
@@ -91,7 +94,7 @@ export function expressIntegration(core: AppCore) {
           core.tags.markAdmittedEarly(req, plan);
           core.wiring.admittedEarly(res, 'express', early);
           next();
-        });
+        }, true);
       });
       app.use((error, _req, res, next) => {
         // routing-controllers calls next(error) after it has written the response; an answered

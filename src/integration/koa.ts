@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { HttpError } from 'routing-controllers';
+import { HttpError, type Action } from 'routing-controllers';
 import type { LoginRequiredOptions } from '../types';
 import { earlyActionOf, markBodyDeferred, registerKoaEarlyRunner } from './before-body';
 import { viewOfKoa } from './request';
@@ -70,10 +70,14 @@ type DeferrableContext = KoaContextLike & { path: string; method: string; disabl
 
 export function koaIntegration(core: AppCore) {
   /** Runs the flow for a Koa context; answers a failure itself and returns the admitting plan. */
-  const runKoa = async (planOf: () => Plan, ctx: KoaContextLike, next: () => Promise<unknown>): Promise<Plan | undefined> => {
+  const runKoa = async (planOf: () => Plan, ctx: KoaContextLike, next: () => Promise<unknown>, isRoute = false): Promise<Plan | undefined> => {
     try {
       const plan = planOf();
-      await core.run(plan, { request: ctx.request, response: ctx.response, context: ctx, next }, viewOfKoa(ctx));
+      const action: Action = { request: ctx.request, response: ctx.response, context: ctx, next };
+      const view = viewOfKoa(ctx);
+      // Before the body: the action routing-controllers will build has these same parts.
+      if (isRoute) view.action = action;
+      await core.run(plan, action, view);
       return plan;
     } catch (error) {
       if (!(error instanceof HttpError)) throw error;
@@ -121,7 +125,7 @@ export function koaIntegration(core: AppCore) {
       const parseBody = (require('koa-bodyparser') as () => (ctx: object, next: () => Promise<unknown>) => Promise<unknown>)();
       registerKoaEarlyRunner(app, async (ctx, next, early) => {
         const koaCtx = ctx as DeferrableContext;
-        const plan = await runKoa(() => core.planForRoles(early.roles()), koaCtx, next);
+        const plan = await runKoa(() => core.planForRoles(early.roles()), koaCtx, next, true);
         if (!plan) return;
         core.tags.markAdmittedEarly(koaCtx.req, plan);
         core.wiring.admittedEarly(koaCtx.res, 'koa', early);

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Action } from 'routing-controllers';
 import type { RequestView } from '../authenticators/authenticator';
+import type { HookRequest } from '../types';
 import { rawBodyOf } from './raw-body';
 import type { SocketIoSocketLike } from './socket-io';
 
@@ -34,6 +35,10 @@ interface KoaLikeContext {
  * it is built for every request, and its methods live once on the prototype.
  */
 export class NodeRequestView implements RequestView {
+  /** The routing-controllers action hooks are shown; guards have none. */
+  action: Action | undefined = undefined;
+  #hookRequest: HookRequest | undefined = undefined;
+
   constructor(
     readonly req: IncomingMessage,
     readonly res: ServerResponse,
@@ -61,6 +66,25 @@ export class NodeRequestView implements RequestView {
   rawBody(): Promise<Uint8Array | undefined> {
     return rawBodyOf(this.req, this.koaRawBody);
   }
+
+  hookRequest(): HookRequest {
+    return (this.#hookRequest ??= hookRequestOf(this, this.action));
+  }
+}
+
+/**
+ * The read-only view hooks get of a request view. Frozen and free of the Node objects (except
+ * through the action), so a hook can neither change what the flow reads nor reach the raw body
+ * or the response.
+ */
+export function hookRequestOf(view: Pick<RequestView, 'method' | 'url' | 'header' | 'clientAddress'>, action: Action | undefined): HookRequest {
+  return Object.freeze({
+    method: view.method,
+    url: view.url,
+    header: (name: string) => (typeof name === 'string' ? view.header(name.toLowerCase()) : undefined),
+    clientAddress: view.clientAddress,
+    action,
+  });
 }
 
 /**
@@ -95,5 +119,7 @@ export function viewOfExpress(req: IncomingMessage, res: ServerResponse): NodeRe
 /** The request view behind a routing-controllers Action on either driver. */
 export function viewOfAction(action: Action): NodeRequestView {
   const context = action.context as KoaLikeContext | undefined;
-  return context?.req ? viewOfKoa(context) : viewOfExpress(action.request as IncomingMessage, action.response as ServerResponse);
+  const view = context?.req ? viewOfKoa(context) : viewOfExpress(action.request as IncomingMessage, action.response as ServerResponse);
+  view.action = action;
+  return view;
 }

@@ -3,8 +3,9 @@ import type { HttpError } from 'routing-controllers';
 import type { RequestView } from '../authenticators/authenticator';
 import type { TokenConfig } from '../authenticators/token';
 import type { HeaderTarget } from '../http-auth';
-import type { LoginRequiredOptions } from '../types';
+import type { HookRequest, LoginRequiredOptions } from '../types';
 import type { Plan } from './plans';
+import { hookRequestOf } from './request';
 import type { AppCore } from './routing-controllers';
 import { errorBody } from './tags';
 
@@ -107,6 +108,13 @@ class HandshakeView implements RequestView {
 
   rawBody(): Promise<Uint8Array | undefined> {
     return Promise.resolve(undefined);
+  }
+
+  #hookRequest: HookRequest | undefined;
+
+  /** What a hook sees of the handshake; there is no routing-controllers action. */
+  hookRequest(): HookRequest {
+    return (this.#hookRequest ??= hookRequestOf(this, undefined));
   }
 }
 

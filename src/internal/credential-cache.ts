@@ -1,6 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { configError } from '../config';
+import type { HookRequest } from '../types';
 
 /**
  * `cache` option of `@BasicAuth` / `@TokenAuth`: remember verified credentials so a slow password
@@ -17,21 +18,37 @@ export interface CacheOptions {
   ttl: number;
   /** Most credentials remembered at once; the least recently used go first. @default 10000 */
   max?: number;
+  /**
+   * What else a cached answer depends on, e.g. `(request) => tenantOf(request)`: its result is
+   * part of the cache key. Needed when the verify hook's answer depends on the request, or one
+   * tenant's cached success would be served to another tenant sending the same credentials.
+   */
+  key?: (request: HookRequest) => string;
 }
 
 export interface CacheConfig {
   readonly ttlMs: number;
   readonly max: number;
+  readonly key?: (request: HookRequest) => string;
 }
 
 export function resolveCacheOption(value: unknown, where: string): CacheConfig | undefined {
   if (value === undefined) return undefined;
-  if (value === null || typeof value !== 'object') configError(where, 'cache must be { ttl: seconds, max?: entries }');
-  const { ttl, max = 10_000, ...rest } = value as Record<string, unknown>;
-  if (Object.keys(rest).length > 0) configError(where, `unknown cache option "${Object.keys(rest)[0]}" (allowed: ttl, max)`);
+  if (value === null || typeof value !== 'object') configError(where, 'cache must be { ttl: seconds, max?: entries, key?: (request) => string }');
+  const { ttl, max = 10_000, key, ...rest } = value as Record<string, unknown>;
+  if (Object.keys(rest).length > 0) configError(where, `unknown cache option "${Object.keys(rest)[0]}" (allowed: ttl, max, key)`);
   if (typeof ttl !== 'number' || !(ttl > 0) || !Number.isFinite(ttl)) configError(where, 'cache.ttl must be a positive number of seconds');
   if (typeof max !== 'number' || !Number.isInteger(max) || max < 1) configError(where, 'cache.max must be a positive integer');
-  return Object.freeze({ ttlMs: Math.round(ttl * 1000), max });
+  if (key !== undefined && typeof key !== 'function') configError(where, 'cache.key must be a function of the request returning a string, e.g. (request) => request.header("x-tenant") ?? ""');
+  return Object.freeze({ ttlMs: Math.round(ttl * 1000), max, ...(key ? { key: key as (request: HookRequest) => string } : {}) });
+}
+
+/** The part of the cache key `cache.key` adds for a request; '' without one. */
+export function cacheScope(config: CacheConfig, hookRequest: () => HookRequest): string {
+  if (!config.key) return '';
+  const scope: unknown = config.key(hookRequest());
+  if (typeof scope !== 'string' && typeof scope !== 'number') throw new TypeError(`http-auth: cache.key returned ${scope === null ? 'null' : typeof scope}; return a string`);
+  return String(scope);
 }
 
 /**
@@ -73,9 +90,13 @@ export class CredentialCache {
     this.#entries = new LRUCache({ max: config.max, ttl: config.ttlMs });
   }
 
-  /** The entry key: the username in clear (so it can be evicted by name) and a MAC of both. */
-  keyFor(username: string, secret: string): string {
-    const mac = createHmac('sha256', this.#key).update(username).update(SEPARATOR).update(secret).digest('base64');
+  /**
+   * The entry key: the username in clear (so it can be evicted by name) and a MAC of both and of
+   * the `cache.key` scope. The scope goes first, length-prefixed, so that no choice of secret can
+   * make one scope's input equal another's.
+   */
+  keyFor(username: string, secret: string, scope = ''): string {
+    const mac = createHmac('sha256', this.#key).update(`${scope.length}:${scope}`).update(username).update(SEPARATOR).update(secret).digest('base64');
     return `${username}${SEPARATOR}${mac}`;
   }
 

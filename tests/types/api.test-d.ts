@@ -19,6 +19,11 @@ import {
   type AuthCheckers,
   type Credentials,
   type LoginRequiredOptions,
+  type HookRequest,
+  type DigestAlgorithm,
+  DigestAuth,
+  htpasswd,
+  htdigest,
 } from '../../src';
 
 /** jose-style zero-dependency type equality. */
@@ -77,6 +82,54 @@ export class GoodToken {
     return String(status);
   }
 }
+
+// --- hooks that take the request (issue 9) ------------------------------------------------------
+
+const tenantUsers = htpasswd((request) => `/etc/app/${request.header('x-tenant') ?? 'none'}.htpasswd`);
+const digestUsers = htdigest('/etc/app/users.htdigest');
+
+@BasicAuth({ cache: { ttl: 60, key: (request) => request.header('x-tenant') ?? '' } })
+export class RequestAwareBasic {
+  @VerifyPassword() verify(username: string, password: string, request: HookRequest) {
+    assertType<Equals<typeof request.action, Action | undefined>>();
+    return tenantUsers.verify(username, password, request);
+  }
+  @GetUserRoles() roles(user: User, credentials: Credentials, request: HookRequest) {
+    return request.method === 'GET' ? user.roles : [];
+  }
+}
+
+@BasicAuth()
+export class RequestAwareGetPassword {
+  @GetPassword() password(username: string, request: HookRequest) {
+    return request.header('x-tenant') === 'a' ? username : undefined;
+  }
+}
+
+@DigestAuth({ useHa1Password: true })
+export class RequestAwareDigest {
+  @GetPassword() ha1(username: string, algorithm: DigestAlgorithm, request: HookRequest) {
+    return algorithm === 'MD5' ? digestUsers.ha1(username, 'realm', request) : undefined;
+  }
+}
+
+@TokenAuth()
+export class RequestAwareToken {
+  @VerifyToken() verify(token: string, request: HookRequest) {
+    return token === request.header('x-expected') ? true : null;
+  }
+}
+
+export class WrongRequestParameter {
+  // @ts-expect-error the third parameter is the request, not a number
+  @VerifyPassword() verify(username: string, password: string, request: number) {
+    return username && password && request;
+  }
+}
+
+// @ts-expect-error cache.key is a function of the request
+@BasicAuth({ cache: { ttl: 60, key: 'tenant' } })
+export class WrongCacheKey {}
 
 export class WrongVerifyPassword {
   // @ts-expect-error the username is a string, not a number
@@ -279,7 +332,10 @@ type LaterExports =
   | 'checkPasswordHash'
   // Issue 7 (security) and 8 (adoption).
   | 'PreflightAnswer'
-  | 'AuthenticationFailure';
+  | 'AuthenticationFailure'
+  // Issue 9: Apache password files.
+  | 'htpasswd'
+  | 'htdigest';
 assertType<Equals<ValueExports, BasicTokenExports | LaterExports>>();
 // Each issue's exports are really there (the union check above could not tell which side is missing).
 assertType<Equals<Extract<ValueExports, BasicTokenExports>, BasicTokenExports>>();
@@ -328,6 +384,13 @@ export type PublicTypes = [
   import('../../src').SchemeDecorator<import('../../src').BasicAuthOptions>,
   import('../../src').LoginRequiredDecorator,
   import('../../src').AuthInput,
+  import('../../src').HookRequest,
+  import('../../src').Htpasswd,
+  import('../../src').HtpasswdOptions,
+  import('../../src').Htdigest,
+  import('../../src').HtdigestOptions,
+  import('../../src').PasswordFileOptions,
+  import('../../src').PathSource<HookRequest>,
 ];
 // They are the types of the exported decorators, not look-alikes.
 assertType<Equals<typeof BasicAuth, import('../../src').SchemeDecorator<import('../../src').BasicAuthOptions>>>();

@@ -1,0 +1,136 @@
+import { createHash } from 'node:crypto';
+import bcrypt from 'bcryptjs';
+import apacheMd5 from 'apache-md5';
+import apacheCrypt from 'apache-crypt';
+import { timingSafeEqual } from '../internal/timing-safe-equal';
+import type { HookRequest } from '../types';
+import { resolveFileOptions, type PasswordFileOptions } from './options';
+import { FileParseError, FileSet, type PathSource } from './watched-file';
+
+/** Options of `htpasswd()`. */
+export interface HtpasswdOptions extends PasswordFileOptions {
+  /**
+   * Accept plain-text entries (`htpasswd -p`). Off by default: anyone who reads the file has the
+   * passwords. Without it such users are refused, and the file's load logs one line saying so.
+   */
+  allowPlain?: boolean;
+}
+
+/** An Apache password file, kept current; use it inside `@VerifyPassword`. */
+export interface Htpasswd<R = HookRequest> {
+  /**
+   * Whether the file has this user with this password. `request` picks the file when the path
+   * is a function of the request; the file is loaded on first use.
+   */
+  verify(username: string, password: string, request?: R): Promise<boolean>;
+  /** Stops watching every file (e.g. on shutdown or in tests). */
+  close(): void;
+}
+
+type Format = 'bcrypt' | 'apr1' | 'sha1' | 'crypt' | 'plain';
+interface Entry {
+  readonly format: Format;
+  readonly hash: string;
+}
+interface Parsed {
+  readonly users: ReadonlyMap<string, Entry>;
+  /** Checked for an unknown user, so that costs what a known user of the file costs. */
+  readonly standIn: Entry | undefined;
+}
+
+// What Apache's htpasswd writes (apr_password_validate reads the same prefixes).
+const FORMATS: readonly (readonly [Format, RegExp])[] = [
+  ['bcrypt', /^\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}$/],
+  ['apr1', /^\$apr1\$[./0-9A-Za-z]{0,8}\$[./0-9A-Za-z]{22}$/],
+  ['sha1', /^\{SHA\}[A-Za-z0-9+/]{27}=$/],
+  // crypt(3) DES: 2 salt characters and 11 of hash. A 13-character plain-text password of these
+  // characters is read as a DES hash, as Apache does on Unix.
+  ['crypt', /^[./0-9A-Za-z]{13}$/],
+];
+// Costliest first: the stand-in for unknown users.
+const COST: readonly Format[] = ['bcrypt', 'apr1', 'crypt', 'sha1', 'plain'];
+
+function formatOf(hash: string, line: number): Format {
+  for (const [format, pattern] of FORMATS) if (pattern.test(hash)) return format;
+  if (/^(\$2[aby]?\$|\$apr1\$|\{SHA\})/.test(hash)) throw new FileParseError(line, 'a malformed bcrypt, APR1-MD5 or {SHA} hash');
+  if (/^\$[0-9a-z]+\$/.test(hash)) throw new FileParseError(line, `a hash format htpasswd() does not read (${hash.slice(0, hash.indexOf('$', 1) + 1)})`);
+  return 'plain';
+}
+
+async function matches(entry: Entry, password: string): Promise<boolean> {
+  switch (entry.format) {
+    case 'bcrypt':
+      return bcrypt.compare(password, entry.hash);
+    case 'apr1':
+      return timingSafeEqual(apacheMd5(password, entry.hash), entry.hash);
+    case 'crypt':
+      // DES reads only the first 8 characters of a password: a property of the format.
+      return timingSafeEqual(apacheCrypt(password, entry.hash), entry.hash);
+    case 'sha1':
+      return timingSafeEqual(`{SHA}${createHash('sha1').update(password, 'utf8').digest('base64')}`, entry.hash);
+    case 'plain':
+      return timingSafeEqual(password, entry.hash);
+  }
+}
+
+/**
+ * Reads an Apache `htpasswd` file: bcrypt (`-B`), APR1-MD5 (`-m`, the default), SHA-1 (`-s`),
+ * crypt(3) DES (`-d`) and, with `allowPlain`, plain text (`-p`). `path` may be a function of the
+ * request, for a file per tenant. Each file is loaded once, reloaded when it changes; a file that
+ * no longer parses keeps its last good version, a deleted one refuses everyone.
+ * @example
+ * const users = htpasswd((request) => `/etc/app/${tenantOf(request)}.htpasswd`);
+ * @BasicAuth() class TenantUsers {
+ *   @VerifyPassword() verify(username: string, password: string, request: HookRequest) { return users.verify(username, password, request); }
+ * }
+ */
+export function htpasswd<R = HookRequest>(path: PathSource<R>, options?: HtpasswdOptions): Htpasswd<R> {
+  const where = 'htpasswd()';
+  const resolved = resolveFileOptions(path, options, ['allowPlain'], where);
+  const allowPlain = options?.allowPlain ?? false;
+  if (typeof allowPlain !== 'boolean') throw new TypeError(`http-auth: ${where}: allowPlain must be true or false`);
+  const { log } = resolved;
+
+  const parse = (text: string, file: string): Parsed => {
+    const users = new Map<string, Entry>();
+    let plainRefused = 0;
+    text.split(/\r?\n/).forEach((raw, index) => {
+      const line = raw.trim();
+      if (line === '' || line.startsWith('#')) return;
+      const colon = line.indexOf(':');
+      if (colon <= 0) throw new FileParseError(index + 1, 'expected "username:hash"');
+      const username = line.slice(0, colon);
+      // Apache reads the hash up to the next colon: anything after it is a comment field.
+      const rest = line.slice(colon + 1);
+      const hash = rest.includes(':') ? rest.slice(0, rest.indexOf(':')) : rest;
+      if (hash === '') throw new FileParseError(index + 1, 'an empty hash');
+      const format = formatOf(hash, index + 1);
+      if (format === 'plain' && !allowPlain) plainRefused++;
+      // Apache uses a user's first line.
+      if (!users.has(username)) users.set(username, { format, hash });
+    });
+    if (plainRefused > 0) {
+      log.warn(`plain:${file}`, `http-auth: htpasswd ${file} has ${plainRefused} plain-text entr${plainRefused === 1 ? 'y' : 'ies'}, refused; rewrite them with htpasswd -B (or set allowPlain: true)`);
+    }
+    const usable = [...users.values()].filter((e) => e.format !== 'plain' || allowPlain);
+    const standIn = COST.map((f) => usable.find((e) => e.format === f)).find((e) => e !== undefined);
+    return { users, standIn };
+  };
+
+  const files = new FileSet<Parsed, R>(path, { ...resolved, parse, empty: { users: new Map(), standIn: undefined }, what: 'htpasswd' }, resolved.maxFiles);
+
+  return Object.freeze({
+    async verify(username: string, password: string, request?: R): Promise<boolean> {
+      if (typeof username !== 'string' || typeof password !== 'string') return false;
+      const { users, standIn } = await files.get(request);
+      const entry = users.get(username);
+      if (!entry || (entry.format === 'plain' && !allowPlain)) {
+        // The answer is thrown away: this only makes an unknown user cost what a known one does.
+        if (standIn) await matches(standIn, password);
+        return false;
+      }
+      return matches(entry, password);
+    },
+    close: () => files.close(),
+  });
+}
