@@ -138,6 +138,7 @@ export type VerifyPasswordFn = (username: string, password: string, request: Hoo
  * ```
  */
 export type GetPasswordFn = {
+  /** `(username, request)` for Basic, `(username, algorithm, request)` for Digest. */
   get(username: string, algorithmOrRequest: DigestAlgorithm | HookRequest, request: HookRequest): Awaitable<string | null | undefined>;
 }['get'];
 /**

@@ -2,10 +2,24 @@ import type { HookRequest } from '../types';
 import { resolveFileOptions, type PasswordFileOptions } from './options';
 import { FileParseError, FileSet, type PathSource } from './watched-file';
 
-/** Options of `htdigest()`. */
+/**
+ * Options of `htdigest()`: those every password file takes.
+ * @example
+ * ```ts
+ * const ha1s = htdigest('/etc/app/users.htdigest', { checkIntervalMs: 5000 });
+ * ```
+ */
 export type HtdigestOptions = PasswordFileOptions;
 
-/** An Apache digest password file, kept current; use it inside `@GetPassword` with `useHa1Password: true`. */
+/**
+ * An Apache digest password file, kept current; use it inside `@GetPassword` with `useHa1Password: true`.
+ * @example
+ * ```ts
+ * const ha1s: Htdigest = htdigest('/etc/app/users.htdigest');
+ * @DigestAuth({ realm: 'api', useHa1Password: true })
+ * class FileUsers { @GetPassword() ha1(username: string) { return ha1s.ha1(username, 'api'); } }
+ * ```
+ */
 export interface Htdigest<R = HookRequest> {
   /**
    * The stored MD5 HA1 = MD5(username:realm:password), or `undefined` for an unknown user or

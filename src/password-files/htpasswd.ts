@@ -7,7 +7,13 @@ import type { HookRequest } from '../types';
 import { resolveFileOptions, type PasswordFileOptions } from './options';
 import { FileParseError, FileSet, type PathSource } from './watched-file';
 
-/** Options of `htpasswd()`. */
+/**
+ * Options of `htpasswd()`.
+ * @example
+ * ```ts
+ * const legacy = htpasswd('/etc/app/legacy.htpasswd', { allowPlain: true });
+ * ```
+ */
 export interface HtpasswdOptions extends PasswordFileOptions {
   /**
    * Accept plain-text entries (`htpasswd -p`). Off by default: anyone who reads the file has the
@@ -16,7 +22,15 @@ export interface HtpasswdOptions extends PasswordFileOptions {
   allowPlain?: boolean;
 }
 
-/** An Apache password file, kept current; use it inside `@VerifyPassword`. */
+/**
+ * An Apache password file, kept current; use it inside `@VerifyPassword`.
+ * @example
+ * ```ts
+ * const file: Htpasswd = htpasswd('/etc/app/users.htpasswd');
+ * @BasicAuth()
+ * class FileUsers { @VerifyPassword() async verify(u: string, p: string) { return (await file.verify(u, p)) ? u : null; } }
+ * ```
+ */
 export interface Htpasswd<R = HookRequest> {
   /**
    * Whether the file has this user with this password. `request` picks the file when the path

@@ -1,7 +1,13 @@
 import { configError } from '../config';
 import { rateLimitedLog, type AuthLogger, type LimitedLog } from '../internal/log';
 
-/** Options shared by `htpasswd()` and `htdigest()`. */
+/**
+ * Options shared by `htpasswd()` and `htdigest()`.
+ * @example
+ * ```ts
+ * const options: PasswordFileOptions = { maxFiles: 100, checkIntervalMs: 2000 };
+ * ```
+ */
 export interface PasswordFileOptions {
   /** Where the few lines about the files go (parse errors, deletion). @default console */
   logger?: AuthLogger;

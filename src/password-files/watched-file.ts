@@ -159,7 +159,13 @@ export class WatchedFile<T> {
   }
 }
 
-/** Where a file is: a fixed path, or one chosen per request (per tenant). */
+/**
+ * Where a file is: a fixed path, or one chosen per request (per tenant).
+ * @example
+ * ```ts
+ * const perTenant: PathSource<HookRequest> = (request) => `/etc/app/${tenantOf(request)}.htpasswd`;
+ * ```
+ */
 export type PathSource<R> = string | ((request: R) => string);
 
 /** The files of one `htpasswd()` / `htdigest()`: each loaded once, the least recently used closed past `maxFiles`. */
