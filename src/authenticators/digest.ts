@@ -232,11 +232,18 @@ export function createDigestAuthenticator(config: DigestConfig, hooks: DigestHoo
     return hooks.verifyOpaque ? Boolean(await hooks.verifyOpaque(opaque)) : timingSafeEqual(opaque, defaultOpaque);
   };
 
+  const ABSOLUTE = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*(\/[^#]*)?$/;
   const uriMatches = (uri: string, request: RequestView): boolean => {
     if (uri === request.url) return true;
+    const uriAbsolute = ABSOLUTE.exec(uri);
+    const targetAbsolute = ABSOLUTE.exec(request.url);
+    // Both absolute (a client talking to a forward proxy) but different: another host or path.
+    if (uriAbsolute && targetAbsolute) return false;
     // RFC 7616 §3.4.6 allows the absolute form a client sends through a proxy.
-    const absolute = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*(\/[^#]*)?$/.exec(uri);
-    return absolute !== null && (absolute[1] ?? '/') === request.url;
+    if (uriAbsolute) return (uriAbsolute[1] ?? '/') === request.url;
+    // A forward proxy gets the absolute form in the request line, and curl's --proxy-digest
+    // still hashes the origin form (path and query).
+    return targetAbsolute !== null && (targetAbsolute[1] ?? '/') === uri;
   };
 
   const reject = (refusal: Refusal): Outcome => ({ kind: 'rejected', refusal });

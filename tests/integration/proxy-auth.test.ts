@@ -1,3 +1,5 @@
+import { createServer, request as httpRequest, type IncomingHttpHeaders, type RequestListener } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { CurrentUser, Get, JsonController } from 'routing-controllers';
 import {
@@ -158,6 +160,50 @@ describe.each(DRIVERS)('%s', (_name, makeApp) => {
     const auth = digestAuthorization({ challenge: proxyChallenge(challenged), username: 'alice', password: 'pw', method: 'GET', uri });
     const res = await request(app).get('/hello').set('Proxy-Authorization', auth.header);
     expect(res.status).toBe(200);
+  });
+
+  describe('absolute-form request targets (what a forward proxy receives)', () => {
+    /** One request with `target` in the request line, as curl -x sends it; supertest cannot. */
+    async function send(app: ReturnType<typeof makeApp>, target: string, headers: Record<string, string> = {}) {
+      const server = createServer(app as RequestListener);
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const { port } = server.address() as AddressInfo;
+      try {
+        return await new Promise<{ status: number; headers: IncomingHttpHeaders; body: string }>((resolve, reject) => {
+          const req = httpRequest({ host: '127.0.0.1', port, path: target, headers: { ...headers, Connection: 'close' } }, (res) => {
+            let body = '';
+            res.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
+            res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
+          });
+          req.on('error', reject).end();
+        });
+      } finally {
+        await new Promise((resolve) => server.close(resolve));
+      }
+    }
+    const challengeOf = (headers: IncomingHttpHeaders) => parseChallenge(String(headers['proxy-authenticate']).split(/, (?=Digest )/)[0]);
+
+    it('routes them and checks Basic credentials', async () => {
+      const app = makeApp([ProxiedController], createAuthCheckers([ProxyBasic]));
+      expect((await send(app, 'http://example.test/hello')).status).toBe(407);
+      const ok = await send(app, 'http://example.test/hello', { 'Proxy-Authorization': basicHeader('alice', 'pw') });
+      expect([ok.status, JSON.parse(ok.body)]).toEqual([200, { user: 'alice' }]);
+    });
+
+    it.each([
+      ['the origin form (curl --proxy-digest)', '/hello', 200],
+      ['the same absolute form', 'http://example.test/hello', 200],
+      ['another host', 'http://other.test/hello', 400],
+      ['another path', '/admin', 400],
+    ])('Digest: a uri in %s (%s) answers %s', async (_what, uri, status) => {
+      const app = makeApp([ProxiedController], createAuthCheckers([ProxyDigest]));
+      const challenged = await send(app, 'http://example.test/hello');
+      expect(challenged.status).toBe(407);
+      const auth = digestAuthorization({ challenge: challengeOf(challenged.headers), username: 'alice', password: 'pw', method: 'GET', uri });
+      const res = await send(app, 'http://example.test/hello', { 'Proxy-Authorization': auth.header });
+      expect(res.status).toBe(status);
+      if (status === 200) expect(parseParams(String(res.headers['proxy-authentication-info']), false).params.rspauth).toBe(auth.expectedRspauth);
+    });
   });
 
   it('passes 407 to @ErrorHandler and to audit events', async () => {
