@@ -1,7 +1,8 @@
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
-import { CurrentUser, Get, JsonController } from 'routing-controllers';
+import { CurrentUser, Get, getMetadataArgsStorage, JsonController } from 'routing-controllers';
+import { routingControllersToSpec } from 'routing-controllers-openapi';
 import {
   BasicAuth,
   createAuthCheckers,
@@ -298,5 +299,37 @@ describe('proxy option', () => {
     ['Digest non-boolean', () => DigestAuth({ proxy: 1 as unknown as boolean }), /proxy must be true or false/],
   ])('rejects %s', (_what, make, message) => {
     expect(() => make()(class X {})).toThrow(message);
+  });
+});
+
+describe('OpenAPI for proxy classes', () => {
+  @JsonController('/proxied-docs')
+  class DocsController {
+    @Get('/') @LoginRequired({ auth: ProxyBasic, role: 'admin' }) proxied() {
+      return {};
+    }
+    @Get('/origin') @LoginRequired({ auth: OriginBasic }) origin() {
+      return {};
+    }
+  }
+
+  it('documents 407 with Proxy-Authenticate for a proxy route, 401 with WWW-Authenticate for an origin route', () => {
+    // This file also declares a controller that mixes proxy and origin classes: document only this one.
+    const storage = getMetadataArgsStorage();
+    const only = Object.assign(Object.create(storage) as typeof storage, {
+      controllers: storage.controllers.filter((c) => c.target === DocsController),
+      actions: storage.actions.filter((a) => a.target === DocsController),
+    });
+    const spec = routingControllersToSpec(only, { controllers: [DocsController] }, { info: { title: 'Docs', version: '1' } });
+    const out = createAuthCheckers([ProxyBasic, OriginBasic]).applyOpenApiSecurity(spec) as unknown as {
+      paths: Record<string, { get: { responses: Record<string, { headers?: Record<string, unknown> }> } }>;
+    };
+    const proxied = out.paths['/proxied-docs/'].get.responses;
+    expect(proxied['401']).toBeUndefined();
+    expect(proxied['407'].headers).toHaveProperty('Proxy-Authenticate');
+    expect(proxied['403'].headers).toHaveProperty('Proxy-Authenticate');
+    const origin = out.paths['/proxied-docs/origin'].get.responses;
+    expect(origin['407']).toBeUndefined();
+    expect(origin['401'].headers).toHaveProperty('WWW-Authenticate');
   });
 });
