@@ -48,7 +48,7 @@ export type SocketIoMiddleware = (socket: SocketIoSocketLike, next: (error?: Err
  * });
  */
 export interface SocketIoRefusal {
-  /** What the HTTP answer would have been: 400, 401, 403, 429 or 500. */
+  /** What the HTTP answer would have been: 400, 401, 403, 407 (a proxy class), 429 or 500. */
   readonly status: number;
   /** The `WWW-Authenticate` value(s) an HTTP client would have got, comma-separated. */
   readonly challenge?: string;
