@@ -36,7 +36,7 @@ class ProxyBasic {
 @TokenAuth({ proxy: true })
 class ProxyToken {
   @VerifyToken() verify(token: string) {
-    return token === 'good-token' ? 'alice' : null;
+    return token === 'good-token' ? 'alice' : token === 'bob-token' ? 'bob' : null;
   }
   @GetUserRoles() roles(user: string) {
     return ROLES[user];
@@ -128,16 +128,17 @@ describe.each(DRIVERS)('%s', (_name, makeApp) => {
 
     it('answers a failed role check with 403, and admits the role', async () => {
       const a = app();
-      const forbidden =
-        client.name === 'Bearer'
-          ? undefined
-          : await request(a)
-              .get('/admin')
-              .set('Proxy-Authorization', client.name === 'Basic' ? basicHeader('bob', 'secret') : digestAuthorization({ challenge: proxyChallenge(await request(a).get('/admin')), username: 'bob', password: 'secret', method: 'GET', uri: '/admin' }).header);
-      if (forbidden) {
-        expect(forbidden.status).toBe(403);
-        expect(forbidden.body.code).toBe('ERR_HTTP_AUTH_FORBIDDEN');
-      }
+      const bob: Record<string, () => Promise<string>> = {
+        Basic: async () => basicHeader('bob', 'secret'),
+        Bearer: async () => tokenHeader('bob-token'),
+        Digest: async () => digestAuthorization({ challenge: proxyChallenge(await request(a).get('/admin')), username: 'bob', password: 'secret', method: 'GET', uri: '/admin' }).header,
+      };
+      const forbidden = await request(a).get('/admin').set('Proxy-Authorization', await bob[client.name]());
+      expect(forbidden.status).toBe(403);
+      expect(forbidden.body.code).toBe('ERR_HTTP_AUTH_FORBIDDEN');
+      // The role challenge goes where the client looks for a proxy's: Proxy-Authenticate.
+      expect(forbidden.headers['www-authenticate']).toBeUndefined();
+      expect(forbidden.headers['proxy-authenticate']).toMatch(new RegExp(`^${scheme} `));
       const admitted = await authorized(a, client, '/admin', 'Proxy-Authorization');
       expect(admitted.status).toBe(200);
     });
