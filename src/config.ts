@@ -39,6 +39,15 @@ export function resolveScheme(value: unknown, fallback: string, where: string): 
   return value;
 }
 
+/**
+ * The `proxy` option of every scheme: credentials come from `Proxy-Authorization` and refusals are
+ * 407 with `Proxy-Authenticate` (RFC 9110 §11.7), for an app that is itself a forward proxy.
+ */
+export function resolveProxy(value: unknown, where: string): boolean {
+  if (value !== undefined && typeof value !== 'boolean') configError(where, 'proxy must be true or false');
+  return value === true;
+}
+
 /** `openApiName`: the key of the class's security scheme in an OpenAPI document (OpenAPI 3.1 component name). */
 export function resolveOpenApiName(value: unknown, where: string): string | undefined {
   if (value === undefined) return undefined;

@@ -9,6 +9,7 @@ import { HttpError } from 'routing-controllers';
  */
 export type HttpAuthErrorCode =
   | 'ERR_HTTP_AUTH_UNAUTHENTICATED'
+  | 'ERR_HTTP_AUTH_PROXY_UNAUTHENTICATED'
   | 'ERR_HTTP_AUTH_FORBIDDEN'
   | 'ERR_HTTP_AUTH_BAD_REQUEST'
   | 'ERR_HTTP_AUTH_THROTTLED'
@@ -77,7 +78,8 @@ function bodyAsText(body: unknown): string | undefined {
 }
 
 /**
- * 401: credentials missing, malformed or wrong (also 400 for RFC-defined malformed requests).
+ * 401: credentials missing, malformed or wrong (also 400 for RFC-defined malformed requests, and
+ * 407 where a `proxy: true` auth class answers).
  * @example
  * ```ts
  * const isFailedLogin = (error: unknown) => error instanceof AuthenticationError && error.httpCode === 401;
@@ -86,11 +88,11 @@ function bodyAsText(body: unknown): string | undefined {
 export class AuthenticationError extends HttpAuthError {
   /** The class name, sent in the default body as `name`. */
   override name = 'AuthenticationError';
-  constructor(body?: unknown, httpCode: 400 | 401 = 401) {
+  constructor(body?: unknown, httpCode: 400 | 401 | 407 = 401) {
     super(
       httpCode,
-      httpCode === 400 ? 'ERR_HTTP_AUTH_BAD_REQUEST' : 'ERR_HTTP_AUTH_UNAUTHENTICATED',
-      httpCode === 400 ? 'malformed credentials' : 'authentication required',
+      httpCode === 400 ? 'ERR_HTTP_AUTH_BAD_REQUEST' : httpCode === 407 ? 'ERR_HTTP_AUTH_PROXY_UNAUTHENTICATED' : 'ERR_HTTP_AUTH_UNAUTHENTICATED',
+      httpCode === 400 ? 'malformed credentials' : httpCode === 407 ? 'proxy authentication required' : 'authentication required',
       body,
     );
   }

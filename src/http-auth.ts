@@ -1,5 +1,6 @@
 import { HttpError, type Action } from 'routing-controllers';
 import { wantsRequest, type Authenticator, type Outcome, type Refusal, type RequestView } from './authenticators/authenticator';
+import { credentialsHeader } from './authenticators/basic';
 import { AuthenticationError, AuthenticationFailure, HttpAuthError, PreflightAnswer, RoleError } from './errors';
 import type { Throttle, ThrottleAttempt } from './internal/throttle';
 import type { SchemeKind } from './registry';
@@ -71,7 +72,8 @@ export async function admit(
   if (note) note.selected = selected;
   // Credentials that none of the route's schemes can read are wrong credentials, not absent ones:
   // an optional route must not serve them the anonymous view, nor may a hook see them as ''.
-  if (!selected.authenticator.presents(request) && request.header('authorization')?.trim()) {
+  // A proxy reads only Proxy-Authorization: Authorization is for the origin server behind it.
+  if (!selected.authenticator.presents(request) && request.header(credentialsHeader(selected.authenticator.proxy))?.trim()) {
     return answerRefusal(selected, members, { status: 401, reason: 'foreign-scheme' }, request, action, response, note);
   }
   const { throttle, authenticator } = selected;
@@ -139,7 +141,8 @@ function isCorsPreflight(request: RequestView): boolean {
 
 /**
  * Writes the challenges for a refusal and throws the error that answers it. A 401 tells the
- * client every scheme it may use, the one it tried first (RFC 9110 §11.6.1).
+ * client every scheme it may use, the one it tried first (RFC 9110 §11.6.1). A proxy route (its
+ * members are all proxies, see plans.ts) answers 407 with `Proxy-Authenticate` instead (§11.7).
  */
 async function answerRefusal(
   selected: BoundAuth,
@@ -155,18 +158,21 @@ async function answerRefusal(
   if (refusal.status === 401) {
     for (const member of members) if (member !== selected) challenges.push(...(await member.authenticator.challenges({ status: 401 }, request)));
   }
+  const proxy = selected.authenticator.proxy === true;
+  const challengeHeader = proxy ? 'Proxy-Authenticate' : 'WWW-Authenticate';
+  const status = proxy && refusal.status === 401 ? 407 : refusal.status;
   const setChallenge = () => {
-    if (!response.hasHeader('www-authenticate') && challenges.length > 0) response.setHeader('WWW-Authenticate', challenges);
+    if (!response.hasHeader(challengeHeader) && challenges.length > 0) response.setHeader(challengeHeader, challenges);
   };
   let body: unknown;
   if (selected.errorHandler) {
     try {
-      body = await selected.errorHandler(refusal.status, action, refusal.failure);
+      body = await selected.errorHandler(status, action, refusal.failure);
     } catch (error) {
-      if (error instanceof HttpError && (error.httpCode === 401 || error.httpCode === 403)) setChallenge();
+      if (error instanceof HttpError && (error.httpCode === 401 || error.httpCode === 403 || error.httpCode === 407)) setChallenge();
       throw error;
     }
   }
   setChallenge();
-  throw refusal.status === 403 ? new RoleError(body) : new AuthenticationError(body, refusal.status);
+  throw status === 403 ? new RoleError(body) : new AuthenticationError(body, status);
 }

@@ -84,7 +84,7 @@ export interface Credentials {
 
 /**
  * The statuses an `@ErrorHandler` can be called with: 400 malformed credentials, 401 missing or
- * wrong ones, 403 a failed role check.
+ * wrong ones (407 on a `proxy: true` class), 403 a failed role check.
  * @example
  * ```ts
  * @ErrorHandler() onError(status: AuthFailureStatus) {
@@ -92,7 +92,7 @@ export interface Credentials {
  * }
  * ```
  */
-export type AuthFailureStatus = 400 | 401 | 403;
+export type AuthFailureStatus = 400 | 401 | 403 | 407;
 
 /**
  * The request as a verify, password or roles hook sees it: read-only and frozen. Built only for
@@ -209,7 +209,7 @@ export type GetUserRolesFn = (user: never, credentials: Credentials, request: Ho
  * ```
  */
 export type ErrorHandlerFn = {
-  /** Builds the response body for a 400, 401 or 403 answer. */
+  /** Builds the response body for a 400, 401, 403 or 407 answer. */
   handle(status: AuthFailureStatus, action: Action, failure?: AuthenticationFailure): unknown;
 }['handle'];
 

@@ -75,6 +75,11 @@ export function isAccepted(verified: unknown): boolean {
 
 /** One scheme bound to one auth-class instance: the seam Basic, Token and Digest share. */
 export interface Authenticator {
+  /**
+   * Proxy authentication (RFC 9110 §11.7): credentials in `Proxy-Authorization`, challenges in
+   * `Proxy-Authenticate`, and 407 where an origin server would answer 401.
+   */
+  readonly proxy?: boolean;
   /** Whether the request carries credentials meant for this scheme (MultiAuth picks by this). */
   presents(request: RequestView): boolean;
   authenticate(request: RequestView): Promise<Outcome>;

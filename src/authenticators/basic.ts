@@ -1,4 +1,4 @@
-import { assertPlainOptions, resolveCharset, resolveOpenApiName, resolveRealm, resolveScheme } from '../config';
+import { assertPlainOptions, resolveCharset, resolveOpenApiName, resolveProxy, resolveRealm, resolveScheme } from '../config';
 import { cacheScope, CredentialCache, resolveCacheOption, type CacheConfig, type CacheOptions } from '../internal/credential-cache';
 import { resolveThrottleOption, type ThrottleConfig, type ThrottleOptions } from '../internal/throttle';
 import { timingSafeEqual } from '../internal/timing-safe-equal';
@@ -28,6 +28,8 @@ export interface BasicAuthOptions {
   throttle?: ThrottleOptions;
   /** The name of this class's security scheme in OpenAPI documents. @default the class name */
   openApiName?: string;
+  /** Proxy authentication: read `Proxy-Authorization`, answer 407 with `Proxy-Authenticate`. @default false */
+  proxy?: boolean;
 }
 
 export interface BasicConfig {
@@ -37,10 +39,11 @@ export interface BasicConfig {
   readonly cache?: CacheConfig;
   readonly throttle?: ThrottleConfig;
   readonly openApiName?: string;
+  readonly proxy: boolean;
 }
 
 export function resolveBasicOptions(options: BasicAuthOptions | undefined, where: string): BasicConfig {
-  const o = assertPlainOptions(options, ['realm', 'scheme', 'charset', 'cache', 'throttle', 'openApiName'], where);
+  const o = assertPlainOptions(options, ['realm', 'scheme', 'charset', 'cache', 'throttle', 'openApiName', 'proxy'], where);
   const realm = resolveRealm(o.realm, where);
   const scheme = resolveScheme(o.scheme, 'Basic', where);
   const charset = resolveCharset(o.charset, where, 'RFC 7617 §2.1');
@@ -51,6 +54,7 @@ export function resolveBasicOptions(options: BasicAuthOptions | undefined, where
     cache: resolveCacheOption(o.cache, where),
     throttle: resolveThrottleOption(o.throttle, where),
     openApiName: resolveOpenApiName(o.openApiName, where),
+    proxy: resolveProxy(o.proxy, where),
   });
 }
 
@@ -61,16 +65,20 @@ export interface BasicHooks {
   readonly hashPassword?: { readonly fn: (...args: string[]) => Awaitable<string | null | undefined>; readonly arity: number };
 }
 
-/** What a request carries for a scheme read from `Authorization`. */
+/** The header credentials are read from: a proxy's own, or the origin server's. */
+export const credentialsHeader = (proxy: boolean | undefined): string => (proxy ? 'proxy-authorization' : 'authorization');
+
+/** What a request carries for a scheme read from `Authorization` (or `Proxy-Authorization`). */
 export type SchemeCredentials = { present: false } | { present: true; malformed: boolean; rest: string };
 
 /**
  * Reads `Authorization` for one scheme. A missing, blank or foreign-scheme header is "nothing
  * sent" (Flask-HTTPAuth then still calls the verify hook with empty strings); a value that is not
- * even `scheme [SP ...]` counts as malformed credentials.
+ * even `scheme [SP ...]` counts as malformed credentials. With `proxy`, `Authorization` is not
+ * read at all: it is meant for the origin server behind the proxy.
  */
-export function readAuthorization(request: RequestView, scheme: string): SchemeCredentials {
-  const header = request.header('authorization');
+export function readAuthorization(request: RequestView, scheme: string, proxy = false): SchemeCredentials {
+  const header = request.header(credentialsHeader(proxy));
   if (header === undefined || header.trim() === '') return { present: false };
   const split = splitAuthorization(header);
   if (!split) return { present: true, malformed: true, rest: '' };
@@ -79,11 +87,11 @@ export function readAuthorization(request: RequestView, scheme: string): SchemeC
 }
 
 export function createBasicAuthenticator(config: BasicConfig, hooks: BasicHooks): Authenticator {
-  const { scheme } = config;
+  const { scheme, proxy } = config;
   const cache = config.cache && new CredentialCache(config.cache);
 
   const parse = (request: RequestView): BasicCredentials | undefined | null => {
-    const sent = readAuthorization(request, scheme);
+    const sent = readAuthorization(request, scheme, proxy);
     if (!sent.present) return null;
     return sent.malformed ? undefined : parseBasicCredentials(sent.rest);
   };
@@ -108,7 +116,8 @@ export function createBasicAuthenticator(config: BasicConfig, hooks: BasicHooks)
   };
 
   return {
-    presents: (request) => readAuthorization(request, scheme).present,
+    proxy,
+    presents: (request) => readAuthorization(request, scheme, proxy).present,
 
     async authenticate(request): Promise<Outcome> {
       const parsed = parse(request);

@@ -1,4 +1,4 @@
-import { assertPlainOptions, configError, resolveCharset, resolveOpenApiName, resolveRealm, resolveScheme } from '../config';
+import { assertPlainOptions, configError, resolveCharset, resolveOpenApiName, resolveProxy, resolveRealm, resolveScheme } from '../config';
 import { timingSafeEqual } from '../internal/timing-safe-equal';
 import { resolveThrottleOption, type ThrottleConfig, type ThrottleOptions } from '../internal/throttle';
 import {
@@ -57,6 +57,11 @@ export interface DigestAuthOptions {
   throttle?: ThrottleOptions;
   /** The name of this class's security scheme in OpenAPI documents. @default the class name */
   openApiName?: string;
+  /**
+   * Proxy authentication: read `Proxy-Authorization`, answer 407 with `Proxy-Authenticate`, and
+   * send `Proxy-Authentication-Info` on success (RFC 7616 §3.5). @default false
+   */
+  proxy?: boolean;
 }
 
 /**
@@ -82,9 +87,10 @@ export interface DigestConfig {
   readonly store?: NonceStore;
   readonly throttle?: ThrottleConfig;
   readonly openApiName?: string;
+  readonly proxy: boolean;
 }
 
-const DIGEST_OPTIONS = ['realm', 'scheme', 'algorithm', 'qop', 'useHa1Password', 'userhash', 'charset', 'nonceLifetime', 'secret', 'store', 'throttle', 'openApiName'];
+const DIGEST_OPTIONS = ['realm', 'scheme', 'algorithm', 'qop', 'useHa1Password', 'userhash', 'charset', 'nonceLifetime', 'secret', 'store', 'throttle', 'openApiName', 'proxy'];
 
 export function resolveDigestOptions(options: DigestAuthOptions | undefined, where: string): DigestConfig {
   const o = assertPlainOptions(options, DIGEST_OPTIONS, where);
@@ -140,6 +146,7 @@ export function resolveDigestOptions(options: DigestAuthOptions | undefined, whe
     store,
     throttle: resolveThrottleOption(o.throttle, where),
     openApiName: resolveOpenApiName(o.openApiName, where),
+    proxy: resolveProxy(o.proxy, where),
   });
 }
 
@@ -189,7 +196,8 @@ export function defaultDigestRuntimeParts(config: DigestConfig): { secret: strin
 }
 
 export function createDigestAuthenticator(config: DigestConfig, hooks: DigestHooks, runtime: DigestRuntime): Authenticator {
-  const { scheme, realm } = config;
+  const { scheme, realm, proxy } = config;
+  const infoHeader = proxy ? 'Proxy-Authentication-Info' : 'Authentication-Info';
   const signer = createNonceSigner(runtime.secret, config.nonceLifetime);
   const defaultOpaque = createOpaque(runtime.secret);
 
@@ -224,18 +232,25 @@ export function createDigestAuthenticator(config: DigestConfig, hooks: DigestHoo
     return hooks.verifyOpaque ? Boolean(await hooks.verifyOpaque(opaque)) : timingSafeEqual(opaque, defaultOpaque);
   };
 
+  const ABSOLUTE = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*(\/[^#]*)?$/;
   const uriMatches = (uri: string, request: RequestView): boolean => {
     if (uri === request.url) return true;
+    const uriAbsolute = ABSOLUTE.exec(uri);
+    const targetAbsolute = ABSOLUTE.exec(request.url);
+    // Both absolute (a client talking to a forward proxy) but different: another host or path.
+    if (uriAbsolute && targetAbsolute) return false;
     // RFC 7616 §3.4.6 allows the absolute form a client sends through a proxy.
-    const absolute = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*(\/[^#]*)?$/.exec(uri);
-    return absolute !== null && (absolute[1] ?? '/') === request.url;
+    if (uriAbsolute) return (uriAbsolute[1] ?? '/') === request.url;
+    // A forward proxy gets the absolute form in the request line, and curl's --proxy-digest
+    // still hashes the origin form (path and query).
+    return targetAbsolute !== null && (targetAbsolute[1] ?? '/') === uri;
   };
 
   const reject = (refusal: Refusal): Outcome => ({ kind: 'rejected', refusal });
   const REJECTED: Outcome = reject({ status: 401 });
 
   const parse = (request: RequestView): DigestCredentials | undefined | null | 400 => {
-    const sent = readAuthorization(request, scheme);
+    const sent = readAuthorization(request, scheme, proxy);
     if (!sent.present) return null;
     if (sent.malformed) return undefined;
     const result = parseDigestCredentials(sent.rest);
@@ -262,7 +277,8 @@ export function createDigestAuthenticator(config: DigestConfig, hooks: DigestHoo
   };
 
   return {
-    presents: (request) => readAuthorization(request, scheme).present,
+    proxy,
+    presents: (request) => readAuthorization(request, scheme, proxy).present,
 
     needsBody(request) {
       if (!config.qop?.includes('auth-int')) return false;
@@ -336,7 +352,7 @@ export function createDigestAuthenticator(config: DigestConfig, hooks: DigestHoo
             nextnonce,
           })
         : nextnonce && buildAuthenticationInfo({ nextnonce });
-      return { kind: 'authenticated', verified: true, credentials: { scheme, username }, headers: info ? [['Authentication-Info', info]] : [] };
+      return { kind: 'authenticated', verified: true, credentials: { scheme, username }, headers: info ? [[infoHeader, info]] : [] };
     },
 
     async challenges(refusal) {

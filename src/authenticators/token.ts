@@ -1,4 +1,4 @@
-import { assertPlainOptions, configError, resolveOpenApiName, resolveRealm, resolveScheme } from '../config';
+import { assertPlainOptions, configError, resolveOpenApiName, resolveProxy, resolveRealm, resolveScheme } from '../config';
 import { cacheScope, CredentialCache, resolveCacheOption, type CacheConfig, type CacheOptions } from '../internal/credential-cache';
 import { resolveThrottleOption, type ThrottleConfig, type ThrottleOptions } from '../internal/throttle';
 import { isToken } from '../internal/auth-params';
@@ -49,6 +49,11 @@ export interface TokenAuthOptions {
   openApiName?: string;
   /** OpenAPI `bearerFormat` of a Bearer scheme, a hint for documentation only, e.g. `'JWT'`. */
   bearerFormat?: string;
+  /**
+   * Proxy authentication: read the token from `Proxy-Authorization: <scheme> <token>` and answer
+   * 407 with `Proxy-Authenticate`. Not with `header`, `query` or `cookie`. @default false
+   */
+  proxy?: boolean;
 }
 
 export interface TokenConfig {
@@ -62,10 +67,11 @@ export interface TokenConfig {
   readonly throttle?: ThrottleConfig;
   readonly openApiName?: string;
   readonly bearerFormat?: string;
+  readonly proxy: boolean;
 }
 
 export function resolveTokenOptions(options: TokenAuthOptions | undefined, where: string): TokenConfig {
-  const o = assertPlainOptions(options, ['scheme', 'realm', 'header', 'query', 'cookie', 'cache', 'throttle', 'openApiName', 'bearerFormat'], where);
+  const o = assertPlainOptions(options, ['scheme', 'realm', 'header', 'query', 'cookie', 'cache', 'throttle', 'openApiName', 'bearerFormat', 'proxy'], where);
   const scheme = resolveScheme(o.scheme, 'Bearer', where);
   const realm = resolveRealm(o.realm, where);
   let header: string | undefined;
@@ -76,6 +82,11 @@ export function resolveTokenOptions(options: TokenAuthOptions | undefined, where
   }
   if (o.query !== undefined && (typeof o.query !== 'string' || o.query === '')) configError(where, 'query must name a query parameter, e.g. "access_token"');
   if (o.cookie !== undefined && (typeof o.cookie !== 'string' || !isToken(o.cookie))) configError(where, 'cookie must name a cookie, e.g. "session"');
+  const proxy = resolveProxy(o.proxy, where);
+  // A proxy's credentials are hop-by-hop, in Proxy-Authorization: a custom header, the URL or a
+  // cookie would be the origin server's to read.
+  const other = proxy && (['header', 'query', 'cookie'] as const).find((name) => o[name] !== undefined);
+  if (other) configError(where, `proxy reads the token from Proxy-Authorization only; remove "${other}" (or proxy)`);
   return Object.freeze({
     scheme,
     realm,
@@ -86,6 +97,7 @@ export function resolveTokenOptions(options: TokenAuthOptions | undefined, where
     throttle: resolveThrottleOption(o.throttle, where),
     openApiName: resolveOpenApiName(o.openApiName, where),
     bearerFormat: resolveBearerFormat(o.bearerFormat, scheme, header, where),
+    proxy,
   });
 }
 
@@ -113,7 +125,7 @@ export function createTokenAuthenticator(config: TokenConfig, verifyToken: (toke
       const value = request.header(header)?.trim();
       return value ? value : undefined;
     }
-    const sent = readAuthorization(request, scheme);
+    const sent = readAuthorization(request, scheme, config.proxy);
     if (!sent.present) return undefined;
     return sent.malformed || sent.rest === '' ? null : sent.rest;
   };
@@ -129,6 +141,7 @@ export function createTokenAuthenticator(config: TokenConfig, verifyToken: (toke
   };
 
   return {
+    proxy: config.proxy,
     presents: (request) => readToken(request) !== undefined,
 
     async authenticate(request): Promise<Outcome> {

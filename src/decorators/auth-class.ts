@@ -196,8 +196,8 @@ export const VerifyToken = hookDecorator<VerifyTokenFn>('verifyToken');
 export const GetUserRoles = hookDecorator<GetUserRolesFn>('getUserRoles');
 
 /**
- * `(status, action, failure?) => body`: replaces the body of 400/401/403 answers; the challenge is added
- * unless the handler set `WWW-Authenticate` itself. Throw an `HttpError` to answer differently.
+ * `(status, action, failure?) => body`: replaces the body of 400/401/403/407 answers; the challenge is added
+ * unless the handler set `WWW-Authenticate` (`Proxy-Authenticate` for a proxy class) itself. Throw an `HttpError` to answer differently.
  * @example
  * ```ts
  * @BasicAuth() class UserAuth {

@@ -22,7 +22,7 @@ export type AuthEventType = 'authenticated' | 'anonymous' | 'rejected' | 'forbid
  * |---|---|---|---|---|
  * | `authenticated` | the request may proceed with a user | — | — | the verified username (Basic, Digest) |
  * | `anonymous` | no credentials on an optional route | — | — | — |
- * | `rejected` | 401 or 400 | the answer's | see below | the claimed username (Basic, Digest without userhash), unverified |
+ * | `rejected` | 401, 407 (proxy) or 400 | the answer's | see below | the claimed username (Basic, Digest without userhash), unverified |
  * | `forbidden` | authenticated, but 403 | the answer's | `'role'`, or the `AuthenticationFailure` `@GetUserRoles` threw | the verified username |
  * | `throttled` | 429 (throttle) | 429 | `'too-many-attempts'` | the claimed username |
  * | `error` | any 5xx | 500 or 503 | `'hook-error'`, `'misconfigured'`, `'store-unavailable'`, `'internal'` | the verified username, if it got that far |
@@ -36,7 +36,7 @@ export type AuthEventType = 'authenticated' | 'anonymous' | 'rejected' | 'forbid
  * createAuthCheckers(UserAuth, { onEvent: (event: AuthEvent) => log.info({ auth: event }, `auth ${event.type}`) });
  */
 export interface AuthEvent {
-  /** What was decided: admitted with a user, admitted anonymously, refused (401/400), refused for a role (403), throttled (429), or a 5xx. */
+  /** What was decided: admitted with a user, admitted anonymously, refused (401/407/400), refused for a role (403), throttled (429), or a 5xx. */
   readonly type: AuthEventType;
   /** The auth class that decided (in a MultiAuth, the one the credentials were meant for). */
   readonly authClass: string;

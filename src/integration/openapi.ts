@@ -151,7 +151,7 @@ const challengeHeader = (what: string) => ({
 /**
  * A copy of `spec` in which every operation of a protected action carries its `security`
  * alternatives (one per scheme of each auth class, plus `{}` when optional), its required roles
- * (`x-required-roles`, and a line in the description) and 401/403 responses; the auth classes'
+ * (`x-required-roles`, and a line in the description) and 401/403 responses (407 for proxy classes); the auth classes'
  * schemes are added to `components.securitySchemes`. The input is not changed.
  */
 export function applySecurity(spec: OpenApiDocument, members: readonly Member[], planOf: (roles: readonly unknown[], where: string) => Plan): OpenApiDocument {
@@ -172,9 +172,12 @@ export function applySecurity(spec: OpenApiDocument, members: readonly Member[],
       if (plan.requirement.optional) security.push({});
       operation.security = security;
       const responses = (operation.responses ??= {});
-      responses['401'] ??= {
+      // A route's members are all proxies or all not (plans.ts): one of 401 or 407, never both.
+      const proxy = plan.members.some((m) => (m.meta.config as { proxy?: boolean } | undefined)?.proxy === true);
+      const challenge = proxy ? 'Proxy-Authenticate' : 'WWW-Authenticate';
+      responses[proxy ? '407' : '401'] ??= {
         description: plan.requirement.optional ? 'Credentials were sent but are wrong' : 'Credentials are missing or wrong',
-        headers: { 'WWW-Authenticate': challengeHeader('One challenge per accepted scheme (RFC 9110 §11.6.1)') },
+        headers: { [challenge]: challengeHeader('One challenge per accepted scheme (RFC 9110 §11.6.1)') },
       };
       const groups = plan.requirement.role && groupsForMethod(plan.requirement.role, httpMethod.toUpperCase());
       if (plan.requirement.role) {
@@ -183,7 +186,7 @@ export function applySecurity(spec: OpenApiDocument, members: readonly Member[],
         operation.description = operation.description ? `${operation.description}\n\n${line}` : line;
         responses['403'] ??= {
           description: 'Authenticated, but without a required role',
-          headers: { 'WWW-Authenticate': challengeHeader('The challenge of the scheme used') },
+          headers: { [challenge]: challengeHeader('The challenge of the scheme used') },
         };
       }
     }

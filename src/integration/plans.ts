@@ -36,6 +36,13 @@ export function createPlanner(members: readonly Member[], defaultAuth: readonly 
       if (!member) return `${cls.name} is named in @LoginRequired({ auth }) but was not passed to createAuthCheckers; add it there`;
       chosen.push(member);
     }
+    // One answer per route: a 407 with Proxy-Authenticate cannot also be a 401 with WWW-Authenticate.
+    const isProxy = (m: Member) => (m.meta.config as { proxy?: boolean } | undefined)?.proxy === true;
+    const proxy = chosen.find(isProxy);
+    const origin = chosen.find((m) => !isProxy(m));
+    if (proxy && origin) {
+      return `${proxy.meta.name} is a proxy (proxy: true) but ${origin.meta.name} is not, and one route cannot ask for both Proxy-Authorization and Authorization; give them the same proxy option or protect the route with only one of them`;
+    }
     if (requirement.role) {
       const lacking = chosen.find((m) => !m.meta.hooks.has('getUserRoles'));
       if (lacking) return missingRolesHook(lacking.meta.name);

@@ -48,7 +48,7 @@ export type SocketIoMiddleware = (socket: SocketIoSocketLike, next: (error?: Err
  * });
  */
 export interface SocketIoRefusal {
-  /** What the HTTP answer would have been: 400, 401, 403, 429 or 500. */
+  /** What the HTTP answer would have been: 400, 401, 403, 407 (a proxy class), 429 or 500. */
   readonly status: number;
   /** The `WWW-Authenticate` value(s) an HTTP client would have got, comma-separated. */
   readonly challenge?: string;
@@ -128,6 +128,7 @@ function tokenTarget(plan: Plan): { readonly header: string; readonly prefix: st
   const member = plan.members.find((m) => m.meta.kind === 'token');
   const config = member?.meta.config as TokenConfig | undefined;
   if (config?.header) return { header: config.header, prefix: '' };
+  if (config?.proxy) return { header: 'proxy-authorization', prefix: `${config.scheme} ` };
   return { header: 'authorization', prefix: `${config?.scheme ?? 'Bearer'} ` };
 }
 
@@ -138,15 +139,16 @@ function synthesizedHeader(socket: SocketIoSocketLike, target: ReturnType<typeof
   // `null` is what `localStorage.getItem()` gives a logged-out browser: no credentials.
   if (token === undefined || token === null) return undefined;
   if (headers.authorization !== undefined || headers[target.header] !== undefined) return undefined;
+  const malformedIn = target.header === 'proxy-authorization' ? target.header : 'authorization';
   // Anything but a usable string is malformed credentials: the scheme word alone, which the
   // token class (or, for a custom header class, the unreadable-Authorization rule) refuses.
-  if (typeof token !== 'string' || token.trim() === '') return ['authorization', target.prefix.trim() || 'Bearer'];
+  if (typeof token !== 'string' || token.trim() === '') return [malformedIn, target.prefix.trim() || 'Bearer'];
   return [target.header, target.prefix + token];
 }
 
 function refusal(error: HttpError, collected: HeaderCollector): Error {
   const status = error.httpCode || 500;
-  const challenge = collected.get('www-authenticate');
+  const challenge = collected.get('www-authenticate') ?? collected.get('proxy-authenticate');
   const retryAfter = collected.get('retry-after');
   const data: SocketIoRefusal = {
     status,

@@ -83,6 +83,13 @@ class DigestUsers {
   }
 }
 
+@TokenAuth({ realm: 'Proxy', proxy: true })
+class ProxyTokens {
+  @VerifyToken() verify(token: string): User | null {
+    return token === 'good-token' ? { name: 'robot' } : null;
+  }
+}
+
 @BasicAuth({ realm: 'Chat', throttle: { failures: 1, window: 60, block: 60 } })
 class ThrottledUsers {
   @VerifyPassword() verify(username: string, password: string): User | null {
@@ -191,6 +198,11 @@ describe('auth.socketIo() on a socket.io server', () => {
     ['optional: valid credentials still give the user', [ChatUsers], { optional: true }, headers(basicHeader('bob', 'pw')), { name: 'bob' }],
     ['optional: wrong credentials are still refused', [ChatUsers], { optional: true }, headers(basicHeader('bob', 'nope')), { status: 401 }],
     ['optional: auth.token that no class can read is refused', [ChatUsers], { optional: true }, { auth: { token: 'good-token' } }, { status: 401 }],
+    ['proxy: a valid token as auth.token', [ProxyTokens], undefined, { auth: { token: 'good-token' } }, { name: 'robot' }],
+    ['proxy: a valid token in Proxy-Authorization', [ProxyTokens], undefined, { extraHeaders: { 'Proxy-Authorization': tokenHeader('good-token') } }, { name: 'robot' }],
+    ['proxy: a wrong token as auth.token gets 407', [ProxyTokens], undefined, { auth: { token: 'bad' } }, { status: 407, challenge: 'Bearer realm="Proxy", error="invalid_token"' }],
+    ['proxy: a token that is not a string', [ProxyTokens], undefined, { auth: { token: 42 } }, { status: 400 }],
+    ['proxy: a valid token in Authorization is not read', [ProxyTokens], undefined, headers(tokenHeader('good-token')), { status: 407, challenge: 'Bearer realm="Proxy"' }],
   ];
 
   it.each(cases)('%s', async (_title, authClasses, options, clientOptions, expected) => {
