@@ -3,12 +3,10 @@
  * (`GET http://example.test/hello HTTP/1.1`) and `--proxy-user` answers the 407's
  * `Proxy-Authenticate` (Basic, or Digest with `--proxy-digest`) in `Proxy-Authorization`.
  */
-import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { createExpressServer, createKoaServer, CurrentUser, Get, JsonController } from 'routing-controllers';
+import { CurrentUser, Get, JsonController } from 'routing-controllers';
 import { BasicAuth, createAuthCheckers, DigestAuth, GetPassword, LoginRequired, VerifyPassword } from '../../src';
 import { execFileResult, itWith, probeCurl } from './clients';
-import { INTEROP_DRIVERS, type Driver } from './server';
+import { INTEROP_DRIVERS, serveApp, type Driver } from './server';
 
 const curl = probeCurl();
 const it = itWith(curl);
@@ -53,21 +51,8 @@ async function startProxy(driver: Driver) {
     controllers: [ProxiedController],
     logger: { warn: (m) => /keeps used nonces in memory/.test(m) || errors.push(m), error: (m) => errors.push(m) },
   });
-  const options = { controllers: [ProxiedController], authorizationChecker: auth.authorizationChecker, currentUserChecker: auth.currentUserChecker };
-  let listener: RequestListener;
-  if (driver === 'express') {
-    const app = createExpressServer(options);
-    auth.useExpress(app);
-    listener = app as RequestListener;
-  } else {
-    const app = createKoaServer(options) as { callback(): RequestListener; middleware: Function[] };
-    auth.useKoa(app);
-    listener = app.callback();
-  }
-  const seen: Seen[] = [];
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+  const served = await serveApp(driver, auth, [ProxiedController], (req, res): Seen => {
     const entry: Seen = { url: req.url ?? '', proxyAuthorization: req.headers['proxy-authorization'] };
-    seen.push(entry);
     res.on('finish', () => {
       entry.status = res.statusCode;
       const challenge = res.getHeader('proxy-authenticate');
@@ -75,23 +60,9 @@ async function startProxy(driver: Driver) {
       const info = res.getHeader('proxy-authentication-info');
       if (info !== undefined) entry.proxyAuthenticationInfo = String(info);
     });
-    listener(req, res);
+    return entry;
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    proxy: `http://127.0.0.1:${port}`,
-    seen,
-    errors,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  return { proxy: served.url, seen: served.seen, errors, close: served.close };
 }
 
 /** `curl -x <proxy> … <url>`: the body, then the last status of the exchange. */

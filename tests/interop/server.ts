@@ -6,7 +6,7 @@
 import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createExpressServer, createKoaServer, CurrentUser, Get, JsonController } from 'routing-controllers';
-import { BasicAuth, createAuthCheckers, DigestAuth, GetPassword, LoginRequired, TokenAuth, VerifyToken } from '../../src';
+import { BasicAuth, createAuthCheckers, DigestAuth, GetPassword, LoginRequired, TokenAuth, VerifyToken, type AuthCheckers } from '../../src';
 
 export type Driver = 'express' | 'koa';
 export const INTEROP_DRIVERS: readonly Driver[] = ['express', 'koa'];
@@ -109,12 +109,29 @@ export async function startInteropServer(driver: Driver): Promise<InteropServer>
       error: (m) => errors.push(`error: ${m}`),
     },
   });
-  const options = {
-    controllers: [InteropController],
-    authorizationChecker: auth.authorizationChecker,
-    currentUserChecker: auth.currentUserChecker,
-  };
+  const served = await serveApp(driver, auth, [InteropController], (req, res): SeenRequest => {
+    const entry: SeenRequest = { method: req.method ?? '', url: req.url ?? '', authorization: req.headers.authorization };
+    res.on('finish', () => {
+      entry.status = res.statusCode;
+      const info = res.getHeader('authentication-info');
+      if (info !== undefined) entry.authenticationInfo = String(info);
+    });
+    return entry;
+  });
+  return { url: served.url, driver, seen: served.seen, errors, close: served.close };
+}
 
+/**
+ * Serves routing-controllers on `driver` with `auth` wired as the README says, at 127.0.0.1 on a
+ * free port, recording each request as `record` describes it.
+ */
+export async function serveApp<Entry>(
+  driver: Driver,
+  auth: AuthCheckers<string>,
+  controllers: Function[],
+  record: (req: IncomingMessage, res: ServerResponse) => Entry,
+): Promise<{ url: string; seen: Entry[]; close(): Promise<void> }> {
+  const options = { controllers, authorizationChecker: auth.authorizationChecker, currentUserChecker: auth.currentUserChecker };
   let listener: RequestListener;
   if (driver === 'express') {
     const app = createExpressServer(options);
@@ -125,16 +142,9 @@ export async function startInteropServer(driver: Driver): Promise<InteropServer>
     auth.useKoa(app);
     listener = app.callback();
   }
-
-  const seen: SeenRequest[] = [];
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const entry: SeenRequest = { method: req.method ?? '', url: req.url ?? '', authorization: req.headers.authorization };
-    seen.push(entry);
-    res.on('finish', () => {
-      entry.status = res.statusCode;
-      const info = res.getHeader('authentication-info');
-      if (info !== undefined) entry.authenticationInfo = String(info);
-    });
+  const seen: Entry[] = [];
+  const server = createServer((req, res) => {
+    seen.push(record(req, res));
     listener(req, res);
   });
   await new Promise<void>((resolve, reject) => {
@@ -142,12 +152,9 @@ export async function startInteropServer(driver: Driver): Promise<InteropServer>
     server.listen(0, '127.0.0.1', () => resolve());
   });
   const { port } = server.address() as AddressInfo;
-
   return {
     url: `http://127.0.0.1:${port}`,
-    driver,
     seen,
-    errors,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
