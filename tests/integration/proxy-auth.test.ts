@@ -17,7 +17,7 @@ import {
   type AuthEvent,
   type AuthFailureStatus,
 } from '../../src';
-import { basicHeader, DRIVERS, tokenHeader } from '../helpers';
+import { basicHeader, DRIVERS, tokenHeader, recordingLogger } from '../helpers';
 import { digestAuthorization, parseChallenge, parseParams, rawHeaderFields } from '../digest-client';
 
 const USERS: Record<string, string> = { alice: 'pw', bob: 'secret' };
@@ -99,7 +99,7 @@ describe.each(DRIVERS)('%s', (_name, makeApp) => {
   }
 
   describe.each(CLIENTS.map((c) => [c.name, c] as const))('proxy: true with %s', (scheme, client) => {
-    const app = () => makeApp([ProxiedController, AdminController], createAuthCheckers([client.cls]));
+    const app = () => makeApp([ProxiedController, AdminController], createAuthCheckers([client.cls], { logger: recordingLogger() }));
 
     it('answers no credentials with 407 and Proxy-Authenticate, never WWW-Authenticate', async () => {
       const res = await request(app()).get('/hello');
@@ -145,7 +145,7 @@ describe.each(DRIVERS)('%s', (_name, makeApp) => {
   });
 
   it('Digest: success carries Proxy-Authentication-Info with the right rspauth, not Authentication-Info', async () => {
-    const app = makeApp([ProxiedController], createAuthCheckers([ProxyDigest]));
+    const app = makeApp([ProxiedController], createAuthCheckers([ProxyDigest], { logger: recordingLogger() }));
     const challenged = await request(app).get('/hello');
     const auth = digestAuthorization({ challenge: proxyChallenge(challenged), username: 'alice', password: 'pw', method: 'GET', uri: '/hello' });
     const res = await request(app).get('/hello').set('Proxy-Authorization', auth.header);
@@ -156,7 +156,7 @@ describe.each(DRIVERS)('%s', (_name, makeApp) => {
   });
 
   it('Digest: accepts the absolute-form uri a client sends to a forward proxy', async () => {
-    const app = makeApp([ProxiedController], createAuthCheckers([ProxyDigest]));
+    const app = makeApp([ProxiedController], createAuthCheckers([ProxyDigest], { logger: recordingLogger() }));
     const challenged = await request(app).get('/hello');
     const uri = 'http://example.test/hello';
     const auth = digestAuthorization({ challenge: proxyChallenge(challenged), username: 'alice', password: 'pw', method: 'GET', uri });
@@ -198,7 +198,7 @@ describe.each(DRIVERS)('%s', (_name, makeApp) => {
       ['another host', 'http://other.test/hello', 400],
       ['another path', '/admin', 400],
     ])('Digest: a uri in %s (%s) answers %s', async (_what, uri, status) => {
-      const app = makeApp([ProxiedController], createAuthCheckers([ProxyDigest]));
+      const app = makeApp([ProxiedController], createAuthCheckers([ProxyDigest], { logger: recordingLogger() }));
       const challenged = await send(app, 'http://example.test/hello');
       expect(challenged.status).toBe(407);
       const auth = digestAuthorization({ challenge: challengeOf(challenged.headers), username: 'alice', password: 'pw', method: 'GET', uri });
@@ -288,7 +288,7 @@ describe('mixing proxy and origin classes', () => {
   });
 
   it('accepts several proxy classes on one route', () => {
-    expect(() => createAuthCheckers([ProxyBasic, ProxyDigest], { controllers: [ProxyOnlyController] })).not.toThrow();
+    expect(() => createAuthCheckers([ProxyBasic, ProxyDigest], { controllers: [ProxyOnlyController], logger: recordingLogger() })).not.toThrow();
   });
 });
 
