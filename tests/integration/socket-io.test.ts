@@ -20,6 +20,7 @@ import {
   type LoginRequiredOptions,
   type SocketIoRefusal,
 } from '../../src';
+import type { AuthEvent } from '../../src';
 import { basicHeader, recordingLogger, tokenHeader } from '../helpers';
 
 type User = { name: string };
@@ -132,8 +133,9 @@ async function startServer(
   authClasses: object | object[],
   namespaces: Record<string, LoginRequiredOptions | undefined>,
   logger = recordingLogger(),
+  onEvent?: (event: AuthEvent) => void,
 ): Promise<Harness> {
-  const auth = createAuthCheckers<User>(authClasses, { logger });
+  const auth = createAuthCheckers<User>(authClasses, { logger, ...(onEvent ? { onEvent } : {}) });
   const httpServer = createServer();
   const io = new Server(httpServer);
   servers.push(io);
@@ -269,6 +271,19 @@ describe('auth.socketIo() on a socket.io server', () => {
     expect(blocked.seen).toMatchObject({ connected: false, data: { status: 429, retryAfter: expect.any(Number), body: { code: 'ERR_HTTP_AUTH_THROTTLED' } } });
     // Failures count per address too: the client is blocked whatever name it tries next.
     expect(other.seen).toMatchObject({ connected: false, data: { status: 429 } });
+  });
+
+  it('reports audit events for handshakes, like for requests, without the credentials', async () => {
+    const events: AuthEvent[] = [];
+    const { connect } = await startServer([ThrottledUsers], { '/chat': undefined }, recordingLogger(), (event) => events.push(event));
+    await connect('/chat', headers(basicHeader('carol', 'pw')));
+    await connect('/chat', headers(basicHeader('carol', 'nope')));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(events).toMatchObject([
+      { type: 'authenticated', authClass: 'ThrottledUsers', scheme: 'basic', username: 'carol', method: 'GET' },
+      { type: 'rejected', status: 401, reason: 'bad-credentials', username: 'carol' },
+    ]);
+    expect(JSON.stringify(events)).not.toMatch(/nope|"pw"|Basic /);
   });
 
   it.each([
