@@ -12,7 +12,8 @@
  * @see https://werkzeug.palletsprojects.com/en/stable/utils/#werkzeug.security.generate_password_hash
  */
 import { hash as bcryptHash } from 'bcryptjs';
-import { pbkdf2, randomInt, scrypt } from 'node:crypto';
+import { pbkdf2, randomInt } from 'node:crypto';
+import { deriveScrypt, SCRYPT_DEFAULTS, SCRYPT_KEY_LENGTH, scryptParamsProblem, werkzeugScryptProblem, type ScryptParams } from './internal/scrypt';
 import { timingSafeEqual } from './internal/timing-safe-equal';
 
 /**
@@ -61,15 +62,6 @@ export interface PasswordHashOptions {
   saltLength?: number;
 }
 
-// Upper bounds on the work a stored hash can ask for. A hash is data: if it was tampered with (or
-// imported from somewhere careless), it must not be able to make a single login attempt pin a
-// thread-pool worker for minutes or allocate gigabytes. generatePasswordHash enforces the same
-// bounds, so every hash it produces can be checked.
-const MAX_SCRYPT_COST = 256 * 1024 * 1024;
-// werkzeug passes hashlib maxmem = 132·N·r·p ("ideally 128, but some extra seems needed"): at our
-// cost bound that is 264 MiB, so this admits every hash werkzeug itself can check within it, and
-// no more (N=2, r=2^20 passes the cost bound but would make OpenSSL allocate 640 MiB).
-const MAX_SCRYPT_MEMORY = (MAX_SCRYPT_COST / 128) * 132;
 const MAX_PBKDF2_ITERATIONS = 10_000_000;
 // Each bcrypt cost step doubles the work; 15 is ~2 s in bcryptjs (pure JS), already far above
 // what anyone stores (10–12 is usual). Higher costs are only plausible as an attack.
@@ -79,9 +71,6 @@ const BCRYPT_DEFAULT_COST = 12;
 // bcrypt's key schedule takes at most 72 bytes of key; the rest of a longer password is ignored.
 const BCRYPT_MAX_PASSWORD_BYTES = 72;
 
-const SCRYPT_DEFAULTS = { N: 32768, r: 8, p: 1 } as const;
-// werkzeug hard-codes 64-byte scrypt keys (hashlib's default dklen).
-const SCRYPT_KEY_LENGTH = 64;
 // A `pbkdf2:sha256$…` hash without an iteration count makes werkzeug use its
 // DEFAULT_PBKDF2_ITERATIONS: 600,000 in werkzeug 2.3 and 3.0, raised to 1,000,000 in 3.1.
 // werkzeug always writes the count when it generates a hash, so only hand-made hashes take this
@@ -91,12 +80,6 @@ const PBKDF2_KEY_LENGTHS = { sha256: 32, sha512: 64 } as const;
 type Pbkdf2Digest = keyof typeof PBKDF2_KEY_LENGTHS;
 
 const SALT_ALPHABET = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
-
-interface ScryptParams {
-  N: number;
-  r: number;
-  p: number;
-}
 
 /**
  * Hashes a password in werkzeug's format: `scrypt:N:r:p$salt$hex` or
@@ -275,43 +258,6 @@ async function checkBcrypt(hash: string, password: string): Promise<boolean> {
   return timingSafeEqual(recomputed, hash);
 }
 
-/**
- * Returns why the parameters are refused, or undefined when they are usable: what RFC 7914 and
- * OpenSSL accept (OpenSSL answers anything else with "memory limit exceeded"), within our bounds.
- */
-function scryptParamsProblem({ N, r, p }: ScryptParams): string | undefined {
-  if (!Number.isSafeInteger(N) || N < 2 || (N & (N - 1)) !== 0) {
-    return `N must be a power of two greater than 1, got ${String(N)}`;
-  }
-  if (!Number.isSafeInteger(r) || r < 1) return `r must be a positive integer, got ${String(r)}`;
-  if (!Number.isSafeInteger(p) || p < 1) return `p must be a positive integer, got ${String(p)}`;
-  // RFC 7914 §2: N < 2^(128·r/8). For r ≥ 4 every N within the cost bound qualifies.
-  if (r < 4 && N >= 2 ** (16 * r)) {
-    return `N must be less than 2^(16·r) (RFC 7914), so r=${r} allows N up to ${2 ** (16 * r - 1)}; raise r or lower N, got N=${N} r=${r}`;
-  }
-  // 128·N·r·p bounds the CPU time (N·r·p block mixes), which is what a hostile hash could inflate.
-  if (128 * N * r * p > MAX_SCRYPT_COST) {
-    return `128·N·r·p must not exceed ${MAX_SCRYPT_COST} bytes (256 MiB), got N=${N} r=${r} p=${p}`;
-  }
-  if (scryptMemory({ N, r, p }) > MAX_SCRYPT_MEMORY) {
-    return `needs 128·r·(N + p + 2) = ${scryptMemory({ N, r, p })} bytes of memory, more than the limit of ${MAX_SCRYPT_MEMORY} (264 MiB), got N=${N} r=${r} p=${p}`;
-  }
-  return undefined;
-}
-
-/** What OpenSSL allocates (B: 128·r·p; V, X and T: 128·r·(N + 2)), and so the maxmem it needs. */
-function scryptMemory({ N, r, p }: ScryptParams): number {
-  return 128 * r * (N + p + 2);
-}
-
-// A hash we write must be readable by werkzeug, whose hashlib call allows 132·N·r·p bytes: a small
-// N with p=1 (N ≤ 64) needs more and would fail there with "memory limit exceeded".
-function werkzeugScryptProblem(params: ScryptParams): string | undefined {
-  const { N, r, p } = params;
-  if (scryptMemory(params) <= 132 * N * r * p) return undefined;
-  return `N=${N} r=${r} p=${p} needs 128·r·(N + p + 2) bytes, more than the 132·N·r·p werkzeug allows, so werkzeug could not check the hash; raise N`;
-}
-
 function isAllowedIterationCount(value: number): boolean {
   return Number.isSafeInteger(value) && value >= 1 && value <= MAX_PBKDF2_ITERATIONS;
 }
@@ -337,19 +283,6 @@ function randomSalt(length: number): string {
   let salt = '';
   for (let i = 0; i < length; i++) salt += SALT_ALPHABET[randomInt(SALT_ALPHABET.length)];
   return salt;
-}
-
-function deriveScrypt(password: Buffer, salt: Buffer, { N, r, p }: ScryptParams): Promise<Buffer> {
-  // OpenSSL refuses to allocate more than maxmem, whose default (32 MiB) is just short of
-  // werkzeug's default N=32768, r=8. The parameters were bounded above, so this allows exactly
-  // what the call needs.
-  const maxmem = scryptMemory({ N, r, p });
-  return new Promise((resolve, reject) => {
-    scrypt(password, salt, SCRYPT_KEY_LENGTH, { N, r, p, maxmem }, (error, key) => {
-      if (error) reject(error);
-      else resolve(key);
-    });
-  });
 }
 
 function derivePbkdf2(password: Buffer, salt: Buffer, iterations: number, digest: Pbkdf2Digest): Promise<Buffer> {

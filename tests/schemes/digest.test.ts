@@ -8,11 +8,11 @@ import {
   digestHash,
   generateHa1,
   normalizeAlgorithm,
-  parseDigestCredentials,
   sessionHa1,
   userhash,
   type DigestAlgorithm,
 } from '../../src/schemes/digest';
+import { parseDigestCredentials } from '../../src/schemes/digest-credentials';
 
 // Expected values not printed in an RFC were computed independently with Python's hashlib.
 
