@@ -2,7 +2,8 @@ import { HttpError, type Action } from 'routing-controllers';
 import { wantsRequest, type Authenticator, type Outcome, type Refusal, type RequestView } from './authenticators/authenticator';
 import { credentialsHeader } from './authenticators/basic';
 import { AuthenticationError, AuthenticationFailure, HttpAuthError, PreflightAnswer, RoleError } from './errors';
-import type { Throttle, ThrottleAttempt } from './internal/throttle';
+import { runSteps, type MaybePromise, type Steps } from './internal/steps';
+import type { Reservation, Throttle, ThrottleAttempt } from './internal/throttle';
 import type { SchemeKind } from './registry';
 import type { EffectiveRequirement } from './requirement';
 import { groupsForMethod, hasRequiredRoles, toRoleSet } from './roles';
@@ -53,8 +54,11 @@ export type MisconfigurationReporter = (message: string) => HttpAuthError;
  * authorize, then either admit the request or answer with a challenge. Failures are thrown as
  * `HttpAuthError`s (or whatever `HttpError` an `@ErrorHandler` throws) after the challenge header
  * has been written. With `note` (audit events on), it also notes what the event needs.
+ *
+ * Synchronous when every hook answers synchronously (see internal/steps.ts): the admission is
+ * returned, a refusal thrown, without a promise; otherwise a promise of the same.
  */
-export async function admit(
+export function admit(
   members: readonly BoundAuth[],
   requirement: EffectiveRequirement,
   request: RequestView,
@@ -62,7 +66,19 @@ export async function admit(
   response: HeaderTarget,
   misconfigured: MisconfigurationReporter,
   note?: DecisionNote,
-): Promise<Admission> {
+): MaybePromise<Admission> {
+  return runSteps(admission(members, requirement, request, action, response, misconfigured, note));
+}
+
+function* admission(
+  members: readonly BoundAuth[],
+  requirement: EffectiveRequirement,
+  request: RequestView,
+  action: Action,
+  response: HeaderTarget,
+  misconfigured: MisconfigurationReporter,
+  note: DecisionNote | undefined,
+): Steps<Admission> {
   // The Fetch standard sends CORS preflights without credentials, so they cannot be
   // authenticated; they are answered here and never reach the handler. Any other OPTIONS request
   // is authenticated like every other method (Flask-HTTPAuth lets all of them through).
@@ -74,7 +90,7 @@ export async function admit(
   // an optional route must not serve them the anonymous view, nor may a hook see them as ''.
   // A proxy reads only Proxy-Authorization: Authorization is for the origin server behind it.
   if (!selected.authenticator.presents(request) && request.header(credentialsHeader(selected.authenticator.proxy))?.trim()) {
-    return answerRefusal(selected, members, { status: 401, reason: 'foreign-scheme' }, request, action, response, note);
+    return yield* refusalAnswer(selected, members, { status: 401, reason: 'foreign-scheme' }, request, action, response, note);
   }
   const { throttle, authenticator } = selected;
   let attempt: ThrottleAttempt | undefined;
@@ -82,7 +98,7 @@ export async function admit(
     // Before any hook runs: a blocked client costs no password hash and learns nothing, and
     // credentials that will reach a hook hold one of the `failures` slots while they do.
     const needsSlot = authenticator.presents(request) && !authenticator.knownGood?.(request);
-    const reservation = await throttle.reserve(authenticator.claimedUsername?.(request), request.clientAddress, needsSlot);
+    const reservation = (yield throttle.reserve(authenticator.claimedUsername?.(request), request.clientAddress, needsSlot)) as Reservation;
     if (reservation.refused) {
       response.setHeader('Retry-After', String(Math.ceil(reservation.retryAfterMs / 1000)));
       throw new HttpAuthError(429, 'ERR_HTTP_AUTH_THROTTLED', 'too many failed attempts');
@@ -91,23 +107,26 @@ export async function admit(
   }
   let outcome: Outcome;
   try {
-    outcome = await authenticator.authenticate(request);
+    outcome = (yield authenticator.authenticate(request)) as Outcome;
   } catch (error) {
     // A hook that said why it refused: the same 401 as a `null`, with the reason attached.
     if (!(error instanceof AuthenticationFailure)) {
-      await attempt?.end('other');
+      if (attempt) yield attempt.end('other');
       throw error;
     }
     outcome = { kind: 'rejected', refusal: { status: 401, bearerError: 'invalid_token', failure: error } };
   }
-  await attempt?.end(
-    outcome.kind === 'authenticated' ? 'succeeded' : outcome.kind === 'rejected' && outcome.refusal.status === 401 && !outcome.refusal.stale ? 'failed' : 'other',
-  );
+  if (attempt) {
+    yield attempt.end(
+      outcome.kind === 'authenticated' ? 'succeeded' : outcome.kind === 'rejected' && outcome.refusal.status === 401 && !outcome.refusal.stale ? 'failed' : 'other',
+    );
+  }
 
-  const refuse = (refusal: Refusal) => answerRefusal(selected, members, refusal, request, action, response, note);
-
-  if (outcome.kind === 'anonymous') return requirement.optional ? ANONYMOUS : refuse({ status: 401, reason: 'no-credentials' });
-  if (outcome.kind === 'rejected') return refuse(outcome.refusal);
+  if (outcome.kind === 'anonymous') {
+    if (requirement.optional) return ANONYMOUS;
+    return yield* refusalAnswer(selected, members, { status: 401, reason: 'no-credentials' }, request, action, response, note);
+  }
+  if (outcome.kind === 'rejected') return yield* refusalAnswer(selected, members, outcome.refusal, request, action, response, note);
 
   const { verified, credentials } = outcome;
   const user = verified === true ? credentials?.username : verified;
@@ -115,22 +134,20 @@ export async function admit(
 
   if (requirement.role) {
     const groups = groupsForMethod(requirement.role, request.method);
-    if (!groups) return refuse({ status: 403, reason: 'role' });
-    if (!selected.getUserRoles) {
-      throw misconfigured(missingRolesHook(selected.name));
-    }
+    if (!groups) return yield* refusalAnswer(selected, members, { status: 403, reason: 'role' }, request, action, response, note);
+    const { getUserRoles } = selected;
+    if (!getUserRoles) throw misconfigured(missingRolesHook(selected.name));
     let roles: ReadonlySet<string>;
     try {
-      const { getUserRoles } = selected;
-      roles = toRoleSet(await (wantsRequest(getUserRoles, 2) ? getUserRoles(user, credentials, request.hookRequest()) : getUserRoles(user, credentials)));
+      roles = toRoleSet(yield wantsRequest(getUserRoles, 2) ? getUserRoles(user, credentials, request.hookRequest()) : getUserRoles(user, credentials));
     } catch (error) {
-      if (error instanceof AuthenticationFailure) return refuse({ status: 403, failure: error });
+      if (error instanceof AuthenticationFailure) return yield* refusalAnswer(selected, members, { status: 403, failure: error }, request, action, response, note);
       throw error;
     }
-    if (!hasRequiredRoles(groups, roles)) return refuse({ status: 403, reason: 'role' });
+    if (!hasRequiredRoles(groups, roles)) return yield* refusalAnswer(selected, members, { status: 403, reason: 'role' }, request, action, response, note);
   }
 
-  for (const [name, value] of outcome.headers ?? []) response.setHeader(name, value);
+  if (outcome.headers) for (const [name, value] of outcome.headers) response.setHeader(name, value);
   return { hasUser: true, user, username: credentials?.username };
 }
 
@@ -144,7 +161,7 @@ function isCorsPreflight(request: RequestView): boolean {
  * client every scheme it may use, the one it tried first (RFC 9110 §11.6.1). A proxy route (its
  * members are all proxies, see plans.ts) answers 407 with `Proxy-Authenticate` instead (§11.7).
  */
-async function answerRefusal(
+function* refusalAnswer(
   selected: BoundAuth,
   members: readonly BoundAuth[],
   refusal: Refusal,
@@ -152,11 +169,11 @@ async function answerRefusal(
   action: Action,
   response: HeaderTarget,
   note: DecisionNote | undefined,
-): Promise<never> {
+): Steps<never> {
   if (note) note.refusal = refusal;
-  const challenges = [...(await selected.authenticator.challenges(refusal, request))];
+  const challenges = [...((yield selected.authenticator.challenges(refusal, request)) as string[])];
   if (refusal.status === 401) {
-    for (const member of members) if (member !== selected) challenges.push(...(await member.authenticator.challenges({ status: 401 }, request)));
+    for (const member of members) if (member !== selected) challenges.push(...((yield member.authenticator.challenges({ status: 401 }, request)) as string[]));
   }
   const proxy = selected.authenticator.proxy === true;
   const challengeHeader = proxy ? 'Proxy-Authenticate' : 'WWW-Authenticate';
@@ -167,7 +184,7 @@ async function answerRefusal(
   let body: unknown;
   if (selected.errorHandler) {
     try {
-      body = await selected.errorHandler(status, action, refusal.failure);
+      body = yield selected.errorHandler(status, action, refusal.failure);
     } catch (error) {
       if (error instanceof HttpError && (error.httpCode === 401 || error.httpCode === 403 || error.httpCode === 407)) setChallenge();
       throw error;

@@ -122,6 +122,8 @@ export interface ServerProcess {
   logPath: string;
   /** Asks the server for its counters; `gc` runs a full GC first (server started with --expose-gc). */
   stats(gc?: boolean): Promise<ServerStats>;
+  /** Sends a message over the IPC channel and resolves with the first reply of type `reply`. */
+  ask(message: object, reply: string): Promise<{ type: string; error?: string }>;
   stop(): void;
 }
 
@@ -189,8 +191,12 @@ export async function startServer(
   const logLines: number[] = [];
 
   let pendingStats: ((s: ServerStats) => void)[] = [];
+  const replies: { type: string; resolve: (m: { type: string }) => void }[] = [];
   child.on('message', (message: unknown) => {
-    if ((message as { type?: string } | null)?.type === 'stats') {
+    const type = (message as { type?: string } | null)?.type;
+    const waiter = replies.findIndex((r) => r.type === type);
+    if (waiter >= 0) replies.splice(waiter, 1)[0].resolve(message as { type: string });
+    if (type === 'stats') {
       const waiting = pendingStats;
       pendingStats = [];
       for (const w of waiting) w(message as ServerStats);
@@ -232,6 +238,12 @@ export async function startServer(
                       resolveStats(s);
                     });
                     child.send({ type: 'stats', gc });
+                  }),
+                ask: (message, reply) =>
+                  new Promise((resolveReply, rejectReply) => {
+                    const t = setTimeout(() => rejectReply(new Error(`${key}: no ${reply} reply`)), 30_000);
+                    replies.push({ type: reply, resolve: (m) => { clearTimeout(t); resolveReply(m); } });
+                    child.send(message);
                   }),
                 stop: () => {
                   if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');

@@ -4,6 +4,8 @@
  * delay). Per request it only counts (and, with BENCH_ELD=1, checks for /__eld), the same in every variant.
  */
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 
 export interface ServerStats {
@@ -77,7 +79,8 @@ export function serve(app: RequestListener): Server {
 
   if (process.send) {
     process.on('message', (message: unknown) => {
-      const m = message as { type?: string; gc?: boolean } | null;
+      const m = message as { type?: string; gc?: boolean; file?: string } | null;
+      if (m?.type === 'profile-start' || m?.type === 'profile-stop') return profile(m.type, m.file);
       if (m?.type !== 'stats') return;
       // Only flood.ts asks for a GC (and starts the server with --expose-gc); never during a slice.
       const gc = (globalThis as { gc?: () => void }).gc;
@@ -92,6 +95,20 @@ export function serve(app: RequestListener): Server {
     // The runner went away (even by SIGKILL): do not linger.
     process.on('disconnect', () => process.exit(0));
   }
+  // bench/profile.ts: V8's CPU profiler over the measured load only (not start-up or warm-up).
+  let session: Session | undefined;
+  const profile = (what: 'profile-start' | 'profile-stop', file: string | undefined): void => {
+    if (what === 'profile-start') {
+      session = new Session();
+      session.connect();
+      session.post('Profiler.enable', () => session!.post('Profiler.start', () => process.send?.({ type: 'profile-started' })));
+      return;
+    }
+    session?.post('Profiler.stop', (error, result) => {
+      if (!error && file) writeFileSync(file, JSON.stringify(result.profile));
+      process.send?.({ type: 'profile-stopped', error: error?.message });
+    });
+  };
   const stop = () => {
     server.close();
     process.exit(0);

@@ -2,6 +2,7 @@ import type { Credentials, HookRequest } from '../types';
 import type { UsernameFilter } from '../internal/credential-cache';
 import type { BearerError } from '../schemes/token';
 import type { AuthenticationFailure } from '../errors';
+import type { MaybePromise } from '../internal/steps';
 
 /** The parts of a request an authenticator reads, whatever the framework. */
 export interface RequestView {
@@ -65,6 +66,12 @@ export type Outcome =
   | { readonly kind: 'anonymous' }
   | { readonly kind: 'rejected'; readonly refusal: Refusal };
 
+/** Nothing was sent and the verify hook declined: one frozen object for every such request. */
+export const ANONYMOUS_OUTCOME: Outcome = Object.freeze({ kind: 'anonymous' });
+
+/** A refusal without per-request detail, made once (frozen) and returned for every such request. */
+export const refusalOutcome = (refusal: Refusal): Outcome => Object.freeze({ kind: 'rejected', refusal: Object.freeze(refusal) });
+
 /**
  * Flask-HTTPAuth's rule for what a verify hook returns: `null`, `undefined` and `false` refuse;
  * anything else (`''` and `0` included) is the user, and `true` means "valid, no user object".
@@ -82,7 +89,8 @@ export interface Authenticator {
   readonly proxy?: boolean;
   /** Whether the request carries credentials meant for this scheme (MultiAuth picks by this). */
   presents(request: RequestView): boolean;
-  authenticate(request: RequestView): Promise<Outcome>;
+  /** Synchronous when the hooks it calls are (the flow then decides without a promise). */
+  authenticate(request: RequestView): MaybePromise<Outcome>;
   /** `WWW-Authenticate` values for a refusal, strongest first. */
   challenges(refusal: Refusal, request: RequestView): string[] | Promise<string[]>;
   /** The username the request claims, unverified: what throttling counts by. */

@@ -1,11 +1,12 @@
 import { assertPlainOptions, resolveCharset, resolveOpenApiName, resolveProxy, resolveRealm, resolveScheme } from '../config';
 import { cacheScope, CredentialCache, resolveCacheOption, type CacheConfig, type CacheOptions } from '../internal/credential-cache';
 import { resolveThrottleOption, type ThrottleConfig, type ThrottleOptions } from '../internal/throttle';
+import { runSteps, type Steps } from '../internal/steps';
 import { timingSafeEqual } from '../internal/timing-safe-equal';
 import { basicChallenge, parseBasicCredentials, type BasicCredentials } from '../schemes/basic';
 import { sameScheme, splitAuthorization } from '../schemes/authorization';
 import type { Awaitable, HookRequest } from '../types';
-import { isAccepted, wantsRequest, type Authenticator, type Outcome, type RequestView } from './authenticator';
+import { ANONYMOUS_OUTCOME, isAccepted, refusalOutcome, wantsRequest, type Authenticator, type Outcome, type RequestView } from './authenticator';
 
 /**
  * Options of `@BasicAuth(...)`; all optional.
@@ -86,6 +87,9 @@ export function readAuthorization(request: RequestView, scheme: string, proxy = 
   return { present: true, malformed: false, rest: split.rest };
 }
 
+const MALFORMED = refusalOutcome({ status: 401, reason: 'malformed' });
+const WRONG = refusalOutcome({ status: 401 });
+
 export function createBasicAuthenticator(config: BasicConfig, hooks: BasicHooks): Authenticator {
   const { scheme, proxy } = config;
   const cache = config.cache && new CredentialCache(config.cache);
@@ -103,38 +107,47 @@ export function createBasicAuthenticator(config: BasicConfig, hooks: BasicHooks)
   const keyFor = (request: RequestView, { username, password }: BasicCredentials): string =>
     cache!.keyFor(username, password, cacheScope(config.cache!, () => request.hookRequest()));
 
-  const checkStoredPassword = async (username: string, password: string, request: RequestView): Promise<boolean> => {
+  function* checkStoredPassword(username: string, password: string, request: RequestView): Steps<boolean> {
     const { getPassword, hashPassword } = hooks;
     if (!getPassword) return false;
-    const stored = await (getWantsRequest ? getPassword(username, request.hookRequest()) : getPassword(username));
-    const offered = hashPassword
-      ? await (hashPassword.arity >= 2 ? hashPassword.fn(username, password) : hashPassword.fn(password))
-      : password;
+    const stored = yield getWantsRequest ? getPassword(username, request.hookRequest()) : getPassword(username);
+    const offered = hashPassword ? yield hashPassword.arity >= 2 ? hashPassword.fn(username, password) : hashPassword.fn(password) : password;
     // Compare even when the user is unknown, so both cases take the same path and time.
     const same = timingSafeEqual(typeof offered === 'string' ? offered : '', typeof stored === 'string' ? stored : '');
     return same && typeof stored === 'string' && typeof offered === 'string';
-  };
+  }
+
+  /** What the hooks answer for these credentials: the user, `true`, or a refusal (`null`, `false`…). */
+  function* check(username: string, password: string, request: RequestView): Steps<unknown> {
+    if (hooks.verifyPassword) return yield verifyPassword(username, password, request);
+    return (yield* checkStoredPassword(username, password, request)) && username;
+  }
+
+  function* authentication(request: RequestView): Steps<Outcome> {
+    const parsed = parse(request);
+    if (parsed === null) {
+      if (!hooks.verifyPassword) return ANONYMOUS_OUTCOME;
+      const verified = yield verifyPassword('', '', request);
+      return isAccepted(verified) ? { kind: 'authenticated', verified, credentials: undefined } : ANONYMOUS_OUTCOME;
+    }
+    if (!parsed) return MALFORMED;
+    const { username, password } = parsed;
+    let verified: unknown;
+    if (cache) {
+      const key = keyFor(request, parsed);
+      const hit = cache.hit(key);
+      verified = hit ? hit.verified : yield cache.verify(key, () => runSteps(check(username, password, request)), isAccepted);
+    } else {
+      verified = yield* check(username, password, request);
+    }
+    if (!isAccepted(verified)) return WRONG;
+    return { kind: 'authenticated', verified, credentials: { scheme, username } };
+  }
 
   return {
     proxy,
     presents: (request) => readAuthorization(request, scheme, proxy).present,
-
-    async authenticate(request): Promise<Outcome> {
-      const parsed = parse(request);
-      if (parsed === null) {
-        if (!hooks.verifyPassword) return { kind: 'anonymous' };
-        const verified = await verifyPassword('', '', request);
-        return isAccepted(verified) ? { kind: 'authenticated', verified, credentials: undefined } : { kind: 'anonymous' };
-      }
-      if (!parsed) return { kind: 'rejected', refusal: { status: 401, reason: 'malformed' } };
-      const { username, password } = parsed;
-      const check = async () =>
-        hooks.verifyPassword ? verifyPassword(username, password, request) : (await checkStoredPassword(username, password, request)) && username;
-      const verified = cache ? await cache.verify(keyFor(request, parsed), check, isAccepted) : await check();
-      if (!isAccepted(verified)) return { kind: 'rejected', refusal: { status: 401 } };
-      return { kind: 'authenticated', verified, credentials: { scheme, username } };
-    },
-
+    authenticate: (request) => runSteps(authentication(request)),
     challenges: () => [config.challenge],
     claimedUsername: (request) => parse(request)?.username,
     auditUsername: (request) => parse(request)?.username,

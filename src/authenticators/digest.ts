@@ -1,3 +1,4 @@
+import { runSteps, type Steps } from '../internal/steps';
 import { timingSafeEqual } from '../internal/timing-safe-equal';
 import {
   buildAuthenticationInfo,
@@ -14,7 +15,7 @@ import { createNonceSigner, createOpaque, randomSecret } from '../schemes/digest
 import { MemoryNonceStore } from '../stores/memory-nonce-store';
 import type { NonceStore } from '../stores/nonce-store';
 import type { Awaitable, HookRequest } from '../types';
-import { wantsRequest, type Authenticator, type Outcome, type Refusal, type RequestView } from './authenticator';
+import { ANONYMOUS_OUTCOME, refusalOutcome, wantsRequest, type Authenticator, type Outcome, type Refusal, type RequestView } from './authenticator';
 import { readAuthorization } from './basic';
 import { HttpAuthError } from '../errors';
 
@@ -88,21 +89,21 @@ export function createDigestAuthenticator(config: DigestConfig, hooks: DigestHoo
    * long as its hook says: its replay record is kept that long, and without an expiry until the
    * store's bound evicts it, never for a lifetime counted from its first use.
    */
-  const checkNonce = async (nonce: string): Promise<{ state: 'valid' | 'stale' | 'invalid'; expiresAt: number }> => {
+  function* checkNonce(nonce: string): Steps<{ state: 'valid' | 'stale' | 'invalid'; expiresAt: number }> {
     if (hooks.verifyNonce) {
-      const expiresAt = nonceExpiry(await hooks.verifyNonce(nonce), () => runtime.describeHook('verifyNonce'), runtime);
+      const expiresAt = nonceExpiry(yield hooks.verifyNonce(nonce), () => runtime.describeHook('verifyNonce'), runtime);
       if (expiresAt === undefined) return { state: 'invalid', expiresAt: 0 };
       return { state: expiresAt > Date.now() ? 'valid' : 'stale', expiresAt };
     }
     const check = signer.verify(nonce);
     const state = check.valid ? 'valid' : check.stale ? 'stale' : 'invalid';
     return { state, expiresAt: check.expiresAt ?? 0 };
-  };
+  }
 
-  const checkOpaque = async (opaque: string | undefined): Promise<boolean> => {
+  function* checkOpaque(opaque: string | undefined): Steps<boolean> {
     if (opaque === undefined) return false;
-    return hooks.verifyOpaque ? Boolean(await hooks.verifyOpaque(opaque)) : timingSafeEqual(opaque, defaultOpaque);
-  };
+    return hooks.verifyOpaque ? Boolean(yield hooks.verifyOpaque(opaque)) : timingSafeEqual(opaque, defaultOpaque);
+  }
 
   const ABSOLUTE = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*(\/[^#]*)?$/;
   const uriMatches = (uri: string, request: RequestView): boolean => {
@@ -119,7 +120,7 @@ export function createDigestAuthenticator(config: DigestConfig, hooks: DigestHoo
   };
 
   const reject = (refusal: Refusal): Outcome => ({ kind: 'rejected', refusal });
-  const REJECTED: Outcome = reject({ status: 401 });
+  const REJECTED = refusalOutcome({ status: 401 });
 
   const parse = (request: RequestView): DigestCredentials | undefined | null | 400 => {
     const sent = readAuthorization(request, scheme, proxy);
@@ -133,20 +134,20 @@ export function createDigestAuthenticator(config: DigestConfig, hooks: DigestHoo
   const getWantsRequest = wantsRequest(hooks.getPassword, 2);
 
   /** The stored base HA1 for the credentials, or a stand-in so unknown users cost the same. */
-  const lookupHa1 = async (credentials: DigestCredentials, request: RequestView): Promise<{ ha1: string; known: boolean; username: string }> => {
-    let username: string | null | undefined = credentials.username;
-    if (credentials.usernameIsHash) username = hooks.getUsernameByHash ? await hooks.getUsernameByHash(credentials.username, credentials.algorithm) : undefined;
+  function* lookupHa1(credentials: DigestCredentials, request: RequestView): Steps<{ ha1: string; known: boolean; username: string }> {
+    let username = credentials.username as unknown;
+    if (credentials.usernameIsHash) username = hooks.getUsernameByHash ? yield hooks.getUsernameByHash(credentials.username, credentials.algorithm) : undefined;
     const { getPassword } = hooks;
     const stored =
       typeof username === 'string'
-        ? await (getWantsRequest ? getPassword(username, credentials.algorithm, request.hookRequest()) : getPassword(username, credentials.algorithm))
+        ? yield getWantsRequest ? getPassword(username, credentials.algorithm, request.hookRequest()) : getPassword(username, credentials.algorithm)
         : undefined;
     const known = typeof username === 'string' && typeof stored === 'string';
     const name = typeof username === 'string' ? username : '';
     const secret = known ? stored : '';
     const ha1 = config.useHa1Password && known ? secret.toLowerCase() : computeHa1(credentials.algorithm, name, realm, secret);
     return { ha1, known, username: name };
-  };
+  }
 
   return {
     proxy,
@@ -168,70 +169,74 @@ export function createDigestAuthenticator(config: DigestConfig, hooks: DigestHoo
       return parsed && parsed !== 400 && !parsed.usernameIsHash ? parsed.username : undefined;
     },
 
-    async authenticate(request): Promise<Outcome> {
-      const credentials = parse(request);
-      if (credentials === null) return { kind: 'anonymous' };
-      if (credentials === 400) return reject({ status: 400 });
-      if (!credentials) return reject({ status: 401, reason: 'malformed' });
-      const { algorithm, qop, nonce } = credentials;
+    authenticate: (request) => runSteps(authentication(request)),
 
-      // RFC 7616 §3.4.6: a request-target mismatch is a bad request, not bad credentials.
-      if (!uriMatches(credentials.uri, request)) return reject({ status: 400 });
-      if (credentials.realm !== realm) return REJECTED;
-      if (!config.algorithms.includes(algorithm)) return REJECTED;
-      if (config.qop === null ? qop !== undefined : qop === undefined || !config.qop.includes(qop)) return REJECTED;
-      if (credentials.usernameIsHash && !config.userhash) return REJECTED;
-      if (!(await checkOpaque(credentials.opaque))) return REJECTED;
-      const nonceState = await checkNonce(nonce);
-      if (nonceState.state === 'invalid') return REJECTED;
-
-      let bodyHash: string | undefined;
-      if (qop === 'auth-int') {
-        const body = await request.rawBody();
-        if (!body) {
-          runtime.logError('auth-int-body', 'a Digest auth-int request arrived, but its raw body could not be captured; see the README section on auth-int');
-          return REJECTED;
-        }
-        bodyHash = digestHash(algorithm, body);
-      }
-
-      const { ha1, known, username } = await lookupHa1(credentials, request);
-      const expected = computeDigestResponse({ algorithm, ha1, nonce, nc: credentials.nc, cnonce: credentials.cnonce, qop, method: request.requestLineMethod, uri: credentials.uri, bodyHash });
-      if (!timingSafeEqual(credentials.response, expected) || !known) return REJECTED;
-      // RFC 7616 §3.3: stale=true only for a correct response to an expired nonce, so clients
-      // retry with the new nonce without asking the user again.
-      if (nonceState.state === 'stale') return reject({ status: 401, stale: true, reason: 'stale-nonce' });
-
-      let fresh: boolean;
-      try {
-        fresh = await runtime.store.use(nonce, qop ? credentials.nc! : credentials.response, nonceState.expiresAt);
-      } catch (error) {
-        runtime.logError('nonce-store', `the Digest nonce store failed (${error instanceof Error ? error.message : String(error)}); refusing Digest requests with 503 until it recovers`);
-        throw new HttpAuthError(503, 'ERR_HTTP_AUTH_UNAVAILABLE', 'authentication temporarily unavailable');
-      }
-      // A replayed (nonce, nc): the client may retry on a fresh nonce without asking the user.
-      if (!fresh) return reject({ status: 401, stale: true, reason: 'replay' });
-
-      // rspauth for auth-int would need the hash of a response body not yet written (RFC 7616 §3.5).
-      // Near the end of its life the client is handed its next nonce.
-      const nextnonce = !hooks.generateNonce && signer.expiresSoon(nonceState.expiresAt) ? signer.generate() : undefined;
-      const info = qop
-        ? buildAuthenticationInfo({
-            rspauth: qop === 'auth' ? computeRspauth({ algorithm, ha1, nonce, nc: credentials.nc, cnonce: credentials.cnonce, qop, uri: credentials.uri }) : undefined,
-            qop,
-            cnonce: credentials.cnonce,
-            nc: credentials.nc,
-            nextnonce,
-          })
-        : nextnonce && buildAuthenticationInfo({ nextnonce });
-      return { kind: 'authenticated', verified: true, credentials: { scheme, username }, headers: info ? [[infoHeader, info]] : [] };
-    },
-
-    async challenges(refusal) {
-      const [nonce, opaque] = await Promise.all([generateNonce(), generateOpaque()]);
-      return config.algorithms.map((algorithm) =>
-        buildDigestChallenge({ scheme, realm, qop: config.qop, algorithm, nonce, opaque, stale: refusal.stale, charset: config.charset, userhash: config.userhash }),
-      );
+    challenges(refusal) {
+      const build = (nonce: string, opaque: string) =>
+        config.algorithms.map((algorithm) =>
+          buildDigestChallenge({ scheme, realm, qop: config.qop, algorithm, nonce, opaque, stale: refusal.stale, charset: config.charset, userhash: config.userhash }),
+        );
+      if (!hooks.generateNonce && !hooks.generateOpaque) return build(signer.generate(), defaultOpaque);
+      return Promise.all([generateNonce(), generateOpaque()]).then(([nonce, opaque]) => build(nonce, opaque));
     },
   };
+
+  function* authentication(request: RequestView): Steps<Outcome> {
+    const credentials = parse(request);
+    if (credentials === null) return ANONYMOUS_OUTCOME;
+    if (credentials === 400) return reject({ status: 400 });
+    if (!credentials) return reject({ status: 401, reason: 'malformed' });
+    const { algorithm, qop, nonce } = credentials;
+
+    // RFC 7616 §3.4.6: a request-target mismatch is a bad request, not bad credentials.
+    if (!uriMatches(credentials.uri, request)) return reject({ status: 400 });
+    if (credentials.realm !== realm) return REJECTED;
+    if (!config.algorithms.includes(algorithm)) return REJECTED;
+    if (config.qop === null ? qop !== undefined : qop === undefined || !config.qop.includes(qop)) return REJECTED;
+    if (credentials.usernameIsHash && !config.userhash) return REJECTED;
+    if (!(yield* checkOpaque(credentials.opaque))) return REJECTED;
+    const nonceState = yield* checkNonce(nonce);
+    if (nonceState.state === 'invalid') return REJECTED;
+
+    let bodyHash: string | undefined;
+    if (qop === 'auth-int') {
+      const body = (yield request.rawBody()) as Uint8Array | undefined;
+      if (!body) {
+        runtime.logError('auth-int-body', 'a Digest auth-int request arrived, but its raw body could not be captured; see the README section on auth-int');
+        return REJECTED;
+      }
+      bodyHash = digestHash(algorithm, body);
+    }
+
+    const { ha1, known, username } = yield* lookupHa1(credentials, request);
+    const expected = computeDigestResponse({ algorithm, ha1, nonce, nc: credentials.nc, cnonce: credentials.cnonce, qop, method: request.requestLineMethod, uri: credentials.uri, bodyHash });
+    if (!timingSafeEqual(credentials.response, expected) || !known) return REJECTED;
+    // RFC 7616 §3.3: stale=true only for a correct response to an expired nonce, so clients
+    // retry with the new nonce without asking the user again.
+    if (nonceState.state === 'stale') return reject({ status: 401, stale: true, reason: 'stale-nonce' });
+
+    let fresh: boolean;
+    try {
+      fresh = (yield runtime.store.use(nonce, qop ? credentials.nc! : credentials.response, nonceState.expiresAt)) as boolean;
+    } catch (error) {
+      runtime.logError('nonce-store', `the Digest nonce store failed (${error instanceof Error ? error.message : String(error)}); refusing Digest requests with 503 until it recovers`);
+      throw new HttpAuthError(503, 'ERR_HTTP_AUTH_UNAVAILABLE', 'authentication temporarily unavailable');
+    }
+    // A replayed (nonce, nc): the client may retry on a fresh nonce without asking the user.
+    if (!fresh) return reject({ status: 401, stale: true, reason: 'replay' });
+
+    // rspauth for auth-int would need the hash of a response body not yet written (RFC 7616 §3.5).
+    // Near the end of its life the client is handed its next nonce.
+    const nextnonce = !hooks.generateNonce && signer.expiresSoon(nonceState.expiresAt) ? signer.generate() : undefined;
+    const info = qop
+      ? buildAuthenticationInfo({
+          rspauth: qop === 'auth' ? computeRspauth({ algorithm, ha1, nonce, nc: credentials.nc, cnonce: credentials.cnonce, qop, uri: credentials.uri }) : undefined,
+          qop,
+          cnonce: credentials.cnonce,
+          nc: credentials.nc,
+          nextnonce,
+        })
+      : nextnonce && buildAuthenticationInfo({ nextnonce });
+    return { kind: 'authenticated', verified: true, credentials: { scheme, username }, headers: info ? [[infoHeader, info]] : [] };
+  }
 }

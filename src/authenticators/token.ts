@@ -2,9 +2,10 @@ import { assertPlainOptions, configError, resolveOpenApiName, resolveProxy, reso
 import { cacheScope, CredentialCache, resolveCacheOption, type CacheConfig, type CacheOptions } from '../internal/credential-cache';
 import { resolveThrottleOption, type ThrottleConfig, type ThrottleOptions } from '../internal/throttle';
 import { isToken } from '../internal/auth-params';
+import { runSteps, type Steps } from '../internal/steps';
 import { tokenChallenge, type BearerError } from '../schemes/token';
 import { tokenFromCookie, tokenFromQuery } from '../schemes/token-sources';
-import { isAccepted, wantsRequest, type Authenticator, type Outcome, type RequestView } from './authenticator';
+import { ANONYMOUS_OUTCOME, isAccepted, refusalOutcome, wantsRequest, type Authenticator, type Outcome, type RequestView } from './authenticator';
 import { readAuthorization } from './basic';
 import type { HookRequest } from '../types';
 
@@ -108,6 +109,8 @@ function resolveBearerFormat(value: unknown, scheme: string, header: string | un
   return value;
 }
 
+const INVALID_TOKEN = refusalOutcome({ status: 401, bearerError: 'invalid_token' });
+
 const PRIVATE: readonly (readonly [string, string])[] = Object.freeze([Object.freeze(['Cache-Control', 'private'] as const)]);
 
 export function createTokenAuthenticator(config: TokenConfig, verifyToken: (token: string, request?: HookRequest) => unknown): Authenticator {
@@ -140,24 +143,33 @@ export function createTokenAuthenticator(config: TokenConfig, verifyToken: (toke
     return inCookie === undefined ? undefined : { token: inCookie, fromQuery: false };
   };
 
+  const verify = (token: string, request: RequestView): unknown => (verifyWantsRequest ? verifyToken(token, request.hookRequest()) : verifyToken(token));
+  // RFC 6750 §3.1: a malformed request is invalid_request, answered with 400.
+  const MALFORMED = refusalOutcome({ status: scheme.toLowerCase() === 'bearer' ? 400 : 401, bearerError: 'invalid_request', reason: 'malformed' });
+
+  function* authentication(request: RequestView): Steps<Outcome> {
+    const sent = readToken(request);
+    const token = sent?.token;
+    if (token === null) return MALFORMED;
+    let verified: unknown;
+    if (cache && token !== undefined) {
+      const key = keyFor(request, token);
+      const hit = cache.hit(key);
+      verified = hit ? hit.verified : yield cache.verify(key, () => verify(token, request), isAccepted);
+    } else {
+      verified = yield verify(token ?? '', request);
+    }
+    if (!isAccepted(verified)) return token === undefined ? ANONYMOUS_OUTCOME : INVALID_TOKEN;
+    // RFC 6750 §2.3: a token in the URL must not let shared caches keep the answer.
+    const headers = sent?.fromQuery ? PRIVATE : undefined;
+    return { kind: 'authenticated', verified, credentials: token === undefined ? undefined : { scheme, token }, headers };
+  }
+
   return {
     proxy: config.proxy,
     presents: (request) => readToken(request) !== undefined,
 
-    async authenticate(request): Promise<Outcome> {
-      const sent = readToken(request);
-      const token = sent?.token;
-      // RFC 6750 §3.1: a malformed request is invalid_request, answered with 400.
-      if (token === null) return { kind: 'rejected', refusal: { status: scheme.toLowerCase() === 'bearer' ? 400 : 401, bearerError: 'invalid_request', reason: 'malformed' } };
-      const check = () => (verifyWantsRequest ? verifyToken(token ?? '', request.hookRequest()) : verifyToken(token ?? ''));
-      const verified = cache && token !== undefined ? await cache.verify(keyFor(request, token), check, isAccepted) : await check();
-      if (!isAccepted(verified)) {
-        return token === undefined ? { kind: 'anonymous' } : { kind: 'rejected', refusal: { status: 401, bearerError: 'invalid_token' } };
-      }
-      // RFC 6750 §2.3: a token in the URL must not let shared caches keep the answer.
-      const headers = sent?.fromQuery ? PRIVATE : undefined;
-      return { kind: 'authenticated', verified, credentials: token === undefined ? undefined : { scheme, token }, headers };
-    },
+    authenticate: (request) => runSteps(authentication(request)),
 
     challenges: (refusal) => {
       // A 401 for a request that sent nothing carries no error code (RFC 6750 §3.1).

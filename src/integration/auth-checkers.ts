@@ -65,8 +65,12 @@ export interface AuthCheckersOptions {
  * ```
  */
 export interface AuthCheckers<User> {
-  /** routing-controllers' `authorizationChecker`. */
-  authorizationChecker(action: Action, roles: readonly unknown[]): Promise<boolean>;
+  /**
+   * routing-controllers' `authorizationChecker`: `true` at once when the request is decided
+   * synchronously (hooks returning plain values), a promise of `true` otherwise; a refusal is
+   * thrown (or the promise rejects) with the answer's `HttpError`.
+   */
+  authorizationChecker(action: Action, roles: readonly unknown[]): boolean | Promise<boolean>;
   /** routing-controllers' `currentUserChecker`: reads what the authorization step recorded. */
   currentUserChecker(action: Action): User | undefined;
   /**

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HttpError, type Action } from 'routing-controllers';
 import { HttpAuthError } from '../errors';
+import { isPromiseLike, type MaybePromise } from '../internal/steps';
 import type { LoginRequiredOptions } from '../types';
 import { registerEarlyRunner } from './before-body';
 import { viewOfExpress, type NodeRequestView } from './request';
@@ -72,7 +73,15 @@ export function expressIntegration(core: AppCore) {
     const action: Action = { request: view.req, response: view.res, next };
     // Before the body: the action routing-controllers will build has these same parts.
     if (isRoute) view.action = action;
-    core.run(plan, action, view).then(admitted, (error: unknown) => fail(view.res, next, error));
+    let decided: MaybePromise<unknown>;
+    try {
+      decided = core.run(plan, action, view);
+    } catch (error) {
+      return fail(view.res, next, error);
+    }
+    // Decided synchronously: the chain goes on in this same call, with no promise in between.
+    if (isPromiseLike(decided)) decided.then(admitted, (error: unknown) => fail(view.res, next, error));
+    else admitted();
   };
 
   const fail = (res: ServerResponse, next: Next, error: unknown) => (error instanceof HttpError ? sendError(res, error) : next(error));

@@ -7,6 +7,7 @@ import { readAuthClass } from '../registry';
 import { LoginRequirement, mergeRequirements } from '../requirement';
 import type { LoginRequiredOptions } from '../types';
 import { rateLimitedLog } from '../internal/log';
+import { isPromiseLike, runSteps, type MaybePromise, type Steps } from '../internal/steps';
 import { actionsServedBy, applyInheritedRequirements, rolesOf } from './actions';
 import { authenticateBeforeBody, earlyActionOf } from './before-body';
 import { expressIntegration } from './express';
@@ -25,6 +26,8 @@ import { socketIoIntegration } from './socket-io';
 
 export type { SocketIoMiddleware, SocketIoRefusal, SocketIoSocketLike } from './socket-io';
 
+const admitted = (): true => true;
+
 /** A request as the flow runs it: `req` keys the recorded user, `res` takes the challenge. */
 export type FlowView = RequestView & { readonly req: object; readonly res: HeaderTarget };
 
@@ -38,7 +41,11 @@ export interface AppCore {
   startupPlan(options: LoginRequiredOptions | undefined, where: string): Plan;
   /** Start-up check of an app's routes: the handlers of every route it serves. */
   checkRoutes(handlers: Iterable<unknown>): void;
-  run(plan: Plan, action: Action, view: FlowView): Promise<Admission>;
+  /**
+   * Decides a request: the admission, or a thrown `HttpError` answer; synchronous when the hooks
+   * are, else a promise of the same (see internal/steps.ts).
+   */
+  run(plan: Plan, action: Action, view: FlowView): MaybePromise<Admission>;
   /** Whether the request can only be authenticated once its body was read (Digest auth-int). */
   needsBody(plan: Plan, view: NodeRequestView): boolean;
 }
@@ -153,9 +160,9 @@ export function createAuthCheckers<User = string>(
     }
   }
 
-  const decide = async (plan: Plan, action: Action, view: FlowView, note?: DecisionNote): Promise<Admission> => {
+  function* decide(plan: Plan, action: Action, view: FlowView, note?: DecisionNote): Steps<Admission> {
     try {
-      const admission = await admit(boundMembers(plan), plan.requirement, view, action, view.res, misconfigured, note);
+      const admission = (yield admit(boundMembers(plan), plan.requirement, view, action, view.res, misconfigured, note)) as Admission;
       if (admission.hasUser) tags.setUser(view.req, admission.user, admission.username);
       return admission;
     } catch (error) {
@@ -164,25 +171,26 @@ export function createAuthCheckers<User = string>(
       tags.markAnswered(answer);
       throw answer;
     }
-  };
+  }
 
-  // Without onEvent the flow runs as it is: no note, no clock, no event.
-  const run = !auditor
-    ? decide
-    : async (plan: Plan, action: Action, view: NodeRequestView): Promise<Admission> => {
-        const startedAt = auditor.start();
-        const note: DecisionNote = {};
-        const fallback = plan.members[0].meta;
-        let admission: Admission;
-        try {
-          admission = await decide(plan, action, view, note);
-        } catch (answer) {
-          auditor.refused(answer as HttpError, note, fallback, view, startedAt);
-          throw answer;
-        }
-        auditor.admitted(admission, note, fallback, view, startedAt);
-        return admission;
-      };
+  // With onEvent, the decision is noted and reported; without, no note, no clock, no event.
+  function* audited(plan: Plan, action: Action, view: FlowView): Steps<Admission> {
+    const startedAt = auditor!.start();
+    const note: DecisionNote = {};
+    const fallback = plan.members[0].meta;
+    let admission: Admission;
+    try {
+      admission = yield* decide(plan, action, view, note);
+    } catch (answer) {
+      auditor!.refused(answer as HttpError, note, fallback, view as NodeRequestView, startedAt);
+      throw answer;
+    }
+    auditor!.admitted(admission, note, fallback, view as NodeRequestView, startedAt);
+    return admission;
+  }
+
+  const run = (plan: Plan, action: Action, view: FlowView): MaybePromise<Admission> =>
+    runSteps(auditor ? audited(plan, action, view) : decide(plan, action, view));
 
   const wiring = createWiringCheck(logger);
   const core: AppCore = {
@@ -218,15 +226,17 @@ export function createAuthCheckers<User = string>(
   };
 
   return {
-    async authorizationChecker(action, roles) {
+    // routing-controllers goes on synchronously when the checker returns a boolean rather than a
+    // promise, so a decided request costs it no promise either; a refusal is thrown.
+    authorizationChecker(action, roles) {
       wiring.authorizationCheckerRan(action);
       const plan = planForRoles(roles);
       // Admitted before the body was parsed (see before-body.ts): confirmed only when it was this
       // very requirement that admitted it; anything else is checked in full.
       const req = ((action.context as { req?: IncomingMessage } | undefined)?.req ?? action.request) as IncomingMessage;
       if (tags.admittedEarlyBy(req) === plan) return true;
-      await run(plan, action, viewOfAction(action));
-      return true;
+      const decided = run(plan, action, viewOfAction(action));
+      return isPromiseLike(decided) ? decided.then(admitted) : true;
     },
 
     currentUserChecker(action) {

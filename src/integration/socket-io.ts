@@ -4,6 +4,7 @@ import type { RequestView } from '../authenticators/authenticator';
 import type { TokenConfig } from '../authenticators/token';
 import type { HeaderTarget } from '../http-auth';
 import type { HookRequest, LoginRequiredOptions } from '../types';
+import { settled } from '../internal/steps';
 import type { Plan } from './plans';
 import { hookRequestOf } from './request';
 import type { AppCore } from './routing-controllers';
@@ -175,12 +176,13 @@ export function socketIoIntegration(core: AppCore) {
         const collected = new HeaderCollector();
         const view = new HandshakeView(socket, collected, synthesizedHeader(socket, target));
         // run() turns anything thrown into an HttpError (a hook's error into the generic 500).
-        core.run(plan, { request: socket.request, response: collected }, view).then(
+        settled(
+          () => core.run(plan, { request: socket.request, response: collected }, view),
           (admission) => {
             if (admission.hasUser) (socket.data as { user?: unknown }).user = admission.user;
             next();
           },
-          (error: HttpError) => next(refusal(error, collected)),
+          (error) => next(refusal(error as HttpError, collected)),
         );
       };
     },

@@ -100,6 +100,11 @@ export class CredentialCache {
     return `${username}${SEPARATOR}${mac}`;
   }
 
+  /** The remembered answer for these credentials, synchronously; `undefined` when there is none. */
+  hit(key: string): { readonly verified: unknown } | undefined {
+    return this.#entries.get(key);
+  }
+
   /** Whether these credentials are remembered as verified; runs nothing. */
   has(key: string): boolean {
     return this.#entries.has(key);

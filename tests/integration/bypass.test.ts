@@ -259,7 +259,8 @@ const ADMIN_ONLY = [new LoginRequirement({ role: 'admin' }, 'test')];
 @JsonController('/confirm')
 class ConfirmController {
   @Get('/') @LoginRequired({ optional: true }) probe(@Req() req: object, @Res() res: object, @Ctx() context?: object) {
-    return checkers.authorizationChecker({ request: req, response: res, ...(context ? { context } : {}) }, ADMIN_ONLY).then(
+    // The checker answers synchronously here (in-memory hooks): throws are refusals too.
+    return new Promise((resolve) => resolve(checkers.authorizationChecker({ request: req, response: res, ...(context ? { context } : {}) }, ADMIN_ONLY))).then(
       () => ({ admittedFor: 'admin' }),
       (error: { httpCode?: number }) => ({ refused: error.httpCode }),
     );
