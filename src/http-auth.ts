@@ -2,7 +2,7 @@ import { HttpError, type Action } from 'routing-controllers';
 import { wantsRequest, type Authenticator, type Outcome, type Refusal, type RequestView } from './authenticators/authenticator';
 import { credentialsHeader } from './authenticators/basic';
 import { AuthenticationError, AuthenticationFailure, HttpAuthError, PreflightAnswer, RoleError } from './errors';
-import { runSteps, type MaybePromise, type Steps } from './internal/steps';
+import type { Steps } from './internal/steps';
 import type { Reservation, Throttle, ThrottleAttempt } from './internal/throttle';
 import type { SchemeKind } from './registry';
 import type { EffectiveRequirement } from './requirement';
@@ -55,10 +55,10 @@ export type MisconfigurationReporter = (message: string) => HttpAuthError;
  * `HttpAuthError`s (or whatever `HttpError` an `@ErrorHandler` throws) after the challenge header
  * has been written. With `note` (audit events on), it also notes what the event needs.
  *
- * Synchronous when every hook answers synchronously (see internal/steps.ts): the admission is
- * returned, a refusal thrown, without a promise; otherwise a promise of the same.
+ * Written as steps (see internal/steps.ts): run by `runSteps`, it decides synchronously when
+ * every hook answers synchronously, and returns a promise of the same otherwise.
  */
-export function admit(
+export function* admit(
   members: readonly BoundAuth[],
   requirement: EffectiveRequirement,
   request: RequestView,
@@ -66,18 +66,6 @@ export function admit(
   response: HeaderTarget,
   misconfigured: MisconfigurationReporter,
   note?: DecisionNote,
-): MaybePromise<Admission> {
-  return runSteps(admission(members, requirement, request, action, response, misconfigured, note));
-}
-
-function* admission(
-  members: readonly BoundAuth[],
-  requirement: EffectiveRequirement,
-  request: RequestView,
-  action: Action,
-  response: HeaderTarget,
-  misconfigured: MisconfigurationReporter,
-  note: DecisionNote | undefined,
 ): Steps<Admission> {
   // The Fetch standard sends CORS preflights without credentials, so they cannot be
   // authenticated; they are answered here and never reach the handler. Any other OPTIONS request
@@ -107,7 +95,7 @@ function* admission(
   }
   let outcome: Outcome;
   try {
-    outcome = (yield authenticator.authenticate(request)) as Outcome;
+    outcome = yield* authenticator.authenticate(request);
   } catch (error) {
     // A hook that said why it refused: the same 401 as a `null`, with the reason attached.
     if (!(error instanceof AuthenticationFailure)) {

@@ -2,7 +2,7 @@ import type { Credentials, HookRequest } from '../types';
 import type { UsernameFilter } from '../internal/credential-cache';
 import type { BearerError } from '../schemes/token';
 import type { AuthenticationFailure } from '../errors';
-import type { MaybePromise } from '../internal/steps';
+import type { Steps } from '../internal/steps';
 
 /** The parts of a request an authenticator reads, whatever the framework. */
 export interface RequestView {
@@ -89,8 +89,8 @@ export interface Authenticator {
   readonly proxy?: boolean;
   /** Whether the request carries credentials meant for this scheme (MultiAuth picks by this). */
   presents(request: RequestView): boolean;
-  /** Synchronous when the hooks it calls are (the flow then decides without a promise). */
-  authenticate(request: RequestView): MaybePromise<Outcome>;
+  /** Steps of the flow (see internal/steps.ts): synchronous when the hooks it calls are. */
+  authenticate(request: RequestView): Steps<Outcome>;
   /** `WWW-Authenticate` values for a refusal, strongest first. */
   challenges(refusal: Refusal, request: RequestView): string[] | Promise<string[]>;
   /** The username the request claims, unverified: what throttling counts by. */

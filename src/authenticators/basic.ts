@@ -147,7 +147,7 @@ export function createBasicAuthenticator(config: BasicConfig, hooks: BasicHooks)
   return {
     proxy,
     presents: (request) => readAuthorization(request, scheme, proxy).present,
-    authenticate: (request) => runSteps(authentication(request)),
+    authenticate: authentication,
     challenges: () => [config.challenge],
     claimedUsername: (request) => parse(request)?.username,
     auditUsername: (request) => parse(request)?.username,

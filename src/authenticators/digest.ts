@@ -1,4 +1,4 @@
-import { runSteps, type Steps } from '../internal/steps';
+import type { Steps } from '../internal/steps';
 import { timingSafeEqual } from '../internal/timing-safe-equal';
 import {
   buildAuthenticationInfo,
@@ -153,11 +153,13 @@ export function createDigestAuthenticator(config: DigestConfig, hooks: DigestHoo
     proxy,
     presents: (request) => readAuthorization(request, scheme, proxy).present,
 
-    needsBody(request) {
-      if (!config.qop?.includes('auth-int')) return false;
-      const parsed = parse(request);
-      return typeof parsed === 'object' && parsed !== null && parsed.qop === 'auth-int';
-    },
+    // Only a class that offers auth-int ever waits for the body; the others are not even asked.
+    needsBody: config.qop?.includes('auth-int')
+      ? (request) => {
+          const parsed = parse(request);
+          return typeof parsed === 'object' && parsed !== null && parsed.qop === 'auth-int';
+        }
+      : undefined,
 
     claimedUsername(request) {
       const parsed = parse(request);
@@ -169,7 +171,7 @@ export function createDigestAuthenticator(config: DigestConfig, hooks: DigestHoo
       return parsed && parsed !== 400 && !parsed.usernameIsHash ? parsed.username : undefined;
     },
 
-    authenticate: (request) => runSteps(authentication(request)),
+    authenticate: authentication,
 
     challenges(refusal) {
       const build = (nonce: string, opaque: string) =>

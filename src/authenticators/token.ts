@@ -2,7 +2,7 @@ import { assertPlainOptions, configError, resolveOpenApiName, resolveProxy, reso
 import { cacheScope, CredentialCache, resolveCacheOption, type CacheConfig, type CacheOptions } from '../internal/credential-cache';
 import { resolveThrottleOption, type ThrottleConfig, type ThrottleOptions } from '../internal/throttle';
 import { isToken } from '../internal/auth-params';
-import { runSteps, type Steps } from '../internal/steps';
+import type { Steps } from '../internal/steps';
 import { tokenChallenge, type BearerError } from '../schemes/token';
 import { tokenFromCookie, tokenFromQuery } from '../schemes/token-sources';
 import { ANONYMOUS_OUTCOME, isAccepted, refusalOutcome, wantsRequest, type Authenticator, type Outcome, type RequestView } from './authenticator';
@@ -169,7 +169,7 @@ export function createTokenAuthenticator(config: TokenConfig, verifyToken: (toke
     proxy: config.proxy,
     presents: (request) => readToken(request) !== undefined,
 
-    authenticate: (request) => runSteps(authentication(request)),
+    authenticate: authentication,
 
     challenges: (refusal) => {
       // A 401 for a request that sent nothing carries no error code (RFC 6750 §3.1).

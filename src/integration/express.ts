@@ -3,7 +3,7 @@ import { HttpError, type Action } from 'routing-controllers';
 import { HttpAuthError } from '../errors';
 import { isPromiseLike, type MaybePromise } from '../internal/steps';
 import type { LoginRequiredOptions } from '../types';
-import { registerEarlyRunner } from './before-body';
+import { registerEarlyRunner, type EarlyAction } from './before-body';
 import { viewOfExpress, type NodeRequestView } from './request';
 import type { Plan } from './plans';
 import type { AppCore } from './routing-controllers';
@@ -68,20 +68,31 @@ function sendError(res: ServerResponse, error: HttpError): void {
 }
 
 export function expressIntegration(core: AppCore) {
-  /** Runs the flow outside routing-controllers' own check; answers a failure itself. */
-  const runExpress = (plan: Plan, view: NodeRequestView, next: Next, admitted: () => void, isRoute = false): void => {
+  /**
+   * Runs the flow outside routing-controllers' own check and answers a failure itself. An
+   * admitted request goes on (`next()`) in this same call when the flow decided synchronously.
+   * `early`: the action whose before-body middleware this is, whose admission is recorded.
+   */
+  const runExpress = (plan: Plan, view: NodeRequestView, next: Next, early?: EarlyAction): void => {
     const action: Action = { request: view.req, response: view.res, next };
     // Before the body: the action routing-controllers will build has these same parts.
-    if (isRoute) view.action = action;
+    if (early) view.action = action;
     let decided: MaybePromise<unknown>;
     try {
       decided = core.run(plan, action, view);
     } catch (error) {
       return fail(view.res, next, error);
     }
-    // Decided synchronously: the chain goes on in this same call, with no promise in between.
-    if (isPromiseLike(decided)) decided.then(admitted, (error: unknown) => fail(view.res, next, error));
-    else admitted();
+    if (isPromiseLike(decided)) decided.then(() => proceed(plan, view, next, early), (error: unknown) => fail(view.res, next, error));
+    else proceed(plan, view, next, early);
+  };
+
+  const proceed = (plan: Plan, view: NodeRequestView, next: Next, early: EarlyAction | undefined): void => {
+    if (early) {
+      core.tags.markAdmittedEarly(view.req, plan);
+      core.wiring.admittedEarly(view.res, 'express', early);
+    }
+    next();
   };
 
   const fail = (res: ServerResponse, next: Next, error: unknown) => (error instanceof HttpError ? sendError(res, error) : next(error));
@@ -99,11 +110,7 @@ export function expressIntegration(core: AppCore) {
         const view = viewOfExpress(req, res);
         // auth-int hashes the body, so such a request can only be checked after it was read.
         if (core.needsBody(plan, view)) return next();
-        runExpress(plan, view, next, () => {
-          core.tags.markAdmittedEarly(req, plan);
-          core.wiring.admittedEarly(res, 'express', early);
-          next();
-        }, true);
+        runExpress(plan, view, next, early);
       });
       app.use((error, _req, res, next) => {
         // routing-controllers calls next(error) after it has written the response; an answered
@@ -126,7 +133,7 @@ export function expressIntegration(core: AppCore) {
 
     guard(options?: LoginRequiredOptions): ExpressGuard {
       const plan = core.startupPlan(options, 'auth.guard()');
-      return (req, res, next) => runExpress(plan, viewOfExpress(req, res), next, () => next());
+      return (req, res, next) => runExpress(plan, viewOfExpress(req, res), next);
     },
   };
 }

@@ -162,7 +162,7 @@ export function createAuthCheckers<User = string>(
 
   function* decide(plan: Plan, action: Action, view: FlowView, note?: DecisionNote): Steps<Admission> {
     try {
-      const admission = (yield admit(boundMembers(plan), plan.requirement, view, action, view.res, misconfigured, note)) as Admission;
+      const admission = yield* admit(boundMembers(plan), plan.requirement, view, action, view.res, misconfigured, note);
       if (admission.hasUser) tags.setUser(view.req, admission.user, admission.username);
       return admission;
     } catch (error) {
@@ -211,12 +211,15 @@ export function createAuthCheckers<User = string>(
     },
     run,
     needsBody(plan, view) {
+      let members: readonly BoundAuth[];
       try {
-        return boundMembers(plan).some((m) => m.authenticator.needsBody?.(view) === true);
+        members = boundMembers(plan);
       } catch {
         // A member that cannot be built: run() answers the request with the generic 500.
         return false;
       }
+      for (const member of members) if (member.authenticator.needsBody?.(view) === true) return true;
+      return false;
     },
   };
 

@@ -31,7 +31,19 @@ export function isFieldText(value: string): boolean {
 
 /** Wraps a value in a quoted-string, escaping `"` and `\`. */
 export function quote(value: string): string {
+  // Most values (nonces, hashes, realms) need no escape: skip the regular expression for them.
+  if (value.indexOf('"') === -1 && value.indexOf('\\') === -1) return `"${value}"`;
   return `"${value.replace(/["\\]/g, '\\$&')}"`;
+}
+
+/** The index of the first character at or after `i` that is not SP or HTAB (RFC 9110 BWS/OWS). */
+function skipWhitespace(input: string, i: number): number {
+  while (i < input.length) {
+    const code = input.charCodeAt(i);
+    if (code !== 0x20 && code !== 0x09) break;
+    i++;
+  }
+  return i;
 }
 
 /**
@@ -43,12 +55,10 @@ export function parseAuthParams(input: string): Map<string, string> | undefined 
   const params = new Map<string, string>();
   let i = 0;
   const n = input.length;
-  const skipWhitespace = () => {
-    while (i < n && (input[i] === ' ' || input[i] === '\t')) i++;
-  };
+
   let expectParam = true;
   while (i < n) {
-    skipWhitespace();
+    i = skipWhitespace(input, i);
     if (i >= n) break;
     if (input[i] === ',') {
       // Empty list elements are allowed by the #rule (RFC 9110 §5.6.1).
@@ -61,10 +71,10 @@ export function parseAuthParams(input: string): Map<string, string> | undefined 
     while (i < n && isTchar(input.charCodeAt(i))) i++;
     if (i === nameStart) return undefined;
     const name = input.slice(nameStart, i).toLowerCase();
-    skipWhitespace();
+    i = skipWhitespace(input, i);
     if (input[i] !== '=') return undefined;
     i++;
-    skipWhitespace();
+    i = skipWhitespace(input, i);
     let value: string;
     if (input[i] === '"') {
       i++;

@@ -93,6 +93,21 @@ describe('createNonceSigner', () => {
     expect(signer.verify(nonce)).toEqual({ valid: false, stale: true, issuedAt: T0, expiresAt: T0 + 300_000 });
   });
 
+  it('remembers verified nonces without changing a verdict: expiry still applies, other spellings still fail, the bound holds', () => {
+    const { now, advance } = clock();
+    const signer = createNonceSigner(SECRET, 300, now);
+    const nonce = signer.generate();
+    expect(signer.verify(nonce).valid).toBe(true);
+    const last = nonce[nonce.length - 2];
+    const tampered = `${nonce.slice(0, -2)}${last === 'A' ? 'B' : 'A'}${nonce.slice(-1)}`;
+    expect(signer.verify(tampered)).toEqual({ valid: false, stale: false });
+    // More verified nonces than it remembers: the first is checked from scratch again.
+    for (let i = 0; i < 5_000; i++) signer.verify(signer.generate());
+    expect(signer.verify(nonce)).toEqual({ valid: true, stale: false, issuedAt: T0, expiresAt: T0 + 300_000 });
+    advance(300_000);
+    expect(signer.verify(nonce)).toEqual({ valid: false, stale: true, issuedAt: T0, expiresAt: T0 + 300_000 });
+  });
+
   it('tolerates 5 s of clock skew and refuses nonces from further in the future', () => {
     const issuer = clock(T0 + 5_000);
     const lagging = clock(T0);
