@@ -19,7 +19,7 @@ const FIELD_TEXT = /^[\t\x20-\x7e\x80-\xff]*$/;
 // tchar lookup by char code: the parser runs on every Digest request, one test per character.
 const TCHAR = new Uint8Array(128);
 for (const ch of "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") TCHAR[ch.charCodeAt(0)] = 1;
-const isTchar = (code: number): boolean => code < 128 && TCHAR[code] === 1;
+export const isTchar = (code: number): boolean => code < 128 && TCHAR[code] === 1;
 
 export function isToken(value: string): boolean {
   return TOKEN.test(value);

@@ -1,3 +1,5 @@
+import { isTchar } from '../internal/auth-params';
+
 /**
  * Splits an `Authorization` field value into its scheme and the rest.
  *
@@ -10,9 +12,15 @@
  */
 export function splitAuthorization(value: string | undefined): { scheme: string; rest: string } | undefined {
   if (value === undefined) return undefined;
-  const match = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+)(?:[ \t]+([\s\S]*))?$/.exec(value.trim());
-  if (!match) return undefined;
-  return { scheme: match[1], rest: (match[2] ?? '').trim() };
+  // A scan rather than a regular expression: this runs on every request.
+  const trimmed = value.trim();
+  let end = 0;
+  while (end < trimmed.length && isTchar(trimmed.charCodeAt(end))) end++;
+  if (end === 0) return undefined;
+  if (end === trimmed.length) return { scheme: trimmed, rest: '' };
+  const separator = trimmed.charCodeAt(end);
+  if (separator !== 0x20 && separator !== 0x09) return undefined;
+  return { scheme: trimmed.slice(0, end), rest: trimmed.slice(end).trim() };
 }
 
 /** Scheme names are case-insensitive (RFC 9110 §11.1). */
