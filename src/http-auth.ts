@@ -40,6 +40,23 @@ export interface HeaderTarget {
 /** The outcome of a request that may proceed. `hasUser` is false for anonymous optional access. */
 export type Admission = { readonly hasUser: true; readonly user: unknown; readonly username?: string } | { readonly hasUser: false };
 
+/**
+ * A refused request: the `HttpError` to answer with, its challenge headers already written. The
+ * flow returns refusals rather than throwing them (an exception costs more than the whole check);
+ * `authorizationChecker` throws it, since routing-controllers expects a throw.
+ */
+export interface Refused {
+  readonly hasUser: false;
+  readonly refused: HttpError;
+}
+
+/** What the flow decides: admitted (with or without a user) or refused. */
+export type Decision = Admission | Refused;
+
+export const isRefused = (decision: Decision): decision is Refused => (decision as Partial<Refused>).refused !== undefined;
+
+const refuse = (answer: HttpError): Refused => ({ hasUser: false, refused: answer });
+
 const ANONYMOUS: Admission = Object.freeze({ hasUser: false });
 
 /** The fix for a role requirement on an auth class that cannot tell roles. */
@@ -51,9 +68,10 @@ export type MisconfigurationReporter = (message: string) => HttpAuthError;
 
 /**
  * Flask-HTTPAuth's `login_required`, once for every scheme: pick the member, authenticate,
- * authorize, then either admit the request or answer with a challenge. Failures are thrown as
- * `HttpAuthError`s (or whatever `HttpError` an `@ErrorHandler` throws) after the challenge header
- * has been written. With `note` (audit events on), it also notes what the event needs.
+ * authorize, then either admit the request or answer with a challenge. A refusal is returned as
+ * its `HttpAuthError` (or whatever `HttpError` an `@ErrorHandler` threw) after the challenge header
+ * has been written; what a hook throws otherwise is thrown. With `note` (audit events on), it also
+ * notes what the event needs.
  *
  * Written as steps (see internal/steps.ts): run by `runSteps`, it decides synchronously when
  * every hook answers synchronously, and returns a promise of the same otherwise.
@@ -66,11 +84,11 @@ export function* admit(
   response: HeaderTarget,
   misconfigured: MisconfigurationReporter,
   note?: DecisionNote,
-): Steps<Admission> {
+): Steps<Decision> {
   // The Fetch standard sends CORS preflights without credentials, so they cannot be
   // authenticated; they are answered here and never reach the handler. Any other OPTIONS request
   // is authenticated like every other method (Flask-HTTPAuth lets all of them through).
-  if (request.method === 'OPTIONS' && isCorsPreflight(request)) throw new PreflightAnswer();
+  if (request.method === 'OPTIONS' && isCorsPreflight(request)) return refuse(new PreflightAnswer());
 
   const selected = members.length === 1 ? members[0] : (members.find((m) => m.authenticator.presents(request)) ?? members[0]);
   if (note) note.selected = selected;
@@ -89,7 +107,7 @@ export function* admit(
     const reservation = (yield throttle.reserve(authenticator.claimedUsername?.(request), request.clientAddress, needsSlot)) as Reservation;
     if (reservation.refused) {
       response.setHeader('Retry-After', String(Math.ceil(reservation.retryAfterMs / 1000)));
-      throw new HttpAuthError(429, 'ERR_HTTP_AUTH_THROTTLED', 'too many failed attempts');
+      return refuse(new HttpAuthError(429, 'ERR_HTTP_AUTH_THROTTLED', 'too many failed attempts'));
     }
     attempt = reservation;
   }
@@ -145,7 +163,7 @@ function isCorsPreflight(request: RequestView): boolean {
 }
 
 /**
- * Writes the challenges for a refusal and throws the error that answers it. A 401 tells the
+ * Writes the challenges for a refusal and returns the error that answers it. A 401 tells the
  * client every scheme it may use, the one it tried first (RFC 9110 §11.6.1). A proxy route (its
  * members are all proxies, see plans.ts) answers 407 with `Proxy-Authenticate` instead (§11.7).
  */
@@ -157,7 +175,7 @@ function* refusalAnswer(
   action: Action,
   response: HeaderTarget,
   note: DecisionNote | undefined,
-): Steps<never> {
+): Steps<Refused> {
   if (note) note.refusal = refusal;
   const challenges = [...((yield selected.authenticator.challenges(refusal, request)) as string[])];
   if (refusal.status === 401) {
@@ -174,10 +192,11 @@ function* refusalAnswer(
     try {
       body = yield selected.errorHandler(status, action, refusal.failure);
     } catch (error) {
-      if (error instanceof HttpError && (error.httpCode === 401 || error.httpCode === 403 || error.httpCode === 407)) setChallenge();
-      throw error;
+      if (!(error instanceof HttpError)) throw error;
+      if (error.httpCode === 401 || error.httpCode === 403 || error.httpCode === 407) setChallenge();
+      return refuse(error);
     }
   }
   setChallenge();
-  throw status === 403 ? new RoleError(body) : new AuthenticationError(body, status);
+  return refuse(status === 403 ? new RoleError(body) : new AuthenticationError(body, status));
 }

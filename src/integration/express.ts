@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HttpError, type Action } from 'routing-controllers';
 import { HttpAuthError } from '../errors';
+import { isRefused, type Decision } from '../http-auth';
 import { isPromiseLike, type MaybePromise } from '../internal/steps';
 import type { LoginRequiredOptions } from '../types';
 import { registerEarlyRunner, type EarlyAction } from './before-body';
@@ -77,17 +78,20 @@ export function expressIntegration(core: AppCore) {
     const action: Action = { request: view.req, response: view.res, next };
     // Before the body: the action routing-controllers will build has these same parts.
     if (early) view.action = action;
-    let decided: MaybePromise<unknown>;
+    let decided: MaybePromise<Decision>;
     try {
       decided = core.run(plan, action, view);
     } catch (error) {
-      return fail(view.res, next, error);
+      // run() answers refusals and hook failures itself; only a bug in the library gets here.
+      return next(error);
     }
-    if (isPromiseLike(decided)) decided.then(() => proceed(plan, view, next, early), (error: unknown) => fail(view.res, next, error));
-    else proceed(plan, view, next, early);
+    if (isPromiseLike(decided)) decided.then((decision) => proceed(plan, view, next, early, decision), next);
+    else proceed(plan, view, next, early, decided);
   };
 
-  const proceed = (plan: Plan, view: NodeRequestView, next: Next, early: EarlyAction | undefined): void => {
+  /** Answers a refusal, or lets an admitted request go on (recording an early admission). */
+  const proceed = (plan: Plan, view: NodeRequestView, next: Next, early: EarlyAction | undefined, decision: Decision): void => {
+    if (isRefused(decision)) return sendError(view.res, decision.refused);
     if (early) {
       core.tags.markAdmittedEarly(view.req, plan);
       core.wiring.admittedEarly(view.res, 'express', early);

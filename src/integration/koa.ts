@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HttpError, type Action } from 'routing-controllers';
+import { isRefused } from '../http-auth';
 import type { LoginRequiredOptions } from '../types';
 import { earlyActionOf, markBodyDeferred, registerKoaEarlyRunner } from './before-body';
 import { viewOfKoa } from './request';
@@ -68,6 +69,11 @@ interface KoaRouterLike {
 
 type DeferrableContext = KoaContextLike & { path: string; method: string; disableBodyParser?: boolean };
 
+function answer(ctx: KoaContextLike, error: HttpError): void {
+  ctx.status = error.httpCode || 500;
+  ctx.body = ctx.status === 204 ? null : errorBody(error);
+}
+
 export function koaIntegration(core: AppCore) {
   /** Runs the flow for a Koa context; answers a failure itself and returns the admitting plan. */
   const runKoa = async (planOf: () => Plan, ctx: KoaContextLike, next: () => Promise<unknown>, isRoute = false): Promise<Plan | undefined> => {
@@ -77,12 +83,14 @@ export function koaIntegration(core: AppCore) {
       const view = viewOfKoa(ctx);
       // Before the body: the action routing-controllers will build has these same parts.
       if (isRoute) view.action = action;
-      await core.run(plan, action, view);
-      return plan;
+      const decision = await core.run(plan, action, view);
+      if (!isRefused(decision)) return plan;
+      answer(ctx, decision.refused);
+      return undefined;
     } catch (error) {
+      // planOf() throws the generic 500 for a misconfigured route; run() never throws a refusal.
       if (!(error instanceof HttpError)) throw error;
-      ctx.status = error.httpCode || 500;
-      ctx.body = ctx.status === 204 ? null : errorBody(error);
+      answer(ctx, error);
       return undefined;
     }
   };

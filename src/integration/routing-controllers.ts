@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { getFromContainer, type Action, type HttpError } from 'routing-controllers';
 import { bindAuth, HookFailure, validateAuthClass } from '../bind';
 import type { RequestView } from '../authenticators/authenticator';
-import { admit, type Admission, type BoundAuth, type DecisionNote, type HeaderTarget } from '../http-auth';
+import { admit, isRefused, type BoundAuth, type Decision, type DecisionNote, type HeaderTarget } from '../http-auth';
 import { readAuthClass } from '../registry';
 import { LoginRequirement, mergeRequirements } from '../requirement';
 import type { LoginRequiredOptions } from '../types';
@@ -26,7 +26,11 @@ import { socketIoIntegration } from './socket-io';
 
 export type { SocketIoMiddleware, SocketIoRefusal, SocketIoSocketLike } from './socket-io';
 
-const admitted = (): true => true;
+/** routing-controllers expects a refusal thrown from the checker: the one place the flow throws it. */
+const admittedOrThrow = (decision: Decision): true => {
+  if (isRefused(decision)) throw decision.refused;
+  return true;
+};
 
 /** A request as the flow runs it: `req` keys the recorded user, `res` takes the challenge. */
 export type FlowView = RequestView & { readonly req: object; readonly res: HeaderTarget };
@@ -42,10 +46,10 @@ export interface AppCore {
   /** Start-up check of an app's routes: the handlers of every route it serves. */
   checkRoutes(handlers: Iterable<unknown>): void;
   /**
-   * Decides a request: the admission, or a thrown `HttpError` answer; synchronous when the hooks
-   * are, else a promise of the same (see internal/steps.ts).
+   * Decides a request: admitted, or refused with the `HttpError` to answer (never a throw or a
+   * rejection); synchronous when the hooks are, else a promise of the same (see internal/steps.ts).
    */
-  run(plan: Plan, action: Action, view: FlowView): MaybePromise<Admission>;
+  run(plan: Plan, action: Action, view: FlowView): MaybePromise<Decision>;
   /** Whether the request can only be authenticated once its body was read (Digest auth-int). */
   needsBody(plan: Plan, view: NodeRequestView): boolean;
 }
@@ -160,36 +164,41 @@ export function createAuthCheckers<User = string>(
     }
   }
 
-  function* decide(plan: Plan, action: Action, view: FlowView, note?: DecisionNote): Steps<Admission> {
+  /**
+   * The flow for one request, never throwing: a refusal, and anything a hook threw (as the generic
+   * 500, logged), come back as `Refused` with the answer to send, marked as answered.
+   */
+  function* decide(plan: Plan, action: Action, view: FlowView, note?: DecisionNote): Steps<Decision> {
+    let decision: Decision;
     try {
-      const admission = yield* admit(boundMembers(plan), plan.requirement, view, action, view.res, misconfigured, note);
-      if (admission.hasUser) tags.setUser(view.req, admission.user, admission.username);
-      return admission;
+      decision = yield* admit(boundMembers(plan), plan.requirement, view, action, view.res, misconfigured, note);
     } catch (error) {
       if (note) note.thrown = error;
       const answer = toHttpError(error, limitedLog);
       tags.markAnswered(answer);
-      throw answer;
+      return { hasUser: false, refused: answer };
     }
+    if (isRefused(decision)) {
+      if (note) note.thrown = decision.refused;
+      tags.markAnswered(decision.refused);
+    } else if (decision.hasUser) {
+      tags.setUser(view.req, decision.user, decision.username);
+    }
+    return decision;
   }
 
   // With onEvent, the decision is noted and reported; without, no note, no clock, no event.
-  function* audited(plan: Plan, action: Action, view: FlowView): Steps<Admission> {
+  function* audited(plan: Plan, action: Action, view: FlowView): Steps<Decision> {
     const startedAt = auditor!.start();
     const note: DecisionNote = {};
+    const decision = yield* decide(plan, action, view, note);
     const fallback = plan.members[0].meta;
-    let admission: Admission;
-    try {
-      admission = yield* decide(plan, action, view, note);
-    } catch (answer) {
-      auditor!.refused(answer as HttpError, note, fallback, view as NodeRequestView, startedAt);
-      throw answer;
-    }
-    auditor!.admitted(admission, note, fallback, view as NodeRequestView, startedAt);
-    return admission;
+    if (isRefused(decision)) auditor!.refused(decision.refused, note, fallback, view as NodeRequestView, startedAt);
+    else auditor!.admitted(decision, note, fallback, view as NodeRequestView, startedAt);
+    return decision;
   }
 
-  const run = (plan: Plan, action: Action, view: FlowView): MaybePromise<Admission> =>
+  const run = (plan: Plan, action: Action, view: FlowView): MaybePromise<Decision> =>
     runSteps(auditor ? audited(plan, action, view) : decide(plan, action, view));
 
   const wiring = createWiringCheck(logger);
@@ -239,7 +248,7 @@ export function createAuthCheckers<User = string>(
       const req = ((action.context as { req?: IncomingMessage } | undefined)?.req ?? action.request) as IncomingMessage;
       if (tags.admittedEarlyBy(req) === plan) return true;
       const decided = run(plan, action, viewOfAction(action));
-      return isPromiseLike(decided) ? decided.then(admitted) : true;
+      return isPromiseLike(decided) ? decided.then(admittedOrThrow) : admittedOrThrow(decided);
     },
 
     currentUserChecker(action) {

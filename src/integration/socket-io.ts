@@ -2,7 +2,8 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { HttpError } from 'routing-controllers';
 import type { RequestView } from '../authenticators/authenticator';
 import type { TokenConfig } from '../authenticators/token';
-import type { HeaderTarget } from '../http-auth';
+import { HttpAuthError } from '../errors';
+import { isRefused, type HeaderTarget } from '../http-auth';
 import type { HookRequest, LoginRequiredOptions } from '../types';
 import { settled } from '../internal/steps';
 import type { Plan } from './plans';
@@ -175,14 +176,17 @@ export function socketIoIntegration(core: AppCore) {
       return (socket, next) => {
         const collected = new HeaderCollector();
         const view = new HandshakeView(socket, collected, synthesizedHeader(socket, target));
-        // run() turns anything thrown into an HttpError (a hook's error into the generic 500).
+        // run() turns anything a hook throws into a refusal (the generic 500).
         settled(
           () => core.run(plan, { request: socket.request, response: collected }, view),
-          (admission) => {
-            if (admission.hasUser) (socket.data as { user?: unknown }).user = admission.user;
+          (decision) => {
+            if (isRefused(decision)) return next(refusal(decision.refused, collected));
+            if (decision.hasUser) (socket.data as { user?: unknown }).user = decision.user;
             next();
           },
-          (error) => next(refusal(error as HttpError, collected)),
+          // run() answers refusals and hook failures itself; only a bug in the library gets here,
+          // and the client learns nothing of it.
+          () => next(refusal(new HttpAuthError(500, 'ERR_HTTP_AUTH_INTERNAL', 'internal server error'), collected)),
         );
       };
     },
