@@ -140,12 +140,23 @@ export interface DigestResponseInput {
  * Throws `TypeError` when a field the mode needs is missing: that is a caller bug.
  */
 export function computeDigestResponse(input: DigestResponseInput): string {
+  return response(input, input.method);
+}
+
+/** The `rspauth` value: the response computed with an empty method (RFC 7616 §3.5). */
+export function computeRspauth(input: Omit<DigestResponseInput, 'method'>): string {
+  return response(input, '');
+}
+
+// One body for both: `rspauth` differs only in its method, which is passed apart so that no
+// copy of the input is made on every request.
+function response(input: Omit<DigestResponseInput, 'method'>, method: string): string {
   const { algorithm, nonce, qop, nc, cnonce } = input;
   if (isSessionAlgorithm(algorithm) && cnonce === undefined) {
     throw new TypeError(`http-auth: ${algorithm} needs a cnonce`);
   }
   const ha1 = sessionHa1(algorithm, input.ha1.toLowerCase(), nonce, cnonce ?? '');
-  let a2 = `${input.method}:${input.uri}`;
+  let a2 = `${method}:${input.uri}`;
   if (qop === 'auth-int') {
     if (input.bodyHash === undefined) throw new TypeError('http-auth: qop auth-int needs bodyHash');
     a2 += `:${input.bodyHash.toLowerCase()}`;
@@ -154,11 +165,6 @@ export function computeDigestResponse(input: DigestResponseInput): string {
   if (qop === undefined) return digestHash(algorithm, `${ha1}:${nonce}:${ha2}`);
   if (nc === undefined || cnonce === undefined) throw new TypeError('http-auth: qop needs nc and cnonce');
   return digestHash(algorithm, `${ha1}:${nonce}:${nc}:${cnonce}:${qop}:${ha2}`);
-}
-
-/** The `rspauth` value: the response computed with an empty method (RFC 7616 §3.5). */
-export function computeRspauth(input: Omit<DigestResponseInput, 'method'>): string {
-  return computeDigestResponse({ ...input, method: '' });
 }
 
 export interface DigestChallengeInput {
