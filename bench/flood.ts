@@ -21,7 +21,8 @@ import { randomBytes } from 'node:crypto';
 import { join, relative } from 'node:path';
 import { basicHeader, PASSWORD, PATH, USER } from './lib/fixtures';
 import { runLoop, type LoopMode } from './lib/loop';
-import { BENCH_DIR, cpuMicros, hasTaskset, machineLine, memoryKiB, NPROC, pinSelf, REPO_DIR, runMain, settle, sleep, startServer, writeReport } from './lib/proc';
+import { BENCH_DIR, cpuMicros, hasTaskset, machineLine, memoryKiB, NPROC, pinSelf, REPO_DIR, residentKiB, runMain, settle, sleep, startServer, writeReport } from './lib/proc';
+import type { MemoryBreakdown } from './lib/server';
 import { fmt } from './lib/stats';
 
 interface Target {
@@ -68,7 +69,15 @@ interface FloodResult {
   afterHeapMiB?: number;
   first?: Window;
   last?: Window;
+  /** Where the memory is at idle, at the end of the flood (under load, no GC) and after it. */
+  breakdown?: Record<'idle' | 'end' | 'after', Snapshot>;
   stoppedBy?: 'count' | 'time';
+}
+
+/** The server's own figures (V8, external) next to what the kernel says it holds (KiB). */
+interface Snapshot {
+  memory: MemoryBreakdown;
+  resident: ReturnType<typeof residentKiB>;
 }
 
 const MiB = (kib: number) => kib / 1024;
@@ -89,6 +98,7 @@ async function flood(target: Target, n: number, maxSeconds: number, connections:
     const idleHeap = (await server.stats(true)).heapUsed;
     await sleep(500);
     const idleRss = memoryKiB(server.pid).rss;
+    const idle: Snapshot = { memory: (await server.stats()).memory, resident: residentKiB(server.pid) };
 
     // Sampled every 500 ms: units done, time, server CPU and RSS; the windows are cut from these.
     type Sample = { units: number; t: number; cpu: number; rss: number };
@@ -113,11 +123,13 @@ async function flood(target: Target, n: number, maxSeconds: number, connections:
     clearInterval(sampler);
     sample();
     const endRss = memoryKiB(server.pid).rss;
+    const end: Snapshot = { memory: (await server.stats()).memory, resident: residentKiB(server.pid) };
     await settle(server.pid);
     await sleep(3_000);
     const afterHeap = (await server.stats(true)).heapUsed;
     await sleep(500);
     const afterRss = memoryKiB(server.pid).rss;
+    const after: Snapshot = { memory: (await server.stats()).memory, resident: residentKiB(server.pid) };
 
     const total = res.units;
     const window = (a: Sample, b: Sample): Window => ({
@@ -142,11 +154,41 @@ async function flood(target: Target, n: number, maxSeconds: number, connections:
       afterHeapMiB: afterHeap / 2 ** 20,
       first: window(samples[0], firstEnd),
       last: window(lastStart, samples[samples.length - 1]),
+      breakdown: { idle, end, after },
       stoppedBy: res.units >= n ? 'count' : 'time',
     };
   } finally {
     server.stop();
   }
+}
+
+/**
+ * Where the RSS is, per target, at idle, at the end of the flood and after it: V8's heap (what is
+ * backed by memory, per space), what V8 keeps outside it, external memory, malloc's main arena and
+ * the file-backed pages, so a growth can be told apart as live objects, heap V8 keeps, or malloc.
+ */
+function breakdownSection(results: FloodResult[]): string[] {
+  const out: string[] = ['## Memory breakdown (MiB)', ''];
+  out.push('Heap spaces: committed (in use). "other anonymous": RssAnon minus V8\'s physical heap and malloc\'s main arena: other malloc arenas (threads), external memory outside the main arena, stacks.', '');
+  const mib = (bytes: number) => fmt(bytes / 2 ** 20, 1);
+  const space = (m: MemoryBreakdown, name: string) => {
+    const s = m.spaces[name];
+    return s ? `${mib(s.committed)} (${mib(s.used)})` : '–';
+  };
+  const spaces = ['new_space', 'old_space', 'code_space', 'large_object_space', 'new_large_object_space'];
+  for (const r of results) {
+    if (!r.breakdown) continue;
+    out.push(`### ${r.target.name}`, '');
+    out.push(`| when | RSS | file-backed | anonymous | V8 heap physical | ${spaces.join(' | ')} | V8 malloced | external (array buffers) | malloc main arena (brk) | other anonymous |`);
+    out.push('|' + '---|'.repeat(10 + spaces.length));
+    for (const when of ['idle', 'end', 'after'] as const) {
+      const { memory: m, resident: k } = r.breakdown[when];
+      const other = k.anon * 1024 - m.heapPhysical - k.brk * 1024;
+      out.push(`| ${when} | ${fmt(MiB(k.rss), 1)} | ${fmt(MiB(k.file), 1)} | ${fmt(MiB(k.anon), 1)} | ${mib(m.heapPhysical)} | ${spaces.map((x) => space(m, x)).join(' | ')} | ${mib(m.v8Malloced)} | ${mib(m.external)} (${mib(m.arrayBuffers)}) | ${fmt(MiB(k.brk), 1)} | ${mib(other)} |`);
+    }
+    out.push('');
+  }
+  return out;
 }
 
 async function main() {
@@ -211,6 +253,7 @@ async function main() {
     out.push(`| ${r.target.name} | ${r.target.what} | ${fmt(r.units!)} | ${statuses} | ${r.errors} | ${fmt(r.seconds!)} | ${fmt(r.idleRssMiB!, 1)} | ${fmt(r.endRssMiB!, 1)} | ${fmt(r.maxRssMiB!, 1)} | ${fmt(r.afterRssMiB!, 1)} | ${fmt(r.idleHeapMiB!, 1)} → ${fmt(r.afterHeapMiB!, 1)} | ${fmt(f ? f.units / f.seconds : NaN)} | ${fmt(l ? l.units / l.seconds : NaN)} | ${fmt(cpuF, 1)} | ${fmt(cpuL, 1)} | ${fmt(costRatio, 2)} | **${verdict}** |`);
   }
   out.push('', ...verdicts, '');
+  out.push(...breakdownSection(results));
   writeReport('flood.md', out.join('\n'));
 }
 

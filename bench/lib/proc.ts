@@ -80,6 +80,25 @@ export function memoryKiB(pid: number): { rss: number; hwm: number } {
   return { rss: read('VmRSS'), hwm: read('VmHWM') };
 }
 
+/**
+ * A process's resident memory by kind, in KiB (/proc/<pid>/status and smaps): anonymous (V8's heap,
+ * malloc, thread stacks) vs file-backed (the node binary, shared libraries), and how much of the
+ * anonymous part is malloc's main arena (the `[heap]` mapping grown with brk).
+ */
+export function residentKiB(pid: number): { rss: number; anon: number; file: number; brk: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const read = (key: string) => Number(new RegExp(`^${key}:\\s*(\\d+)`, 'm').exec(status)?.[1] ?? NaN);
+  let brk = 0;
+  try {
+    const smaps = readFileSync(`/proc/${pid}/smaps`, 'utf8');
+    const at = smaps.search(/ \[heap\]\n/);
+    if (at >= 0) brk = Number(/^Rss:\s*(\d+)/m.exec(smaps.slice(at))?.[1] ?? 0);
+  } catch {
+    brk = NaN;
+  }
+  return { rss: read('VmRSS'), anon: read('RssAnon'), file: read('RssFile') + read('RssShmem'), brk };
+}
+
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /**

@@ -7,6 +7,7 @@ import { createServer, type IncomingMessage, type RequestListener, type Server, 
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import { getHeapSpaceStatistics, getHeapStatistics } from 'node:v8';
 
 export interface ServerStats {
   type: 'stats';
@@ -18,8 +19,25 @@ export interface ServerStats {
   heapUsed: number;
   /** Whether a full GC ran before these figures. */
   gc: boolean;
+  /** Where the memory is, bytes: what flood.ts reports to tell V8's heap from the rest. */
+  memory: MemoryBreakdown;
   /** Event-loop delay in ms, when BENCH_ELD=1. */
   eld?: EldStats;
+}
+
+export interface MemoryBreakdown {
+  /** process.memoryUsage(). */
+  rss: number;
+  heapTotal: number;
+  heapUsed: number;
+  external: number;
+  arrayBuffers: number;
+  /** V8 heap pages actually backed by memory (v8.getHeapStatistics().total_physical_size). */
+  heapPhysical: number;
+  /** What V8 itself has malloc'ed (zones, compiler): not in the heap figures. */
+  v8Malloced: number;
+  /** Per V8 heap space (new_space, old_space, large_object_space, …): committed and in use. */
+  spaces: Record<string, { committed: number; used: number }>;
 }
 
 export interface EldStats {
@@ -35,6 +53,19 @@ export interface EldStats {
 export function skip(reason: string): never {
   process.stdout.write(`SKIP ${reason}\n`);
   process.exit(0);
+}
+
+function memoryBreakdown(): MemoryBreakdown {
+  const usage = process.memoryUsage();
+  const heap = getHeapStatistics();
+  const spaces: MemoryBreakdown['spaces'] = {};
+  for (const space of getHeapSpaceStatistics()) {
+    spaces[space.space_name] = { committed: space.physical_space_size, used: space.space_used_size };
+  }
+  return {
+    rss: usage.rss, heapTotal: usage.heapTotal, heapUsed: usage.heapUsed, external: usage.external,
+    arrayBuffers: usage.arrayBuffers, heapPhysical: heap.total_physical_size, v8Malloced: heap.malloced_memory, spaces,
+  };
 }
 
 function eldStats(h: IntervalHistogram): EldStats {
@@ -86,8 +117,9 @@ export function serve(app: RequestListener): Server {
       const gc = (globalThis as { gc?: () => void }).gc;
       const collected = m.gc === true && typeof gc === 'function';
       if (collected) gc();
+      const memory = memoryBreakdown();
       const stats: ServerStats = {
-        type: 'stats', connections, requests, heapUsed: process.memoryUsage().heapUsed, gc: collected,
+        type: 'stats', connections, requests, heapUsed: memory.heapUsed, gc: collected, memory,
         ...(eld ? { eld: eldStats(eld) } : {}),
       };
       process.send?.(stats);

@@ -1,4 +1,5 @@
 import type { NonceStore } from './nonce-store';
+import { SlotIndex } from './slot-index';
 
 /**
  * Bounds of a {@link MemoryNonceStore}: they cap its memory, so a flood of nonces cannot grow it;
@@ -63,9 +64,10 @@ const FREE = -1;
  * again). Nonces without an expiry (`Infinity`) are kept until the bound evicts them, oldest
  * first; forgetting one refuses nothing else, since no later nonce could be told apart from it.
  *
- * Records live in fixed-size typed arrays used as a ring in first-seen order, so a flood of new
- * nonces allocates nothing per nonce beyond its index entry and memory stays flat. Expired
- * records are dropped lazily; there are no timers.
+ * Records, and the index that finds them, live in typed arrays allocated at construction (about
+ * 50 bytes per `maxNonces`, 5 MB for the default) and used as a ring in first-seen order, so a
+ * flood of new nonces allocates nothing per nonce and memory stays flat. Expired records are
+ * dropped lazily; there are no timers.
  * @example
  * ```ts
  * @DigestAuth({ realm: 'api', store: new MemoryNonceStore({ maxNonces: 10_000 }) })
@@ -77,9 +79,9 @@ export class MemoryNonceStore implements NonceStore {
   readonly #maxUsesPerNonce: number;
   readonly #maxTotalUses: number;
   readonly #now: () => number;
-  readonly #index = new Map<number, number>();
   // One slot per record; FREE in #keys marks a slot whose record was dropped.
   readonly #keys: Float64Array;
+  readonly #index: SlotIndex;
   readonly #expiresAt: Float64Array;
   readonly #count: Uint32Array;
   /** Every nonce count up to here is used (or too old to be accepted). */
@@ -106,6 +108,7 @@ export class MemoryNonceStore implements NonceStore {
     this.#now = options.now ?? Date.now;
     const n = this.#capacity;
     this.#keys = new Float64Array(n).fill(FREE);
+    this.#index = new SlotIndex(this.#keys);
     this.#expiresAt = new Float64Array(n);
     this.#count = new Uint32Array(n);
     this.#floor = new Uint32Array(n);
@@ -122,11 +125,11 @@ export class MemoryNonceStore implements NonceStore {
     const now = this.#now();
     const key = keyOf(nonce);
     let slot = this.#index.get(key);
-    if (slot !== undefined && this.#expiresAt[slot] <= now) {
+    if (slot !== -1 && this.#expiresAt[slot] <= now) {
       this.#drop(slot, now);
       return false;
     }
-    if (slot === undefined) {
+    if (slot === -1) {
       // An unknown nonce is new unless it might be one dropped while alive.
       if (!(expiresAt > now) || expiresAt <= this.#forgottenExpiresAt) return false;
       slot = this.#insert(key, expiresAt, now);
@@ -149,7 +152,7 @@ export class MemoryNonceStore implements NonceStore {
     this.#count[slot] = 0;
     this.#floor[slot] = 0;
     this.#high[slot] = 0;
-    this.#index.set(key, slot);
+    this.#index.add(slot);
     return slot;
   }
 
@@ -213,7 +216,7 @@ export class MemoryNonceStore implements NonceStore {
   }
 
   #drop(slot: number, now: number): void {
-    this.#index.delete(this.#keys[slot]);
+    this.#index.delete(slot);
     this.#keys[slot] = FREE;
     const held = this.#held[slot];
     if (held) {

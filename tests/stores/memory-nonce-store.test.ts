@@ -137,6 +137,23 @@ describe('MemoryNonceStore', () => {
     expect(store.size).toBeGreaterThan(9_000);
   });
 
+  it('refuses the replay of every nonce it still remembers after a flood wrapped its ring', () => {
+    const { now } = clock();
+    const store = new MemoryNonceStore({ now, maxNonces: 1_000 });
+    const expiresAt = (i: number) => T0 + LIFETIME + i;
+    for (let i = 0; i < 5_500; i++) expect(store.use(`nonce-${i}`, nc(1), expiresAt(i))).toBe(true);
+    expect(store.size).toBe(1_000);
+    // The newest 1,000 are remembered: each count once, the next count once.
+    for (let i = 4_500; i < 5_500; i++) {
+      expect(store.use(`nonce-${i}`, nc(1), expiresAt(i))).toBe(false);
+      expect(store.use(`nonce-${i}`, nc(2), expiresAt(i))).toBe(true);
+      expect(store.use(`nonce-${i}`, nc(2), expiresAt(i))).toBe(false);
+    }
+    // The older ones were evicted alive: refused, not taken for new.
+    for (let i = 0; i < 4_500; i += 7) expect(store.use(`nonce-${i}`, nc(1), expiresAt(i))).toBe(false);
+    expect(store.size).toBe(1_000);
+  });
+
   it('bounds the uses it has to hold across all nonces', () => {
     const { now } = clock();
     const store = new MemoryNonceStore({ now, maxNonces: 1_000, maxUsesPerNonce: 100, maxTotalUses: 250 });
