@@ -18,6 +18,7 @@ import { createPlanner, resolveDefaultAuth, type Member, type Plan } from './pla
 import { createTags, type Tags } from './tags';
 import { createWiringCheck, type WiringCheck } from './wiring';
 import { createAuditor, resolveEventListener } from './audit';
+import { createCacheSync } from './cache-sync';
 import type { AuthCheckers, AuthCheckersOptions, AuthInput } from './auth-checkers';
 
 export type { AuthCheckers, AuthCheckersOptions, AuthInput } from './auth-checkers';
@@ -217,6 +218,9 @@ export function createAuthCheckers<User = string>(
     return req ? (tags.user(req) as User | undefined) : undefined;
   };
 
+  // Last: it opens connections, which nothing could close if a check above threw.
+  const caches = createCacheSync(members, limitedLog);
+
   return {
     async authorizationChecker(action, roles) {
       wiring.authorizationCheckerRan(action);
@@ -239,9 +243,8 @@ export function createAuthCheckers<User = string>(
       return req ? tags.username(req) : undefined;
     },
 
-    clearCache(which) {
-      for (const member of members) member.bound?.authenticator.clearCache?.(which);
-    },
+    clearCache: caches.clear,
+    close: caches.close,
 
     openApiSecuritySchemes: () => securitySchemesFor(members),
     applyOpenApiSecurity: <Spec extends OpenApiDocument>(spec: Spec) =>
