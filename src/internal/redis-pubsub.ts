@@ -116,12 +116,18 @@ export function subscribe(redis: PubSubRedis, channel: string, timeoutMs: number
     async close() {
       if (closed) return;
       closed = true;
-      // Ends the connection at once, without waiting for Redis: ioredis disconnect(), node-redis
-      // v5 destroy() (v4: disconnect()). It also stops the reconnection attempts.
-      const end = redis.kind === 'ioredis' ? 'disconnect' : typeof sub.destroy === 'function' ? 'destroy' : 'disconnect';
-      if (redis.kind === 'node-redis' && sub.isOpen !== true) return;
+      // Ends the connection without waiting for Redis, and its reconnection attempts: ioredis
+      // disconnect(), node-redis v5 destroy() (v4: disconnect()).
+      if (redis.kind === 'ioredis') {
+        // Its socket closes on a later turn; resolve once it did ('end'), or after the deadline.
+        const ended = sub.status === 'end' ? undefined : new Promise((resolve) => method('once')('end', resolve));
+        method('disconnect')();
+        if (ended) await withDeadline(ended, timeoutMs, 'Redis (cache subscriber close)').catch(() => {});
+        return;
+      }
+      if (sub.isOpen !== true) return;
       try {
-        await Promise.resolve(method(end)()).catch(() => {});
+        await Promise.resolve(method(typeof sub.destroy === 'function' ? 'destroy' : 'disconnect')()).catch(() => {});
       } catch {
         // Already closed by its own failure: nothing left to end.
       }
