@@ -3,8 +3,8 @@ import { withDeadline } from './deadline';
 
 /**
  * The two Redis clients the cache accepts, told apart by what they have: node-redis (v4, v5) has
- * `connect()` and an `isOpen` flag; ioredis has a `status` string. Both have `duplicate()`,
- * which gives the subscriber its own connection with the caller's settings.
+ * `connect()` and `isOpen` / `isReady` flags; ioredis has a `status` string. Both have
+ * `duplicate()`, which gives the subscriber its own connection with the caller's settings.
  */
 export type RedisClientKind = 'ioredis' | 'node-redis';
 
@@ -19,9 +19,12 @@ type Loose = Record<string, unknown>;
 
 const REQUIRED = ['duplicate', 'incr', 'get', 'publish', 'subscribe', 'on'] as const;
 
-function kindOf(client: Loose): RedisClientKind | undefined {
+function kindOf(client: Loose): RedisClientKind | 'node-redis-cluster' | undefined {
   if (!REQUIRED.every((name) => typeof client[name] === 'function')) return undefined;
-  if (typeof client.connect === 'function' && typeof client.isOpen === 'boolean') return 'node-redis';
+  if (typeof client.connect === 'function' && typeof client.isOpen === 'boolean') {
+    // A node-redis cluster has no isReady, and no 'ready' event to subscribe again on.
+    return typeof client.isReady === 'boolean' ? 'node-redis' : 'node-redis-cluster';
+  }
   if (typeof client.status === 'string') return 'ioredis';
   return undefined;
 }
@@ -29,6 +32,9 @@ function kindOf(client: Loose): RedisClientKind | undefined {
 /** Checks `cache.redis` once, at decoration time. */
 export function resolvePubSubRedis(value: unknown, where: string): PubSubRedis {
   const kind = value !== null && typeof value === 'object' ? kindOf(value as Loose) : undefined;
+  if (kind === 'node-redis-cluster') {
+    configError(where, 'cache.redis cannot be a node-redis cluster (createCluster); pass a createClient() client, or an ioredis client');
+  }
   if (!kind) {
     configError(
       where,

@@ -307,24 +307,3 @@ describeWithRedis('cache.redis: scope and lifecycle', () => {
     await expect(auth.close()).resolves.toBeUndefined();
   });
 });
-
-describe('cache.redis: configuration errors', () => {
-  it.each([
-    [{ ttl: 60, redis: {} }, /@BasicAuth on Misconfigured: cache\.redis must be an ioredis or node-redis \(v4\/v5\) client: it needs duplicate\(\).*new Redis\(url\) or createClient/],
-    [{ ttl: 60, redis: { duplicate() {}, incr() {}, get() {}, publish() {}, subscribe() {}, on() {} } }, /cache\.redis must be an ioredis or node-redis/],
-    [{ ttl: 60, redis: 'redis://127.0.0.1' }, /cache\.redis must be an ioredis or node-redis/],
-    [{ ttl: 60, keyPrefix: 'x' }, /@BasicAuth on Misconfigured: cache\.keyPrefix names keys in Redis; add cache\.redis/],
-    [{ ttl: 60, redis: new Redis({ lazyConnect: true }), keyPrefix: '' }, /cache\.keyPrefix must be a non-empty string/],
-    [{ ttl: 60, channel: 'x' }, /unknown cache option "channel" \(allowed: ttl, max, key, redis, keyPrefix\)/],
-  ])('%p is refused at decoration', (cache, message) => {
-    expect(() => {
-      @BasicAuth({ cache: cache as never })
-      class Misconfigured {
-        @VerifyPassword() verify() {
-          return true;
-        }
-      }
-      return Misconfigured;
-    }).toThrow(message);
-  });
-});

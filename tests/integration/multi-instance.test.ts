@@ -51,7 +51,7 @@ function start(name: string, env: Record<string, string>): Promise<Instance> {
   });
 }
 
-/** One request: status and time taken; `from` is the client address (X-Forwarded-For). */
+/** One request: its status, the time it took, its challenge and its body. */
 async function send(instance: Instance, pathname: string, headers: Record<string, string> = {}, method = 'GET') {
   const started = Date.now();
   const res = await fetch(`${instance.url}${pathname}`, { method, headers });
