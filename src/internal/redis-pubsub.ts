@@ -19,9 +19,14 @@ type Loose = Record<string, unknown>;
 
 const REQUIRED = ['duplicate', 'incr', 'get', 'publish', 'subscribe', 'on'] as const;
 
+/** A node-redis (v4+) client or cluster, whose commands take options objects rather than ioredis's word lists. */
+export function isNodeRedis(client: object): boolean {
+  return typeof (client as Loose).connect === 'function' && typeof (client as Loose).isOpen === 'boolean';
+}
+
 function kindOf(client: Loose): RedisClientKind | 'node-redis-cluster' | undefined {
   if (!REQUIRED.every((name) => typeof client[name] === 'function')) return undefined;
-  if (typeof client.connect === 'function' && typeof client.isOpen === 'boolean') {
+  if (isNodeRedis(client)) {
     // A node-redis cluster has no isReady, and no 'ready' event to subscribe again on.
     return typeof client.isReady === 'boolean' ? 'node-redis' : 'node-redis-cluster';
   }
