@@ -8,8 +8,8 @@ import { until } from '../redis-clients';
 
 /**
  * Three app processes behind one imaginary load balancer, sharing one Redis and one Digest
- * secret (issue 10 §2), driven by this one client. A and C are Express, B is Koa; B gives
- * node-redis as `cache.redis`, A and C ioredis. See tests/fixtures/cluster-instance.ts.
+ * secret (issue 10 §2), driven by this one client. A and C are Express on ioredis, B is Koa on
+ * node-redis (cache, throttle and nonce store). See tests/fixtures/cluster-instance.ts.
  */
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -22,9 +22,9 @@ interface Instance {
 }
 
 const INSTANCES = [
-  { name: 'A', driver: 'express', cacheClient: 'ioredis' },
-  { name: 'B', driver: 'koa', cacheClient: 'node-redis' },
-  { name: 'C', driver: 'express', cacheClient: 'ioredis' },
+  { name: 'A', driver: 'express', redisClient: 'ioredis' },
+  { name: 'B', driver: 'koa', redisClient: 'node-redis' },
+  { name: 'C', driver: 'express', redisClient: 'ioredis' },
 ] as const;
 
 function start(name: string, env: Record<string, string>): Promise<Instance> {
@@ -105,7 +105,7 @@ describeWithRedisServer('three instances sharing one Redis and one Digest secret
     server = await startPrivateRedis();
     const secret = randomBytes(32).toString('hex');
     instances = await Promise.all(
-      INSTANCES.map(({ name, driver, cacheClient }) => start(name, { REDIS_URL: server.url, DIGEST_SECRET: secret, DRIVER: driver, CACHE_CLIENT: cacheClient })),
+      INSTANCES.map(({ name, driver, redisClient }) => start(name, { REDIS_URL: server.url, DIGEST_SECRET: secret, DRIVER: driver, REDIS_CLIENT: redisClient })),
     );
     [A, B, C] = instances;
   }, 60_000);
