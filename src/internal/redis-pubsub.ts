@@ -121,7 +121,11 @@ export function subscribe(redis: PubSubRedis, channel: string, timeoutMs: number
   });
 
   // node-redis duplicates wait for connect(); an ioredis one made with lazyConnect does too.
-  if (redis.kind === 'node-redis' || sub.status === 'wait') Promise.resolve().then(() => method('connect')()).catch(report);
+  if (redis.kind === 'node-redis' || sub.status === 'wait') {
+    Promise.resolve()
+      .then(() => (closed ? undefined : method('connect')()))
+      .catch(report);
+  }
 
   return {
     async close() {

@@ -301,6 +301,14 @@ describeWithRedis('cache.redis: scope and lifecycle', () => {
     expect(await status(app, 'alice', 'old')).toBe(401);
   });
 
+  it.each(CLIENT_KINDS)('close() right after createAuthCheckers (%s) leaves no connection behind', async (kind) => {
+    const redis = await client(kind);
+    const auth = createAuthCheckers([new (usersClass({}, [], { redis: redis.client, keyPrefix: uniquePrefix() }))()], { logger: recordingLogger() });
+    await auth.close();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(redis.duplicates.map((d) => redis.isOpen(d))).toEqual([false]);
+  });
+
   it('without cache.redis, clearCache returns a resolved promise and close() has nothing to end', async () => {
     const auth = createAuthCheckers([new (usersClass({ alice: 'old' }, [], {}))()]);
     await expect(auth.clearCache('alice')).resolves.toBeUndefined();
