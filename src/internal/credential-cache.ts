@@ -35,7 +35,9 @@ export interface CacheOptions {
   redis?: object;
   /**
    * Prefix of the channel and counter in Redis: the same on every instance of one auth class, and
-   * different for each auth class. @default "httpauth:cache:<class name>"
+   * different for each auth class. Set it when a build step may rename classes (minifiers), so
+   * that two versions running side by side during a deployment still share it.
+   * @default "httpauth:cache:<class name>"
    */
   keyPrefix?: string;
 }
@@ -45,7 +47,7 @@ export interface CacheConfig {
   readonly max: number;
   readonly key?: (request: HookRequest) => string;
   readonly redis?: PubSubRedis;
-  /** Undefined: `httpauth:cache:<class name>`, filled in by the app that binds the class. */
+  /** Undefined: `httpauth:cache:<class name>`, filled in by `createAuthCheckers`. */
   readonly keyPrefix?: string;
 }
 
