@@ -43,3 +43,25 @@ export function usersClass(passwords: Record<string, string>, calls: string[], c
   }
   return BusUsers;
 }
+
+/** One instance as a probe sees it: a request it answers, and its verify-hook calls. */
+export interface Probe {
+  send(): Promise<number>;
+  readonly calls: readonly unknown[];
+}
+
+/**
+ * Waits until every instance has subscribed and made the clear that follows a subscription, so
+ * that what a test caches afterwards stays cached until the test clears it. Each probe's
+ * credentials are cached, then cleared through `clear`: an instance forgets them either when
+ * the message arrives (it subscribed before, and its own clear ran right after subscribing) or
+ * through that very clear (it subscribed later and missed the message).
+ */
+export async function settle(probes: readonly Probe[], clear: () => Promise<void>): Promise<void> {
+  for (const { send, calls } of probes) await cached(send, calls);
+  const before = probes.map(({ calls }) => calls.length);
+  await clear();
+  for (const [i, { send, calls }] of probes.entries()) {
+    await until(async () => (await send()) === 200 && calls.length > before[i], 'every instance to be subscribed');
+  }
+}

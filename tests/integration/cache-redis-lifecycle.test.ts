@@ -2,10 +2,13 @@ import Redis from 'ioredis';
 import request from 'supertest';
 import { Get, JsonController } from 'routing-controllers';
 import { BasicAuth, createAuthCheckers, LoginRequired, TokenAuth, VerifyPassword, VerifyToken } from '../../src';
-import { BusController, builder, cached, status, uniquePrefix, usersClass } from '../cache-bus';
+import { BusController, builder, cached, settle, status, uniquePrefix, usersClass, type App } from '../cache-bus';
 import { recordingLogger, tokenHeader } from '../helpers';
 import { REDIS_URL, describeWithRedis } from '../redis';
 import { CLIENT_KINDS, connectClient, until, type ClientKind, type TestClient } from '../redis-clients';
+
+// Redis round trips (and child processes) on a busy machine: more than jest's 5 s default.
+jest.setTimeout(30_000);
 
 describeWithRedis('cache.redis: scope and lifecycle', () => {
   const toClose: (() => Promise<void> | void)[] = [];
@@ -25,12 +28,13 @@ describeWithRedis('cache.redis: scope and lifecycle', () => {
   }
 
   it('a verification in flight on B when the clear arrives answers its request but is not cached', async () => {
-    const passwords: Record<string, string> = { alice: 'old' };
+    const passwords: Record<string, string> = { alice: 'old', canary: 'canary' };
     const keyPrefix = uniquePrefix();
     let release!: () => void;
     let entered!: () => void;
     const inside = new Promise<void>((resolve) => (entered = resolve));
     const released = new Promise<void>((resolve) => (release = resolve));
+    toClose.push(release);
     let holdNext = false;
     const calls: string[] = [];
     const redisA = await client();
@@ -49,8 +53,12 @@ describeWithRedis('cache.redis: scope and lifecycle', () => {
         return accepted ? { name: username } : null;
       }
     }
-    const a = await checkers([new (usersClass(passwords, [], { redis: redisA.client, keyPrefix }))()], redisA);
+    const callsA: string[] = [];
+    const a = await checkers([new (usersClass(passwords, callsA, { redis: redisA.client, keyPrefix }))()], redisA);
     const b = await checkers([new SlowUsers()], redisB);
+    const canary = (app: App, made: string[]) => ({ send: () => status(app, 'canary', 'canary'), calls: made });
+    await settle([canary(a.app, callsA), canary(b.app, calls)], () => a.auth.clearCache('canary'));
+    calls.length = 0;
     holdNext = true;
     const first = status(b.app, 'alice', 'old');
     await inside;
@@ -66,40 +74,52 @@ describeWithRedis('cache.redis: scope and lifecycle', () => {
 
   it('the default keyPrefix is per auth class: a clear of one class leaves another class cached', async () => {
     const redis = await client('node-redis');
-    const passwords: Record<string, string> = { alice: 'old' };
-    const userCalls: string[] = [];
-    const adminCalls: string[] = [];
-    // No keyPrefix: httpauth:cache:<class name> (names unique to this file).
-    const Users = usersClass(passwords, userCalls, { redis: redis.client });
-    @BasicAuth({ cache: { ttl: 300, redis: redis.client } })
-    class CacheBusAdmins {
-      @VerifyPassword() verify(username: string, password: string) {
-        adminCalls.push(username);
-        return passwords[username] === password ? { name: username } : null;
+    const passwords: Record<string, string> = { alice: 'old', canary: 'canary' };
+    const [usersA, usersB, adminCalls, adminsC] = [[], [], [], []] as string[][];
+    // No keyPrefix: httpauth:cache:<class name> (names unique to this file). Each instance has
+    // its own BusUsers class, as each process would.
+    const adminsClass = (calls: string[]) => {
+      @BasicAuth({ cache: { ttl: 300, redis: redis.client } })
+      class CacheBusAdmins {
+        @VerifyPassword() verify(username: string, password: string) {
+          calls.push(username);
+          return passwords[username] === password ? { name: username } : null;
+        }
       }
-    }
+      return CacheBusAdmins;
+    };
+    const AdminsB = adminsClass(adminCalls);
     @JsonController('/bus-admin')
     class BusAdminController {
-      @Get('/') @LoginRequired({ auth: CacheBusAdmins }) index() {
+      @Get('/') @LoginRequired({ auth: AdminsB }) index() {
         return {};
       }
     }
-    const a = await checkers([new Users()], redis);
-    const b = await checkers([new Users(), new CacheBusAdmins()], redis, [BusController, BusAdminController]);
-    await cached(() => status(b.app, 'alice', 'old'), userCalls);
+    const a = await checkers([new (usersClass(passwords, usersA, { redis: redis.client }))()], redis);
+    const b = await checkers([new (usersClass(passwords, usersB, { redis: redis.client }))(), new AdminsB()], redis, [BusController, BusAdminController]);
+    // A third instance with only the admins class, to settle B's subscription to that class.
+    const c = await checkers([new (adminsClass(adminsC))()], redis);
+    await settle(
+      [
+        { send: () => status(a.app, 'canary', 'canary'), calls: usersA },
+        { send: () => status(b.app, 'canary', 'canary'), calls: usersB },
+      ],
+      () => a.auth.clearCache('canary'),
+    );
+    await settle([{ send: () => status(b.app, 'canary', 'canary', '/bus-admin'), calls: adminCalls }], () => c.auth.clearCache('canary'));
+    await cached(() => status(b.app, 'alice', 'old'), usersB);
     await cached(() => status(b.app, 'alice', 'old', '/bus-admin'), adminCalls);
-    const [usersBefore, adminsBefore] = [userCalls.length, adminCalls.length];
+    const [usersBefore, adminsBefore] = [usersB.length, adminCalls.length];
     await a.auth.clearCache('alice');
-    await until(async () => (await status(b.app, 'alice', 'old')) === 200 && userCalls.length > usersBefore, 'B to forget alice');
+    await until(async () => (await status(b.app, 'alice', 'old')) === 200 && usersB.length > usersBefore, 'B to forget alice');
     expect(await status(b.app, 'alice', 'old', '/bus-admin')).toBe(200);
     expect(adminCalls.length).toBe(adminsBefore);
   });
 
   it('@TokenAuth: a clear on A forgets every token cached on B', async () => {
     const keyPrefix = uniquePrefix();
-    const tokens: Record<string, string> = { 'token-a': 'alice' };
-    const calls: string[] = [];
-    const tokensClass = (redis: object) => {
+    const tokens: Record<string, string> = { 'token-a': 'alice', canary: 'canary' };
+    const tokensClass = (redis: object, calls: string[]) => {
       @TokenAuth({ cache: { ttl: 300, redis, keyPrefix } })
       class BusTokens {
         @VerifyToken() verify(token: string) {
@@ -109,17 +129,25 @@ describeWithRedis('cache.redis: scope and lifecycle', () => {
       }
       return BusTokens;
     };
+    const [callsA, callsB] = [[], []] as string[][];
     const redisA = await client();
     const redisB = await client('node-redis');
-    const a = await checkers([new (tokensClass(redisA.client))()], redisA);
-    const b = await checkers([new (tokensClass(redisB.client))()], redisB);
-    const bearer = () => request(b.app).get('/bus').set('Authorization', tokenHeader('token-a')).then((res) => res.status);
-    await cached(bearer, calls);
+    const a = await checkers([new (tokensClass(redisA.client, callsA))()], redisA);
+    const b = await checkers([new (tokensClass(redisB.client, callsB))()], redisB);
+    const bearer = (app: App, token: string) => request(app).get('/bus').set('Authorization', tokenHeader(token)).then((res) => res.status);
+    await settle(
+      [
+        { send: () => bearer(a.app, 'canary'), calls: callsA },
+        { send: () => bearer(b.app, 'canary'), calls: callsB },
+      ],
+      () => a.auth.clearCache(),
+    );
+    await cached(() => bearer(b.app, 'token-a'), callsB);
     delete tokens['token-a'];
     // Control: B still has it.
-    expect(await bearer()).toBe(200);
+    expect(await bearer(b.app, 'token-a')).toBe(200);
     await a.auth.clearCache('alice');
-    await until(async () => (await bearer()) === 401, 'B to forget the token', 1_000);
+    await until(async () => (await bearer(b.app, 'token-a')) === 401, 'B to forget the token', 1_000);
   });
 
   it.each(CLIENT_KINDS)("close() ends the subscriber connection (%s) and leaves the caller's client open; clearCache still clears locally", async (kind) => {

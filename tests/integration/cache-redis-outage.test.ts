@@ -3,6 +3,7 @@ import { CurrentUser, Get, JsonController } from 'routing-controllers';
 import { BasicAuth, createAuthCheckers, LoginRequired, VerifyPassword, type AuthCheckers } from '../../src';
 import { basicHeader, makeExpressApp, makeKoaApp, recordingLogger, type AppBuilder } from '../helpers';
 import { describeWithRedisServer, startPrivateRedis, type PrivateRedis } from '../private-redis';
+import { settle } from '../cache-bus';
 import { CLIENT_KINDS, connectClient, until, type TestClient } from '../redis-clients';
 
 @JsonController('/outage-cache')
@@ -40,7 +41,7 @@ describeWithRedisServer.each(CLIENT_KINDS)('cache.redis while Redis is down and 
   });
 
   it('clearCache rejects within a second and nothing crashes; each instance keeps serving its cache and clears it when it reconnects', async () => {
-    const passwords: Record<string, string> = { alice: 'old', bob: 'builder' };
+    const passwords: Record<string, string> = { alice: 'old', bob: 'builder', canary: 'canary' };
     const instance = async (makeApp: AppBuilder) => {
       const redis = await connectClient(kind, server.url);
       clients.push(redis);
@@ -55,11 +56,12 @@ describeWithRedisServer.each(CLIENT_KINDS)('cache.redis while Redis is down and 
       const logger = recordingLogger();
       const auth = createAuthCheckers([new OutageUsers()], { logger });
       checkers.push(auth);
-      await until(() => redis.duplicates.length === 1 && redis.isOpen(redis.duplicates[0]), 'the subscriber to connect');
       return { auth, app: makeApp([OutageCacheController], auth), calls, logger };
     };
     const a = await instance(makeExpressApp);
     const b = await instance(makeKoaApp);
+    const canary = ({ app, calls }: typeof a) => ({ send: async () => (await timed(app, 'canary', 'canary')).status, calls });
+    await settle([canary(a), canary(b)], () => a.auth.clearCache('canary'));
     /** Sends until answered 200 without a hook call: cached. */
     const cache = (app: App, calls: string[], user: string, password: string) =>
       until(async () => {

@@ -1,9 +1,12 @@
 import Redis from 'ioredis';
 import { createAuthCheckers, type AuthCheckers } from '../../src';
-import { BusController, builder, cached, status, uniquePrefix, usersClass, type App } from '../cache-bus';
+import { BusController, builder, cached, settle, status, uniquePrefix, usersClass, type App } from '../cache-bus';
 import { recordingLogger } from '../helpers';
 import { REDIS_URL, describeWithRedis } from '../redis';
 import { connectClient, until, type ClientKind, type TestClient } from '../redis-clients';
+
+// Redis round trips (and child processes) on a busy machine: more than jest's 5 s default.
+jest.setTimeout(30_000);
 
 interface Instance {
   readonly auth: AuthCheckers<unknown>;
@@ -33,15 +36,15 @@ describeWithRedis.each(PAIRS)('cache.redis: instance A on %s, B on %s (%s / %s)'
     const auth = createAuthCheckers([new (usersClass(passwords, calls, { redis: redis.client, keyPrefix }))()], { logger });
     const made = { auth, app: builder(driver)([BusController], auth), calls, redis, logger };
     opened.push(made);
-    // Subscribed: the library's duplicate is connected.
-    await until(() => redis.duplicates.length === 1 && redis.isOpen(redis.duplicates[0]), 'the subscriber to connect');
     return made;
   }
 
-  /** A and B with alice and bob cached on both. */
+  /** A and B, subscribed, with alice and bob cached on both. */
   async function twoInstances() {
     const a = await instance(clientA, driverA);
     const b = await instance(clientB, driverB);
+    const canary = ({ app, calls }: Instance) => ({ send: () => status(app, 'canary', 'canary'), calls });
+    await settle([canary(a), canary(b)], () => a.auth.clearCache('canary'));
     for (const { app, calls } of [a, b]) {
       await cached(() => status(app, 'alice', 'old'), calls);
       await cached(() => status(app, 'bob', 'builder'), calls);
@@ -50,7 +53,7 @@ describeWithRedis.each(PAIRS)('cache.redis: instance A on %s, B on %s (%s / %s)'
   }
 
   beforeEach(() => {
-    passwords = { alice: 'old', bob: 'builder' };
+    passwords = { alice: 'old', bob: 'builder', canary: 'canary' };
     keyPrefix = uniquePrefix();
   });
 

@@ -6,6 +6,9 @@ import { digestAuthorization, parseChallenge, type DigestChallenge } from '../di
 import { describeWithRedisServer, startPrivateRedis, type PrivateRedis } from '../private-redis';
 import { until } from '../redis-clients';
 
+// Redis round trips (and child processes) on a busy machine: more than jest's 5 s default.
+jest.setTimeout(30_000);
+
 /**
  * Three app processes behind one imaginary load balancer, sharing one Redis and one Digest
  * secret (issue 10 §2), driven by this one client. A and C are Express on ioredis, B is Koa on
@@ -108,6 +111,14 @@ describeWithRedisServer('three instances sharing one Redis and one Digest secret
       INSTANCES.map(({ name, driver, redisClient }) => start(name, { REDIS_URL: server.url, DIGEST_SECRET: secret, DRIVER: driver, REDIS_CLIENT: redisClient })),
     );
     [A, B, C] = instances;
+    // Every instance subscribed, and done with the cache clear that follows subscribing (as
+    // settle() in tests/cache-bus.ts): john cached everywhere, then forgotten everywhere.
+    for (const instance of instances) await cache(instance, 'john', 'bye');
+    const before = await Promise.all(instances.map((instance) => verifyCalls(instance, 'john')));
+    expect(await setPassword(A, 'john', 'bye', true)).toEqual({ published: true });
+    for (const [i, instance] of instances.entries()) {
+      await until(async () => (await basic(instance, 'john', 'bye')).status === 200 && (await verifyCalls(instance, 'john')) > before[i], `${instance.name} to subscribe`);
+    }
   }, 60_000);
 
   afterAll(async () => {
