@@ -117,8 +117,34 @@ export interface AuthCheckers<User> {
    * where usernames are case-insensitive); or all of them. A verification already running for
    * them is not remembered when it ends. `@TokenAuth` caches carry no usernames: any call
    * forgets every cached token.
+   *
+   * This instance forgets at once, before the call returns. With `cache.redis`, every other
+   * instance is told through Redis too (a predicate cannot be sent: they forget every user); the
+   * promise resolves once Redis took the message, and rejects when Redis failed or did not answer
+   * within 250 ms (logged; a caller that does not await it gets no unhandled rejection). Without
+   * `cache.redis` it is already resolved.
+   * @example
+   * ```ts
+   * await users.setPassword('alice', newPassword);
+   * await auth.clearCache('alice'); // on every instance
+   * ```
    */
-  clearCache(which?: UsernameFilter): void;
+  clearCache(which?: UsernameFilter): Promise<void>;
+  /**
+   * Ends what the checkers keep open: the Redis subscriber connections of `cache.redis` (your own
+   * clients are left alone). Call it on shutdown and at the end of tests, so the process can
+   * exit; afterwards `clearCache` still clears this instance and publishes, but messages from
+   * other instances no longer arrive.
+   * @example
+   * ```ts
+   * process.on('SIGTERM', async () => {
+   *   server.close();
+   *   await auth.close();
+   *   await redis.quit();
+   * });
+   * ```
+   */
+  close(): Promise<void>;
   /**
    * `components.securitySchemes` for every auth class passed: Basic and Digest as `http` schemes,
    * Bearer as `http` (with `bearerFormat`), a custom header, query parameter or cookie as `apiKey`.

@@ -19,6 +19,7 @@ import { createPlanner, resolveDefaultAuth, type Member, type Plan } from './pla
 import { createTags, type Tags } from './tags';
 import { createWiringCheck, type WiringCheck } from './wiring';
 import { createAuditor, resolveEventListener } from './audit';
+import { createCacheSync } from './cache-sync';
 import type { AuthCheckers, AuthCheckersOptions, AuthInput } from './auth-checkers';
 
 export type { AuthCheckers, AuthCheckersOptions, AuthInput } from './auth-checkers';
@@ -237,6 +238,9 @@ export function createAuthCheckers<User = string>(
     return req ? (tags.user(req) as User | undefined) : undefined;
   };
 
+  // Last: it opens connections, which nothing could close if a check above threw.
+  const caches = createCacheSync(members, limitedLog);
+
   return {
     // routing-controllers goes on synchronously when the checker returns a boolean rather than a
     // promise, so a decided request costs it no promise either; a refusal is thrown.
@@ -261,9 +265,8 @@ export function createAuthCheckers<User = string>(
       return req ? tags.username(req) : undefined;
     },
 
-    clearCache(which) {
-      for (const member of members) member.bound?.authenticator.clearCache?.(which);
-    },
+    clearCache: caches.clear,
+    close: caches.close,
 
     openApiSecuritySchemes: () => securitySchemesFor(members),
     applyOpenApiSecurity: <Spec extends OpenApiDocument>(spec: Spec) =>

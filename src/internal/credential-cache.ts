@@ -2,14 +2,15 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { configError } from '../config';
 import type { HookRequest } from '../types';
+import { resolvePubSubRedis, type PubSubRedis } from './redis-pubsub';
 
 /**
  * `cache` option of `@BasicAuth` / `@TokenAuth`: remember verified credentials so a slow password
  * hash or token lookup runs once per `ttl`; only a keyed hash of each secret is kept, and failures
- * are never cached.
+ * are never cached. With `redis`, `clearCache` clears every instance.
  * @example
  * ```ts
- * @BasicAuth({ cache: { ttl: 300, max: 10_000 } })
+ * @BasicAuth({ cache: { ttl: 300, max: 10_000, redis: new Redis(process.env.REDIS_URL!) } })
  * class UserAuth { @VerifyPassword() verify(username: string, password: string) { return users.check(username, password); } }
  * ```
  */
@@ -24,23 +25,51 @@ export interface CacheOptions {
    * tenant's cached success would be served to another tenant sending the same credentials.
    */
   key?: (request: HookRequest) => string;
+  /**
+   * A Redis client (ioredis, or node-redis v4/v5) shared by every instance behind a load balancer:
+   * `clearCache` on one instance then clears the others too, through Redis pub/sub. The client is
+   * used for `INCR`, `GET` and `PUBLISH`; a `duplicate()` of it subscribes. When Redis cannot be
+   * reached the cache keeps working in this process, and each instance clears it when it
+   * reconnects.
+   */
+  redis?: object;
+  /**
+   * Prefix of the channel and counter in Redis: the same on every instance of one auth class, and
+   * different for each auth class. Set it when a build step may rename classes (minifiers), so
+   * that two versions running side by side during a deployment still share it.
+   * @default "httpauth:cache:<class name>"
+   */
+  keyPrefix?: string;
 }
 
 export interface CacheConfig {
   readonly ttlMs: number;
   readonly max: number;
   readonly key?: (request: HookRequest) => string;
+  readonly redis?: PubSubRedis;
+  /** Undefined: `httpauth:cache:<class name>`, filled in by `createAuthCheckers`. */
+  readonly keyPrefix?: string;
 }
+
+const CACHE_OPTIONS = ['ttl', 'max', 'key', 'redis', 'keyPrefix'];
 
 export function resolveCacheOption(value: unknown, where: string): CacheConfig | undefined {
   if (value === undefined) return undefined;
-  if (value === null || typeof value !== 'object') configError(where, 'cache must be { ttl: seconds, max?: entries, key?: (request) => string }');
-  const { ttl, max = 10_000, key, ...rest } = value as Record<string, unknown>;
-  if (Object.keys(rest).length > 0) configError(where, `unknown cache option "${Object.keys(rest)[0]}" (allowed: ttl, max, key)`);
+  if (value === null || typeof value !== 'object') configError(where, 'cache must be { ttl: seconds, max?: entries, key?: (request) => string, redis?: client }');
+  const { ttl, max = 10_000, key, redis, keyPrefix, ...rest } = value as Record<string, unknown>;
+  if (Object.keys(rest).length > 0) configError(where, `unknown cache option "${Object.keys(rest)[0]}" (allowed: ${CACHE_OPTIONS.join(', ')})`);
   if (typeof ttl !== 'number' || !(ttl > 0) || !Number.isFinite(ttl)) configError(where, 'cache.ttl must be a positive number of seconds');
   if (typeof max !== 'number' || !Number.isInteger(max) || max < 1) configError(where, 'cache.max must be a positive integer');
   if (key !== undefined && typeof key !== 'function') configError(where, 'cache.key must be a function of the request returning a string, e.g. (request) => request.header("x-tenant") ?? ""');
-  return Object.freeze({ ttlMs: Math.round(ttl * 1000), max, ...(key ? { key: key as (request: HookRequest) => string } : {}) });
+  if (keyPrefix !== undefined && (typeof keyPrefix !== 'string' || keyPrefix === '')) configError(where, 'cache.keyPrefix must be a non-empty string');
+  if (keyPrefix !== undefined && redis === undefined) configError(where, 'cache.keyPrefix names keys in Redis; add cache.redis (or remove keyPrefix)');
+  return Object.freeze({
+    ttlMs: Math.round(ttl * 1000),
+    max,
+    ...(key ? { key: key as (request: HookRequest) => string } : {}),
+    ...(redis !== undefined ? { redis: resolvePubSubRedis(redis, where) } : {}),
+    ...(keyPrefix !== undefined ? { keyPrefix: keyPrefix as string } : {}),
+  });
 }
 
 /** The part of the cache key `cache.key` adds for a request; '' without one. */

@@ -3,6 +3,7 @@ import { RateLimiterRedis } from 'rate-limiter-flexible';
 import { configError } from '../config';
 import { resolveTimeoutMs, withDeadline } from './deadline';
 import { MemoryCounters, type Count } from './memory-counters';
+import { isNodeRedis } from './redis-pubsub';
 
 /**
  * `throttle` option of the auth-class decorators: after `failures` failed attempts within
@@ -137,7 +138,14 @@ export class Throttle {
     this.#config = config;
     this.#logError = logError;
     if (config.redis) {
-      this.#redis = new RateLimiterRedis({ storeClient: config.redis, points: config.failures, duration: config.windowSeconds, keyPrefix: config.keyPrefix });
+      this.#redis = new RateLimiterRedis({
+        storeClient: config.redis,
+        // rate-limiter-flexible speaks ioredis unless told the client is node-redis (v4+).
+        useRedisPackage: isNodeRedis(config.redis),
+        points: config.failures,
+        duration: config.windowSeconds,
+        keyPrefix: config.keyPrefix,
+      });
     }
   }
 

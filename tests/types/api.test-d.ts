@@ -291,6 +291,19 @@ auth.clearCache((username) => username.toLowerCase() === 'alice');
 // @ts-expect-error the predicate receives a username and answers a boolean
 auth.clearCache((username: number) => username > 0);
 assertType<Equals<Parameters<typeof auth.clearCache>[0], import('../../src').UsernameFilter | undefined>>();
+// Resolves once Redis took the message (at once without cache.redis); a call left floating still compiles.
+assertType<Equals<ReturnType<typeof auth.clearCache>, Promise<void>>>();
+assertType<Equals<ReturnType<typeof auth.close>, Promise<void>>>();
+// @ts-expect-error close takes no arguments
+void auth.close(true);
+
+declare const ioredisClient: import('ioredis').default;
+declare const nodeRedisClient: ReturnType<typeof import('redis').createClient>;
+BasicAuth({ cache: { ttl: 60, redis: ioredisClient } });
+BasicAuth({ cache: { ttl: 60, redis: nodeRedisClient, keyPrefix: 'shop:cache:users' } });
+TokenAuth({ cache: { ttl: 60, redis: ioredisClient } });
+// @ts-expect-error cache.keyPrefix is a string
+BasicAuth({ cache: { ttl: 60, redis: ioredisClient, keyPrefix: 1 } });
 
 BasicAuth({ throttle: { failures: 3, window: 60, block: 300, timeout: 100, maxWait: 2_000 } });
 // @ts-expect-error throttle.timeout is a number of milliseconds
