@@ -72,6 +72,12 @@ export const ANONYMOUS_OUTCOME: Outcome = Object.freeze({ kind: 'anonymous' });
 /** A refusal without per-request detail, made once (frozen) and returned for every such request. */
 export const refusalOutcome = (refusal: Refusal): Outcome => Object.freeze({ kind: 'rejected', refusal: Object.freeze(refusal) });
 
+/** Wrong credentials, for every scheme: the plain 401. */
+export const BAD_CREDENTIALS = refusalOutcome({ status: 401 });
+
+/** Credentials of the route's scheme that cannot be read at all. */
+export const MALFORMED_CREDENTIALS = refusalOutcome({ status: 401, reason: 'malformed' });
+
 /**
  * Flask-HTTPAuth's rule for what a verify hook returns: `null`, `undefined` and `false` refuse;
  * anything else (`''` and `0` included) is the user, and `true` means "valid, no user object".

@@ -6,7 +6,7 @@ import { timingSafeEqual } from '../internal/timing-safe-equal';
 import { basicChallenge, parseBasicCredentials, type BasicCredentials } from '../schemes/basic';
 import { sameScheme, splitAuthorization } from '../schemes/authorization';
 import type { Awaitable, HookRequest } from '../types';
-import { ANONYMOUS_OUTCOME, isAccepted, refusalOutcome, wantsRequest, type Authenticator, type Outcome, type RequestView } from './authenticator';
+import { ANONYMOUS_OUTCOME, BAD_CREDENTIALS, isAccepted, MALFORMED_CREDENTIALS, wantsRequest, type Authenticator, type Outcome, type RequestView } from './authenticator';
 
 /**
  * Options of `@BasicAuth(...)`; all optional.
@@ -87,9 +87,6 @@ export function readAuthorization(request: RequestView, scheme: string, proxy = 
   return { present: true, malformed: false, rest: split.rest };
 }
 
-const MALFORMED = refusalOutcome({ status: 401, reason: 'malformed' });
-const WRONG = refusalOutcome({ status: 401 });
-
 export function createBasicAuthenticator(config: BasicConfig, hooks: BasicHooks): Authenticator {
   const { scheme, proxy } = config;
   const cache = config.cache && new CredentialCache(config.cache);
@@ -130,7 +127,7 @@ export function createBasicAuthenticator(config: BasicConfig, hooks: BasicHooks)
       const verified = yield verifyPassword('', '', request);
       return isAccepted(verified) ? { kind: 'authenticated', verified, credentials: undefined } : ANONYMOUS_OUTCOME;
     }
-    if (!parsed) return MALFORMED;
+    if (!parsed) return MALFORMED_CREDENTIALS;
     const { username, password } = parsed;
     let verified: unknown;
     if (cache) {
@@ -140,7 +137,7 @@ export function createBasicAuthenticator(config: BasicConfig, hooks: BasicHooks)
     } else {
       verified = yield* check(username, password, request);
     }
-    if (!isAccepted(verified)) return WRONG;
+    if (!isAccepted(verified)) return BAD_CREDENTIALS;
     return { kind: 'authenticated', verified, credentials: { scheme, username } };
   }
 

@@ -15,7 +15,7 @@ import { createNonceSigner, createOpaque, randomSecret } from '../schemes/digest
 import { MemoryNonceStore } from '../stores/memory-nonce-store';
 import type { NonceStore } from '../stores/nonce-store';
 import type { Awaitable, HookRequest } from '../types';
-import { ANONYMOUS_OUTCOME, refusalOutcome, wantsRequest, type Authenticator, type Outcome, type Refusal, type RequestView } from './authenticator';
+import { ANONYMOUS_OUTCOME, BAD_CREDENTIALS, MALFORMED_CREDENTIALS, refusalOutcome, wantsRequest, type Authenticator, type Outcome, type RequestView } from './authenticator';
 import { readAuthorization } from './basic';
 import { HttpAuthError } from '../errors';
 
@@ -63,6 +63,12 @@ function nonceExpiry(verdict: unknown, where: () => string, runtime: DigestRunti
   }
   return verdict ? Infinity : undefined;
 }
+
+// RFC 7616 §3.4.6: a request-target mismatch (and, from the parser, both username and username*) is a bad request.
+const BAD_REQUEST = refusalOutcome({ status: 400 });
+// RFC 7616 §3.3: stale=true lets the client retry with a new nonce without asking the user again.
+const STALE_NONCE = refusalOutcome({ status: 401, stale: true, reason: 'stale-nonce' });
+const REPLAYED = refusalOutcome({ status: 401, stale: true, reason: 'replay' });
 
 export function defaultDigestRuntimeParts(config: DigestConfig): { secret: string | Uint8Array; store: NonceStore } {
   return { secret: config.secret ?? randomSecret(), store: config.store ?? new MemoryNonceStore() };
@@ -119,8 +125,6 @@ export function createDigestAuthenticator(config: DigestConfig, hooks: DigestHoo
     return targetAbsolute !== null && (targetAbsolute[1] ?? '/') === uri;
   };
 
-  const reject = (refusal: Refusal): Outcome => ({ kind: 'rejected', refusal });
-  const REJECTED = refusalOutcome({ status: 401 });
 
   const parse = (request: RequestView): DigestCredentials | undefined | null | 400 => {
     const sent = readAuthorization(request, scheme, proxy);
@@ -186,36 +190,36 @@ export function createDigestAuthenticator(config: DigestConfig, hooks: DigestHoo
   function* authentication(request: RequestView): Steps<Outcome> {
     const credentials = parse(request);
     if (credentials === null) return ANONYMOUS_OUTCOME;
-    if (credentials === 400) return reject({ status: 400 });
-    if (!credentials) return reject({ status: 401, reason: 'malformed' });
+    if (credentials === 400) return BAD_REQUEST;
+    if (!credentials) return MALFORMED_CREDENTIALS;
     const { algorithm, qop, nonce } = credentials;
 
     // RFC 7616 §3.4.6: a request-target mismatch is a bad request, not bad credentials.
-    if (!uriMatches(credentials.uri, request)) return reject({ status: 400 });
-    if (credentials.realm !== realm) return REJECTED;
-    if (!config.algorithms.includes(algorithm)) return REJECTED;
-    if (config.qop === null ? qop !== undefined : qop === undefined || !config.qop.includes(qop)) return REJECTED;
-    if (credentials.usernameIsHash && !config.userhash) return REJECTED;
-    if (!(yield* checkOpaque(credentials.opaque))) return REJECTED;
+    if (!uriMatches(credentials.uri, request)) return BAD_REQUEST;
+    if (credentials.realm !== realm) return BAD_CREDENTIALS;
+    if (!config.algorithms.includes(algorithm)) return BAD_CREDENTIALS;
+    if (config.qop === null ? qop !== undefined : qop === undefined || !config.qop.includes(qop)) return BAD_CREDENTIALS;
+    if (credentials.usernameIsHash && !config.userhash) return BAD_CREDENTIALS;
+    if (!(yield* checkOpaque(credentials.opaque))) return BAD_CREDENTIALS;
     const nonceState = yield* checkNonce(nonce);
-    if (nonceState.state === 'invalid') return REJECTED;
+    if (nonceState.state === 'invalid') return BAD_CREDENTIALS;
 
     let bodyHash: string | undefined;
     if (qop === 'auth-int') {
       const body = (yield request.rawBody()) as Uint8Array | undefined;
       if (!body) {
         runtime.logError('auth-int-body', 'a Digest auth-int request arrived, but its raw body could not be captured; see the README section on auth-int');
-        return REJECTED;
+        return BAD_CREDENTIALS;
       }
       bodyHash = digestHash(algorithm, body);
     }
 
     const { ha1, known, username } = yield* lookupHa1(credentials, request);
     const expected = computeDigestResponse({ algorithm, ha1, nonce, nc: credentials.nc, cnonce: credentials.cnonce, qop, method: request.requestLineMethod, uri: credentials.uri, bodyHash });
-    if (!timingSafeEqual(credentials.response, expected) || !known) return REJECTED;
+    if (!timingSafeEqual(credentials.response, expected) || !known) return BAD_CREDENTIALS;
     // RFC 7616 §3.3: stale=true only for a correct response to an expired nonce, so clients
     // retry with the new nonce without asking the user again.
-    if (nonceState.state === 'stale') return reject({ status: 401, stale: true, reason: 'stale-nonce' });
+    if (nonceState.state === 'stale') return STALE_NONCE;
 
     let fresh: boolean;
     try {
@@ -225,7 +229,7 @@ export function createDigestAuthenticator(config: DigestConfig, hooks: DigestHoo
       throw new HttpAuthError(503, 'ERR_HTTP_AUTH_UNAVAILABLE', 'authentication temporarily unavailable');
     }
     // A replayed (nonce, nc): the client may retry on a fresh nonce without asking the user.
-    if (!fresh) return reject({ status: 401, stale: true, reason: 'replay' });
+    if (!fresh) return REPLAYED;
 
     // rspauth for auth-int would need the hash of a response body not yet written (RFC 7616 §3.5).
     // Near the end of its life the client is handed its next nonce.
