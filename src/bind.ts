@@ -5,6 +5,7 @@ import { createTokenAuthenticator, type TokenConfig } from './authenticators/tok
 import { createDigestAuthenticator, defaultDigestRuntimeParts, type DigestConfig, type DigestHooks } from './authenticators/digest';
 import { AuthenticationFailure } from './errors';
 import type { BoundAuth } from './http-auth';
+import { isPromiseLike } from './internal/steps';
 import { Throttle, type ThrottleConfig } from './internal/throttle';
 import { MemoryNonceStore } from './stores/memory-nonce-store';
 import { HOOK_DECORATOR, SCHEME_DECORATOR, type AuthClassMeta, type HookKind, type SchemeKind } from './registry';
@@ -168,7 +169,7 @@ function guarded(method: (...args: unknown[]) => unknown, instance: object, wher
       return fail(error);
     }
     // Promise.resolve returns a native promise as it is; a bare thenable gets adopted first.
-    return typeof (result as PromiseLike<unknown> | null)?.then === 'function' ? Promise.resolve(result).then(undefined, fail) : result;
+    return isPromiseLike(result) ? Promise.resolve(result).then(undefined, fail) : result;
   };
   // @HashPassword's arity check reads the method's length.
   return Object.defineProperty(call, 'length', { value: method.length });

@@ -5,6 +5,7 @@ import { HookFailure } from '../bind';
 import { HttpAuthError, PreflightAnswer } from '../errors';
 import type { Admission, DecisionNote } from '../http-auth';
 import type { LimitedLog } from '../internal/log';
+import { isPromiseLike } from '../internal/steps';
 import type { SchemeKind } from '../registry';
 import { describeThrown } from './failures';
 
@@ -96,7 +97,7 @@ export function createAuditor(listener: AuthEventListener, log: LimitedLog) {
     setImmediate(() => {
       try {
         const result = listener(event);
-        if (typeof (result as PromiseLike<unknown> | null)?.then === 'function') Promise.resolve(result).then(undefined, report);
+        if (isPromiseLike(result)) Promise.resolve(result).then(undefined, report);
       } catch (error) {
         report(error);
       }

@@ -1,3 +1,5 @@
+import { isPromiseLike } from './steps';
+
 /** A call to another service (Redis) that did not answer in time. */
 export class DeadlineError extends Error {
   override name = 'DeadlineError';
@@ -12,7 +14,7 @@ export class DeadlineError extends Error {
  * A late rejection of `work` is swallowed here so it never surfaces as unhandled.
  */
 export function withDeadline<T>(work: PromiseLike<T> | T, ms: number, what: string): Promise<T> {
-  if (!isThenable(work)) return Promise.resolve(work);
+  if (!isPromiseLike(work)) return Promise.resolve(work);
   const promise = Promise.resolve(work);
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => reject(new DeadlineError(what, ms)), ms);
@@ -28,10 +30,6 @@ export function withDeadline<T>(work: PromiseLike<T> | T, ms: number, what: stri
       },
     );
   });
-}
-
-function isThenable<T>(value: PromiseLike<T> | T): value is PromiseLike<T> {
-  return typeof (value as { then?: unknown } | null)?.then === 'function';
 }
 
 /** The `timeout` option of everything that calls Redis: milliseconds, default 250. */

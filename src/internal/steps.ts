@@ -15,7 +15,7 @@ export type MaybePromise<T> = T | Promise<T>;
 export type Steps<T> = Generator<unknown, T, unknown>;
 
 /** Whether `await value` would wait: a promise or any other thenable. */
-export function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+export function isPromiseLike<T = unknown>(value: T | PromiseLike<T>): value is PromiseLike<T> {
   return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as PromiseLike<unknown>).then === 'function';
 }
 
