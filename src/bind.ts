@@ -7,7 +7,6 @@ import { AuthenticationFailure } from './errors';
 import type { BoundAuth } from './http-auth';
 import { isPromiseLike } from './internal/steps';
 import { Throttle, type ThrottleConfig } from './internal/throttle';
-import { MemoryNonceStore } from './stores/memory-nonce-store';
 import { HOOK_DECORATOR, SCHEME_DECORATOR, type AuthClassMeta, type HookKind, type SchemeKind } from './registry';
 import type { AuthFailureStatus, Awaitable, Credentials } from './types';
 
@@ -88,10 +87,11 @@ const SCHEMES: Partial<Record<SchemeKind, SchemeBinding>> = {
       }
       // A nonce signed with a shared or lasting secret is valid wherever that secret is, but the
       // memory store only knows the uses seen by this process since it started. (Custom nonces do
-      // not depend on the secret; their hook decides where they are valid.)
-      if ((store === undefined || store instanceof MemoryNonceStore) && !meta.hooks.has('generateNonce')) {
+      // not depend on the secret; their hook decides where they are valid.) A store given
+      // explicitly, even `new MemoryNonceStore()`, is a choice made knowingly: no warning.
+      if (store === undefined && !meta.hooks.has('generateNonce')) {
         return [
-          `${meta.name} sets a Digest secret but keeps used nonces in memory: every other instance sharing the secret, and this one after a restart, accepts a captured request once more while its nonce lives; use @DigestAuth({ secret, store: new RedisNonceStore(redis) })`,
+          `${meta.name} sets a Digest secret but keeps used nonces in memory: every other instance sharing the secret, and this one after a restart, accepts a captured request once more while its nonce lives; use @DigestAuth({ secret, store: new RedisNonceStore(redis) }), or store: new MemoryNonceStore() if this app runs as one process`,
         ];
       }
       return [];

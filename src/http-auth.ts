@@ -5,7 +5,7 @@ import { AuthenticationError, AuthenticationFailure, HttpAuthError, PreflightAns
 import type { Steps } from './internal/steps';
 import type { Reservation, Throttle, ThrottleAttempt } from './internal/throttle';
 import type { SchemeKind } from './registry';
-import type { EffectiveRequirement } from './requirement';
+import { missingRolesHook, type EffectiveRequirement } from './requirement';
 import { groupsForMethod, hasRequiredRoles, toRoleSet } from './roles';
 import type { AuthFailureStatus, Awaitable, Credentials, HookRequest } from './types';
 
@@ -58,10 +58,6 @@ export const isRefused = (decision: Decision): decision is Refused => (decision 
 const refuse = (answer: HttpError): Refused => ({ hasUser: false, refused: answer });
 
 const ANONYMOUS: Admission = Object.freeze({ hasUser: false });
-
-/** The fix for a role requirement on an auth class that cannot tell roles. */
-export const missingRolesHook = (className: string): string =>
-  `${className} has no @GetUserRoles method, but a route requires a role; add one that returns the user's roles`;
 
 /** Reports a configuration problem that only a request could reveal: one log line, a generic 500. */
 export type MisconfigurationReporter = (message: string) => HttpAuthError;

@@ -1,7 +1,31 @@
 import { assertPlainOptions, configError } from './config';
-import { isAuthClass } from './registry';
+import { isAuthClass, readAuthClass, type AuthClassMeta } from './registry';
 import { resolveRole, type ResolvedRole } from './roles';
 import type { AuthClass, LoginRequiredOptions } from './types';
+
+/** The fix for a role requirement on an auth class that cannot tell roles. */
+export const missingRolesHook = (className: string): string =>
+  `${className} has no @GetUserRoles method, but a route requires a role; add one that returns the user's roles`;
+
+/**
+ * Why these auth classes cannot serve one route together (with a role, when `role`), naming the
+ * fix; `undefined` when they can. Checked when a requirement names its classes, and again for the
+ * classes an app's default puts on a route.
+ */
+export function authClassesProblem(classes: readonly AuthClassMeta[], role: boolean): string | undefined {
+  // One answer per route: a 407 with Proxy-Authenticate cannot also be a 401 with WWW-Authenticate.
+  const isProxy = (m: AuthClassMeta) => (m.config as { proxy?: boolean } | undefined)?.proxy === true;
+  const proxy = classes.find(isProxy);
+  const origin = classes.find((m) => !isProxy(m));
+  if (proxy && origin) {
+    return `${proxy.name} is a proxy (proxy: true) but ${origin.name} is not, and one route cannot ask for both Proxy-Authorization and Authorization; give them the same proxy option or protect the route with only one of them`;
+  }
+  if (role) {
+    const lacking = classes.find((m) => !m.hooks.has('getUserRoles'));
+    if (lacking) return missingRolesHook(lacking.name);
+  }
+  return undefined;
+}
 
 /**
  * A validated `@LoginRequired` (or guard) declaration. Instances travel to the authorization
@@ -46,6 +70,9 @@ export class LoginRequirement {
       }
       if (new Set(list).size !== list.length) configError(where, 'auth lists the same class twice');
       this.auth = Object.freeze([...list] as AuthClass[]);
+      // Known now, so said now rather than by the route's first request.
+      const problem = authClassesProblem(list.map((cls) => readAuthClass(cls as Function)!), this.role !== undefined);
+      if (problem) configError(where, problem);
     }
     Object.freeze(this);
   }
@@ -60,16 +87,59 @@ export interface EffectiveRequirement {
 
 const NO_REQUIREMENT: EffectiveRequirement = Object.freeze({ optional: false });
 
+// Marks requirements of every copy of this library, so that one made by another copy (two
+// versions installed side by side) is named as such rather than reported as an unknown value.
+const BRAND = Symbol.for('routing-controllers-httpauth: LoginRequirement');
+Object.defineProperty(LoginRequirement.prototype, BRAND, { value: true });
+
+/** A developer's value, for a start-up message: its type and a bounded rendering. */
+function describeValue(value: unknown): string {
+  let text: string;
+  try {
+    text = typeof value === 'object' && value !== null ? (JSON.stringify(value) ?? String(value)) : String(value);
+  } catch {
+    text = Object.prototype.toString.call(value);
+  }
+  if (text.length > 80) text = `${text.slice(0, 80)}…`;
+  return typeof value === 'string' ? JSON.stringify(text) : `${text} (${value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value})`;
+}
+
+/** A role entry routing-controllers' `@Authorized` can pass: a role, or a list of roles all required. */
+function isRoleEntry(entry: unknown): entry is string | readonly string[] {
+  return typeof entry === 'string' || (Array.isArray(entry) && entry.every((r) => typeof r === 'string'));
+}
+
 /**
  * Merges what routing-controllers passes as `roles`: class-level entries come before
- * method-level ones, so later entries override earlier ones key by key. Plain strings from
- * `@Authorized('admin')` mean "these roles, any of" and form the lowest layer.
+ * method-level ones, so later requirements override earlier ones key by key. routing-controllers'
+ * own forms, `@Authorized('admin')`, `@Authorized(['a', 'b'])` (any of them) and
+ * `@Authorized([['a', 'b']])` (all of them, as in `RoleSpec`), form the lowest layer. Anything
+ * else is a requirement this library cannot read, and dropping it would let any user in: the
+ * answer is then why (a message naming the fix), which the callers turn into a start-up error or
+ * the generic 500.
  */
-export function mergeRequirements(roles: readonly unknown[]): EffectiveRequirement {
+export function mergeRequirements(roles: readonly unknown[]): EffectiveRequirement | string {
   if (roles.length === 0) return NO_REQUIREMENT;
-  const plain = roles.filter((r): r is string => typeof r === 'string');
+  const plain: (string | readonly string[])[] = [];
   let merged: { role?: ResolvedRole; optional: boolean; auth?: readonly AuthClass[] } = { optional: false };
-  if (plain.length > 0) merged.role = resolveRole(plain, '@Authorized');
+  for (const r of roles) {
+    if (r instanceof LoginRequirement) continue;
+    if (isRoleEntry(r)) {
+      plain.push(r);
+      continue;
+    }
+    if ((r as { [BRAND]?: unknown } | null)?.[BRAND] === true) {
+      return 'a requirement made by another copy of routing-controllers-httpauth reached these checkers (two versions are installed); install one version (npm dedupe) so that @LoginRequired and createAuthCheckers come from the same package';
+    }
+    return `@Authorized(${describeValue(r)}) is not a role this library understands, and ignoring it would admit any user; write @LoginRequired({ role: … }), or give @Authorized a role name, an array of role names (any of them) or an array of such arrays (all of them)`;
+  }
+  if (plain.length > 0) {
+    try {
+      merged.role = resolveRole(plain, '@Authorized');
+    } catch (error) {
+      return (error as Error).message.replace(/^http-auth: /, '');
+    }
+  }
   for (const r of roles) {
     if (!(r instanceof LoginRequirement)) continue;
     merged = {

@@ -1,5 +1,5 @@
 import { Authorized } from 'routing-controllers';
-import { authenticateBeforeBody } from '../integration/before-body';
+import { enforceClassChainRequirements } from '../integration/inheritance';
 import { captureBodiesOf } from '../integration/raw-body';
 import { isAuthClass } from '../registry';
 import { LoginRequirement } from '../requirement';
@@ -57,5 +57,6 @@ export const LoginRequired = dualForm<LoginRequiredOptions>('@LoginRequired', (o
   (Authorized(requirement) as (target: object, key?: string | symbol) => void)(target, key);
   const controller = key === undefined ? (target as Function) : target.constructor;
   captureBodiesOf(controller, key);
-  authenticateBeforeBody(controller, key);
+  // Before any route is built: a subclass serving this action must see the requirement too.
+  enforceClassChainRequirements();
 }) as LoginRequiredDecorator;

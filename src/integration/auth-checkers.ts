@@ -50,6 +50,19 @@ export interface AuthCheckersOptions {
    * @example createAuthCheckers(UserAuth, { onEvent: (event) => logger.info(event, 'auth') })
    */
   onEvent?: AuthEventListener;
+  /**
+   * Auth classes passed as classes are built by the container given to routing-controllers'
+   * `useContainer()`, which supplies their constructor's parameters. Without it, a class whose
+   * constructor declares parameters is refused at start-up: routing-controllers' default container
+   * would build it with none, and every request would fail on the missing dependency.
+   * @default false
+   * @example
+   * ```ts
+   * useContainer(Container); // typedi
+   * const auth = createAuthCheckers([UserAuth], { container: true });
+   * ```
+   */
+  container?: boolean;
 }
 
 

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { getMetadataArgsStorage, UseBefore } from 'routing-controllers';
+import { getMetadataArgsStorage } from 'routing-controllers';
 import { rolesOf, type ServedAction } from './actions';
 
 /**
@@ -7,9 +7,10 @@ import { rolesOf, type ServedAction } from './actions';
  * parser of a `@Body()` action runs first, on Koa koa-bodyparser runs globally before routing. An
  * anonymous client could make the server read and parse a large body before it is refused.
  * `@LoginRequired` therefore also puts a middleware *before* those parsers on each action it
- * protects. Once `auth.useExpress(app)` / `auth.useKoa(app)` registered the app's checkers, that
- * middleware authenticates there, and the later authorization check only confirms it. The same
- * middleware tells `useExpress`/`useKoa` which routes of an app are protected, for start-up checks.
+ * protects (inheritance.ts adds it as routing-controllers builds the routes). Once
+ * `auth.useExpress(app)` / `auth.useKoa(app)` registered the app's checkers, that middleware
+ * authenticates there, and the later authorization check only confirms it. The same middleware
+ * tells `useExpress`/`useKoa` which routes of an app are protected, for start-up checks.
  */
 
 /** The action an early middleware guards. */
@@ -61,8 +62,6 @@ export function earlyActionOf(middleware: unknown): EarlyAction | undefined {
   return typeof middleware === 'function' ? (middleware as { [EARLY]?: EarlyAction })[EARLY] : undefined;
 }
 
-const installed = new WeakMap<Function, Set<string>>();
-
 function earlyMiddleware(controller: Function, method: string) {
   let roles: unknown[] | undefined;
   let currentUser: boolean | undefined;
@@ -92,22 +91,23 @@ function earlyMiddleware(controller: Function, method: string) {
   return Object.assign(middleware, { [EARLY]: action });
 }
 
+// One middleware per action, whichever app and however often routing-controllers asks for it:
+// useExpress/useKoa recognise it by identity among an app's route handlers.
+const middlewares = new WeakMap<Function, Map<string, Function>>();
+
+/** The early middleware of one action a controller serves. */
+export function earlyMiddlewareFor(controller: Function, method: string): Function {
+  let byMethod = middlewares.get(controller);
+  if (!byMethod) middlewares.set(controller, (byMethod = new Map()));
+  let middleware = byMethod.get(method);
+  if (!middleware) byMethod.set(method, (middleware = earlyMiddleware(controller, method)));
+  return middleware;
+}
+
 /** A `@CurrentUser()` parameter on the action, declared on the controller or a base class it inherits the action from. */
 function hasCurrentUserParam(controller: Function, method: string): boolean {
   const prototype = controller.prototype as object;
   return getMetadataArgsStorage().params.some(
     (p) => p.type === 'current-user' && p.method === method && (p.object === prototype || Object.prototype.isPrototypeOf.call(p.object, prototype)),
   );
-}
-
-/** Adds the early middleware to one action, or to every action a controller has so far. */
-export function authenticateBeforeBody(target: Function, method?: string | symbol): void {
-  const methods = method !== undefined ? [String(method)] : getMetadataArgsStorage().actions.filter((a) => a.target === target).map((a) => a.method);
-  let done = installed.get(target);
-  if (!done) installed.set(target, (done = new Set()));
-  for (const m of methods) {
-    if (done.has(m)) continue;
-    done.add(m);
-    UseBefore(earlyMiddleware(target, m))(target.prototype as object, m);
-  }
 }

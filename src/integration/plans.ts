@@ -1,7 +1,6 @@
 import type { BoundAuth } from '../http-auth';
-import { missingRolesHook } from '../http-auth';
 import type { AuthClassMeta } from '../registry';
-import type { EffectiveRequirement } from '../requirement';
+import { authClassesProblem, type EffectiveRequirement } from '../requirement';
 import { roleKey } from '../roles';
 
 /** One auth class given to `createAuthCheckers`, bound to its instance on first use. */
@@ -26,28 +25,28 @@ export interface Plan {
  * their roles arrays separately): the checker confirms an early admission by identity.
  */
 export function createPlanner(members: readonly Member[], defaultAuth: readonly Function[]): (requirement: EffectiveRequirement) => Plan | string {
-  const memberFor = (cls: Function): Member | undefined =>
-    members.find((m) => m.cls === cls) ?? members.find((m) => m.cls.prototype instanceof cls);
+  // By identity only: a subclass may verify differently (other users, other roles), so a route
+  // naming the base class is never served by it.
+  const memberFor = (cls: Function): Member | undefined => members.find((m) => m.cls === cls);
 
   const problemWith = (requirement: EffectiveRequirement): string | undefined => {
     const chosen: Member[] = [];
     for (const cls of requirement.auth ?? defaultAuth) {
       const member = memberFor(cls);
-      if (!member) return `${cls.name} is named in @LoginRequired({ auth }) but was not passed to createAuthCheckers; add it there`;
-      chosen.push(member);
+      if (member) {
+        chosen.push(member);
+        continue;
+      }
+      const subclass = members.find((m) => m.cls.prototype instanceof cls);
+      if (subclass) {
+        return `${cls.name} is named in @LoginRequired({ auth }) but only its subclass ${subclass.meta.name} was passed to createAuthCheckers; name ${subclass.meta.name} in the route, or pass ${cls.name} to createAuthCheckers too`;
+      }
+      return `${cls.name} is named in @LoginRequired({ auth }) but was not passed to createAuthCheckers; add it there`;
     }
-    // One answer per route: a 407 with Proxy-Authenticate cannot also be a 401 with WWW-Authenticate.
-    const isProxy = (m: Member) => (m.meta.config as { proxy?: boolean } | undefined)?.proxy === true;
-    const proxy = chosen.find(isProxy);
-    const origin = chosen.find((m) => !isProxy(m));
-    if (proxy && origin) {
-      return `${proxy.meta.name} is a proxy (proxy: true) but ${origin.meta.name} is not, and one route cannot ask for both Proxy-Authorization and Authorization; give them the same proxy option or protect the route with only one of them`;
-    }
-    if (requirement.role) {
-      const lacking = chosen.find((m) => !m.meta.hooks.has('getUserRoles'));
-      if (lacking) return missingRolesHook(lacking.meta.name);
-    }
-    return undefined;
+    return authClassesProblem(
+      chosen.map((m) => m.meta),
+      requirement.role !== undefined,
+    );
   };
 
   const classIds = new Map<Function, number>();

@@ -8,8 +8,9 @@ import { LoginRequirement, mergeRequirements } from '../requirement';
 import type { LoginRequiredOptions } from '../types';
 import { rateLimitedLog } from '../internal/log';
 import { isPromiseLike, runSteps, type MaybePromise, type Steps } from '../internal/steps';
-import { actionsServedBy, applyInheritedRequirements, rolesOf } from './actions';
-import { authenticateBeforeBody, earlyActionOf } from './before-body';
+import { actionsServedBy, rolesOf } from './actions';
+import { earlyActionOf } from './before-body';
+import { enforceClassChainRequirements } from './inheritance';
 import { expressIntegration } from './express';
 import { koaIntegration } from './koa';
 import { nodeRequestOf, viewOfAction, type NodeRequestView, type RequestSource } from './request';
@@ -85,6 +86,9 @@ export function createAuthCheckers<User = string>(
   const logger = options.logger ?? console;
   const limitedLog = rateLimitedLog(logger);
   const onEvent = resolveEventListener(options.onEvent);
+  if (options.container !== undefined && typeof options.container !== 'boolean') {
+    throw new TypeError('http-auth: createAuthCheckers: container must be true or false');
+  }
   const auditor = onEvent && createAuditor(onEvent, limitedLog);
 
   const members: Member[] = inputs.map((input) => {
@@ -97,6 +101,12 @@ export function createAuthCheckers<User = string>(
       );
     }
     for (const warning of validateAuthClass(meta)) logger.warn(`http-auth: ${warning}`);
+    // `length` counts the parameters before the first one with a default.
+    if (isClass && input.length > 0 && options.container !== true) {
+      throw new TypeError(
+        `http-auth: createAuthCheckers got the class ${meta.name}, whose constructor takes ${input.length} parameter${input.length === 1 ? '' : 's'}, but routing-controllers' default container builds classes with none; pass an instance (createAuthCheckers([new ${meta.name}(…)])), or, when the container set with useContainer() supplies them, say so with createAuthCheckers(…, { container: true })`,
+      );
+    }
     return isClass ? { cls, meta } : { cls, meta, instance: input as object };
   });
   if (new Set(members.map((m) => m.cls)).size !== members.length) {
@@ -125,13 +135,18 @@ export function createAuthCheckers<User = string>(
   const misconfigured = createMisconfigurationReporter(logger, tags.markAnswered);
 
   const planFor = createPlanner(members, resolveDefaultAuth(options.defaultAuth, members));
+  /** The plan for the roles routing-controllers passes, or why there is none. */
+  const planOf = (roles: readonly unknown[]): Plan | string => {
+    const requirement = mergeRequirements(roles);
+    return typeof requirement === 'string' ? requirement : planFor(requirement);
+  };
 
   // routing-controllers passes the same roles array for every request to an action.
   const plans = new WeakMap<readonly unknown[], Plan | string>();
   const planForRoles = (roles: readonly unknown[]): Plan => {
     let plan = plans.get(roles);
     if (plan === undefined) {
-      plan = planFor(mergeRequirements(roles));
+      plan = planOf(roles);
       plans.set(roles, plan);
     }
     if (typeof plan === 'string') throw misconfigured(plan);
@@ -139,22 +154,13 @@ export function createAuthCheckers<User = string>(
   };
 
   const checkRoles = (roles: readonly unknown[], where: string): void => {
-    const plan = planFor(mergeRequirements(roles));
+    const plan = planOf(roles);
     if (typeof plan === 'string') throw new TypeError(`http-auth: ${where}: ${plan}`);
   };
 
-  /** Records inherited requirements; with `routesBuilt`, one recorded only now came too late. */
-  const applyInheritance = (routesBuilt: boolean): void => {
-    const { protectedActions, late } = applyInheritedRequirements();
-    for (const { controller, method } of protectedActions) authenticateBeforeBody(controller, method);
-    if (routesBuilt && late.length > 0) {
-      const { controller, method } = late[0];
-      throw new TypeError(
-        `http-auth: ${controller.name}.${method} inherits @LoginRequired from a base class, but ${controller.name} was loaded after createAuthCheckers, so its routes were built without it; import the controller classes (or pass them to createAuthCheckers({ controllers })) before calling createAuthCheckers`,
-      );
-    }
-  };
-  applyInheritance(false);
+  // Requirements declared with routing-controllers' own @Authorized on a base class reach the
+  // subclasses' routes too, whenever routing-controllers builds them.
+  enforceClassChainRequirements();
 
   if (options.controllers) {
     for (const controller of options.controllers) {
@@ -208,12 +214,11 @@ export function createAuthCheckers<User = string>(
     wiring,
     planForRoles,
     startupPlan(guardOptions, where) {
-      const plan = planFor(mergeRequirements([new LoginRequirement(guardOptions, where)]));
+      const plan = planOf([new LoginRequirement(guardOptions, where)]);
       if (typeof plan === 'string') throw new TypeError(`http-auth: ${where}: ${plan}`);
       return plan;
     },
     checkRoutes(handlers) {
-      applyInheritance(true);
       for (const handler of handlers) {
         const action = earlyActionOf(handler);
         if (action) checkRoles(action.roles(), `${action.controller.name}.${action.method}`);
@@ -271,7 +276,7 @@ export function createAuthCheckers<User = string>(
     openApiSecuritySchemes: () => securitySchemesFor(members),
     applyOpenApiSecurity: <Spec extends OpenApiDocument>(spec: Spec) =>
       applySecurity(spec, members, (roles, where) => {
-        const plan = planFor(mergeRequirements(roles));
+        const plan = planOf(roles);
         if (typeof plan === 'string') throw new TypeError(`http-auth: ${where}: ${plan}`);
         return plan;
       }) as Spec,

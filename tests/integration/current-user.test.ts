@@ -248,7 +248,7 @@ describe.each(DRIVERS)('createAuthCheckers with classes (%s)', (_driver, makeApp
       },
       { fallback: true },
     );
-    const app = makeApp([MeController], createAuthCheckers<User>([ContainerAuth]) as AuthCheckers<unknown>);
+    const app = makeApp([MeController], createAuthCheckers<User>([ContainerAuth], { container: true }) as AuthCheckers<unknown>);
     const res = await request(app).get('/me').set('Authorization', basicHeader('john', 'hello'));
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ user: JOHN });
@@ -256,7 +256,7 @@ describe.each(DRIVERS)('createAuthCheckers with classes (%s)', (_driver, makeApp
   });
 
   it('resolves the class on first use, so useContainer may come after createAuthCheckers', async () => {
-    const auth = createAuthCheckers<User>([ContainerAuth]);
+    const auth = createAuthCheckers<User>([ContainerAuth], { container: true });
     useContainer({ get: <T>(cls: unknown): T => (cls === ContainerAuth ? new ContainerAuth(storeB()) : undefined) as T }, { fallback: true });
     const app = makeApp([MeController], auth as AuthCheckers<unknown>);
     const res = await request(app).get('/me').set('Authorization', basicHeader('susan', 'bye'));
