@@ -82,14 +82,15 @@ export function createApp(options: ExampleAppOptions = {}): ExampleApp {
   // Not a controller: the guard protects plain Express routes and static files.
   app.use('/admin', auth.guard({ role: 'admin' }), express.static(path.join(__dirname, 'admin')));
 
-  // After every route: ends the 4xx answers routing-controllers already sent (401, 403, 400,
-  // 404…) quietly, so keep-alive connections survive them.
+  // After every route: ends the library's own refusals (401, 403…) quietly, so keep-alive
+  // connections survive them, and passes every other error on to the handler below.
   auth.useExpress(app);
 
-  // Every other error reaches here. Server errors routing-controllers has answered: log them,
-  // but keep the connection. Errors nobody answered (body-parser's malformed or too large JSON,
-  // thrown before routing-controllers sees the request) get the API's JSON body, never Express's
-  // HTML page, which shows the stack trace unless NODE_ENV is 'production'.
+  // Every other error reaches here. Client errors routing-controllers has answered (class-
+  // validator's 400): nothing more to do, and the connection is kept. Server errors: logged.
+  // Errors nobody answered (body-parser's malformed or too large JSON, thrown before
+  // routing-controllers sees the request) get the API's JSON body, never Express's HTML page,
+  // which shows the stack trace unless NODE_ENV is 'production'.
   app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
     const status = clientErrorStatus(error);
     if (status === undefined) console.error(error);

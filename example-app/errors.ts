@@ -14,8 +14,12 @@ export function errorBody(status: number): ErrorBody {
   return { error: (STATUS_CODES[status] ?? 'Error').toLowerCase().replace(/[^a-z0-9]+/g, '_') };
 }
 
-/** The status of a client error thrown by middleware (body-parser's 400, 413, 415 carry `status`). */
+/**
+ * The status of a client error: thrown by middleware (body-parser's 400, 413, 415 carry `status`)
+ * or by routing-controllers (its `HttpError`s, class-validator's 400 among them, carry `httpCode`).
+ */
 export function clientErrorStatus(error: unknown): number | undefined {
-  const status = typeof error === 'object' && error !== null ? (error as { status?: unknown }).status : undefined;
+  const e = typeof error === 'object' && error !== null ? (error as { status?: unknown; httpCode?: unknown }) : undefined;
+  const status = e?.status ?? e?.httpCode;
   return typeof status === 'number' && Number.isInteger(status) && status >= 400 && status < 500 ? status : undefined;
 }

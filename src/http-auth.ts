@@ -35,6 +35,15 @@ export interface DecisionNote {
 export interface HeaderTarget {
   setHeader(name: string, value: string | readonly string[]): unknown;
   hasHeader(name: string): boolean;
+  /**
+   * Node's flag: the response has started (an `@ErrorHandler` or another middleware answered
+   * while a hook ran). A header written then would throw, so none is.
+   */
+  readonly headersSent?: boolean;
+}
+
+function setHeaderWhileOpen(response: HeaderTarget, name: string, value: string | readonly string[]): void {
+  if (response.headersSent !== true) response.setHeader(name, value);
 }
 
 /** The outcome of a request that may proceed. `hasUser` is false for anonymous optional access. */
@@ -102,7 +111,7 @@ export function* admit(
     const needsSlot = authenticator.presents(request) && !authenticator.knownGood?.(request);
     const reservation = (yield throttle.reserve(authenticator.claimedUsername?.(request), request.clientAddress, needsSlot)) as Reservation;
     if (reservation.refused) {
-      response.setHeader('Retry-After', String(Math.ceil(reservation.retryAfterMs / 1000)));
+      setHeaderWhileOpen(response, 'Retry-After', String(Math.ceil(reservation.retryAfterMs / 1000)));
       return refuse(new HttpAuthError(429, 'ERR_HTTP_AUTH_THROTTLED', 'too many failed attempts'));
     }
     attempt = reservation;
@@ -149,7 +158,7 @@ export function* admit(
     if (!hasRequiredRoles(groups, roles)) return yield* refusalAnswer(selected, members, { status: 403, reason: 'role' }, request, action, response, note);
   }
 
-  if (outcome.headers) for (const [name, value] of outcome.headers) response.setHeader(name, value);
+  if (outcome.headers) for (const [name, value] of outcome.headers) setHeaderWhileOpen(response, name, value);
   return { hasUser: true, user, username: credentials?.username };
 }
 
@@ -181,7 +190,7 @@ function* refusalAnswer(
   const challengeHeader = proxy ? 'Proxy-Authenticate' : 'WWW-Authenticate';
   const status = proxy && refusal.status === 401 ? 407 : refusal.status;
   const setChallenge = () => {
-    if (!response.hasHeader(challengeHeader) && challenges.length > 0) response.setHeader(challengeHeader, challenges);
+    if (response.headersSent !== true && !response.hasHeader(challengeHeader) && challenges.length > 0) response.setHeader(challengeHeader, challenges);
   };
   let body: unknown;
   if (selected.errorHandler) {

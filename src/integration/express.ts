@@ -69,6 +69,17 @@ function sendError(res: ServerResponse, error: HttpError): void {
 }
 
 export function expressIntegration(core: AppCore) {
+  /** Answers a refusal, unless somebody else already answered (see response-state.ts). */
+  const answer = (res: ServerResponse, error: HttpError): void => {
+    if (!core.answeredElsewhere(res)) sendError(res, error);
+  };
+
+  /** What a failure of the library itself becomes: Express's error path, while the response is open. */
+  const failed = (res: ServerResponse, next: Next, error: unknown): void => {
+    if (core.answeredElsewhere(res)) core.logInternalError(error);
+    else next(error);
+  };
+
   /**
    * Runs the flow outside routing-controllers' own check and answers a failure itself. An
    * admitted request goes on (`next()`) in this same call when the flow decided synchronously.
@@ -83,23 +94,26 @@ export function expressIntegration(core: AppCore) {
       decided = core.run(plan, action, view);
     } catch (error) {
       // run() answers refusals and hook failures itself; only a bug in the library gets here.
-      return next(error);
+      return failed(view.res, next, error);
     }
-    if (isPromiseLike(decided)) decided.then((decision) => proceed(plan, view, next, early, decision), next);
-    else proceed(plan, view, next, early, decided);
+    if (!isPromiseLike(decided)) return proceed(plan, view, next, early, decided);
+    // Every continuation ends in a handler: nothing here may become an unhandled rejection.
+    decided.then((decision) => proceed(plan, view, next, early, decision)).then(undefined, (error: unknown) => failed(view.res, next, error));
   };
 
   /** Answers a refusal, or lets an admitted request go on (recording an early admission). */
   const proceed = (plan: Plan, view: NodeRequestView, next: Next, early: EarlyAction | undefined, decision: Decision): void => {
+    // Answered by somebody else while a hook ran: the handler must not run after the client got its answer.
+    if (core.answeredElsewhere(view.res)) return;
     if (isRefused(decision)) return sendError(view.res, decision.refused);
     if (early) {
-      core.tags.markAdmittedEarly(view.req, plan);
+      core.tags.markAdmittedEarly(view.req, plan, view.method);
       core.wiring.admittedEarly(view.res, 'express', early);
     }
     next();
   };
 
-  const fail = (res: ServerResponse, next: Next, error: unknown) => (error instanceof HttpError ? sendError(res, error) : next(error));
+  const fail = (res: ServerResponse, next: Next, error: unknown) => (error instanceof HttpError ? answer(res, error) : failed(res, next, error));
 
   return {
     useExpress(app: ExpressAppLike): void {
@@ -117,18 +131,14 @@ export function expressIntegration(core: AppCore) {
         runExpress(plan, view, next, early);
       });
       app.use((error, _req, res, next) => {
-        // routing-controllers calls next(error) after it has written the response; an answered
-        // client error needs nothing more, and the connection may be kept alive.
-        const alreadyAnswered =
-          res.headersSent &&
-          typeof error === 'object' &&
-          error !== null &&
-          (core.tags.answered(error) || (error instanceof HttpError && error.httpCode >= 400 && error.httpCode < 500));
-        if (alreadyAnswered) return;
+        // A refusal of the library's, which routing-controllers has written and passes on: it needs
+        // nothing more, and the connection may be kept alive. Every other error goes on to the
+        // app's own error middleware (which may log or count class-validator's 400s, say).
+        if (res.headersSent && typeof error === 'object' && error !== null && core.tags.answered(error)) return;
         // Thrown by routing-controllers, before any answer, when it was given no authorizationChecker:
         // the generic 500 (the wiring check logs the fix) instead of Express's page with a stack.
         if (!res.headersSent && (error as { name?: unknown } | null)?.name === 'AuthorizationCheckerNotDefinedError') {
-          sendError(res, new HttpAuthError(500, 'ERR_HTTP_AUTH_MISCONFIGURED', 'internal server error'));
+          answer(res, new HttpAuthError(500, 'ERR_HTTP_AUTH_MISCONFIGURED', 'internal server error'));
           return;
         }
         next(error);

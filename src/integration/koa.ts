@@ -3,7 +3,7 @@ import { HttpError, type Action } from 'routing-controllers';
 import { isRefused } from '../http-auth';
 import type { LoginRequiredOptions } from '../types';
 import { earlyActionOf, markBodyDeferred, registerKoaEarlyRunner } from './before-body';
-import { viewOfKoa } from './request';
+import { methodOf, viewOfKoa } from './request';
 import type { Plan } from './plans';
 import type { AppCore } from './routing-controllers';
 import { errorBody } from './tags';
@@ -69,14 +69,37 @@ interface KoaRouterLike {
 
 type DeferrableContext = KoaContextLike & { path: string; method: string; disableBodyParser?: boolean };
 
+type KoaMiddleware = (ctx: object, next: () => Promise<unknown>) => Promise<unknown>;
+
+/**
+ * The body parsers of an app that wait when told to (`ctx.disableBodyParser`): koa-bodyparser and
+ * @koa/bodyparser, both of which name their middleware `bodyParser`. routing-controllers adds one
+ * with its defaults; an app that parses with limits of its own puts its own in front. The
+ * deferred body is later parsed by these very middlewares, never by one with other options.
+ */
+function bodyParsersOf(app: KoaAppLike): KoaMiddleware[] {
+  const parsers = app.middleware.filter((m): m is KoaMiddleware => typeof m === 'function' && m.name === 'bodyParser');
+  if (parsers.length === 0) {
+    throw new TypeError(
+      "http-auth: useKoa found no koa-bodyparser (or @koa/bodyparser) middleware in the app, so it cannot hold the body back until the request is authenticated and then parse it as the app does; register the app's body parser with app.use(bodyParser(options)) before useKoaServer, or leave routing-controllers' own",
+    );
+  }
+  return parsers;
+}
+
 function answer(ctx: KoaContextLike, error: HttpError): void {
   ctx.status = error.httpCode || 500;
   ctx.body = ctx.status === 204 ? null : errorBody(error);
 }
 
 export function koaIntegration(core: AppCore) {
-  /** Runs the flow for a Koa context; answers a failure itself and returns the admitting plan. */
+  /**
+   * Runs the flow for a Koa context; answers a failure itself and returns the admitting plan.
+   * `undefined` when the request must not go on: refused, or answered by somebody else while a
+   * hook ran (see response-state.ts).
+   */
   const runKoa = async (planOf: () => Plan, ctx: KoaContextLike, next: () => Promise<unknown>, isRoute = false): Promise<Plan | undefined> => {
+    let decided: Plan | HttpError;
     try {
       const plan = planOf();
       const action: Action = { request: ctx.request, response: ctx.response, context: ctx, next };
@@ -84,15 +107,18 @@ export function koaIntegration(core: AppCore) {
       // Before the body: the action routing-controllers will build has these same parts.
       if (isRoute) view.action = action;
       const decision = await core.run(plan, action, view);
-      if (!isRefused(decision)) return plan;
-      answer(ctx, decision.refused);
-      return undefined;
+      decided = isRefused(decision) ? decision.refused : plan;
     } catch (error) {
       // planOf() throws the generic 500 for a misconfigured route; run() never throws a refusal.
       if (!(error instanceof HttpError)) throw error;
-      answer(ctx, error);
+      decided = error;
+    }
+    if (core.answeredElsewhere(ctx.res)) return undefined;
+    if (decided instanceof HttpError) {
+      answer(ctx, decided);
       return undefined;
     }
+    return decided;
   };
 
   /**
@@ -129,16 +155,17 @@ export function koaIntegration(core: AppCore) {
         | undefined;
       if (!dispatch) throw new TypeError('http-auth: call auth.useKoa(app) after createKoaServer/useKoaServer has registered the routes');
       core.checkRoutes((dispatch.router.stack ?? []).flatMap((layer) => layer.stack));
-      // koa-bodyparser is what routing-controllers' Koa driver itself loads.
-      const parseBody = (require('koa-bodyparser') as () => (ctx: object, next: () => Promise<unknown>) => Promise<unknown>)();
+      const parsers = bodyParsersOf(app);
       registerKoaEarlyRunner(app, async (ctx, next, early) => {
         const koaCtx = ctx as DeferrableContext;
         const plan = await runKoa(() => core.planForRoles(early.roles()), koaCtx, next, true);
         if (!plan) return;
-        core.tags.markAdmittedEarly(koaCtx.req, plan);
+        core.tags.markAdmittedEarly(koaCtx.req, plan, methodOf(koaCtx.req));
         core.wiring.admittedEarly(koaCtx.res, 'koa', early);
         koaCtx.disableBodyParser = false;
-        return parseBody(koaCtx, next);
+        // The app's own parsers, in their order and with their options: the first that applies
+        // parses, the others see a parsed body and pass.
+        return parsers.reduceRight<() => Promise<unknown>>((rest, parser) => () => parser(koaCtx, rest), next)();
       });
       app.middleware.unshift(deferBodyParsing(dispatch.router));
     },

@@ -101,10 +101,15 @@ export function nodeRequestOf(source: unknown): object | undefined {
   return source as IncomingMessage;
 }
 
+/** Upper-case: the method the router dispatches on (after any method override). */
+export function methodOf(req: IncomingMessage): string {
+  return (req.method ?? 'GET').toUpperCase();
+}
+
 /** The request view of a Koa context. */
 export function viewOfKoa(context: KoaLikeContext): NodeRequestView {
   const { req, res } = context;
-  const method = (req.method ?? 'GET').toUpperCase();
+  const method = methodOf(req);
   return new NodeRequestView(req, res, context.originalUrl ?? req.url ?? '/', method, method, context, context.request?.rawBody);
 }
 
@@ -112,7 +117,7 @@ export function viewOfKoa(context: KoaLikeContext): NodeRequestView {
 export function viewOfExpress(req: IncomingMessage, res: ServerResponse): NodeRequestView {
   const r = req as IncomingMessage & { originalUrl?: string; ip?: string; originalMethod?: string };
   // Express's method-override middleware rewrites req.method and keeps the sent one in originalMethod.
-  const method = (req.method ?? 'GET').toUpperCase();
+  const method = methodOf(req);
   return new NodeRequestView(req, res, r.originalUrl ?? req.url ?? '/', method, r.originalMethod?.toUpperCase() ?? method, r);
 }
 

@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { getFromContainer, type Action, type HttpError } from 'routing-controllers';
 import { bindAuth, HookFailure, validateAuthClass } from '../bind';
 import type { RequestView } from '../authenticators/authenticator';
@@ -13,8 +13,9 @@ import { earlyActionOf } from './before-body';
 import { enforceClassChainRequirements } from './inheritance';
 import { expressIntegration } from './express';
 import { koaIntegration } from './koa';
-import { nodeRequestOf, viewOfAction, type NodeRequestView, type RequestSource } from './request';
-import { createMisconfigurationReporter, toHttpError } from './failures';
+import { methodOf, nodeRequestOf, viewOfAction, type NodeRequestView, type RequestSource } from './request';
+import { createMisconfigurationReporter, describeThrown, toHttpError } from './failures';
+import { createLateAnswerCheck } from './response-state';
 import { applySecurity, securitySchemesFor, type OpenApiDocument } from './openapi';
 import { createPlanner, resolveDefaultAuth, type Member, type Plan } from './plans';
 import { createTags, type Tags } from './tags';
@@ -54,6 +55,10 @@ export interface AppCore {
   run(plan: Plan, action: Action, view: FlowView): MaybePromise<Decision>;
   /** Whether the request can only be authenticated once its body was read (Digest auth-int). */
   needsBody(plan: Plan, view: NodeRequestView): boolean;
+  /** Whether the response can no longer take an answer (see response-state.ts); logged when somebody else answered. */
+  answeredElsewhere(res: ServerResponse): boolean;
+  /** Logs, rate-limited, a failure of the library itself that reached a driver's last resort. */
+  logInternalError(error: unknown): void;
 }
 
 /**
@@ -209,6 +214,7 @@ export function createAuthCheckers<User = string>(
     runSteps(auditor ? audited(plan, action, view) : decide(plan, action, view));
 
   const wiring = createWiringCheck(logger);
+  const answeredElsewhere = createLateAnswerCheck(limitedLog);
   const core: AppCore = {
     tags,
     wiring,
@@ -236,6 +242,10 @@ export function createAuthCheckers<User = string>(
       for (const member of members) if (member.authenticator.needsBody?.(view) === true) return true;
       return false;
     },
+    answeredElsewhere,
+    logInternalError(error) {
+      limitedLog.error('internal', `http-auth: authentication failed unexpectedly (${describeThrown(error)})`);
+    },
   };
 
   const currentUser = (source: RequestSource): User | undefined => {
@@ -255,9 +265,13 @@ export function createAuthCheckers<User = string>(
       // Admitted before the body was parsed (see before-body.ts): confirmed only when it was this
       // very requirement that admitted it; anything else is checked in full.
       const req = ((action.context as { req?: IncomingMessage } | undefined)?.req ?? action.request) as IncomingMessage;
-      if (tags.admittedEarlyBy(req) === plan) return true;
-      const decided = run(plan, action, viewOfAction(action));
-      return isPromiseLike(decided) ? decided.then(admittedOrThrow) : admittedOrThrow(decided);
+      if (tags.admittedEarlyFor(req, plan, methodOf(req))) return true;
+      const view = viewOfAction(action);
+      const decided = run(plan, action, view);
+      if (!isPromiseLike(decided)) return admittedOrThrow(decided);
+      // Answered by somebody else while a hook ran: routing-controllers must not go on (it would
+      // write to the response and throw), so the check never settles and the request ends here.
+      return decided.then((decision) => (answeredElsewhere(view.res) ? new Promise<boolean>(() => {}) : admittedOrThrow(decision)));
     },
 
     currentUserChecker(action) {

@@ -11,7 +11,7 @@ export function createTags<Admitter extends object>() {
   const state = Symbol('http-auth: request');
   const answered = Symbol('http-auth: answered');
   type Tagged = Record<symbol, unknown>;
-  type RequestState = { user: unknown; username: string | undefined; admittedBy: Admitter | undefined };
+  type RequestState = { user: unknown; username: string | undefined; admittedBy: Admitter | undefined; admittedMethod: string | undefined };
   // Express keeps a dictionary object per response (res.locals), where a new key costs little;
   // Express's request objects are slow to grow. Elsewhere (Koa) the request itself holds it.
   // A request, or a Socket.IO socket (its user is per socket, not per handshake request).
@@ -20,7 +20,7 @@ export function createTags<Admitter extends object>() {
   const peek = (req: object) => holderOf(req)[state] as RequestState | undefined;
   const stateOf = (req: object): RequestState => {
     const holder = holderOf(req);
-    return ((holder[state] as RequestState | undefined) ??= { user: undefined, username: undefined, admittedBy: undefined });
+    return ((holder[state] as RequestState | undefined) ??= { user: undefined, username: undefined, admittedBy: undefined, admittedMethod: undefined });
   };
   return {
     setUser: (req: object, value: unknown, username: string | undefined) => {
@@ -30,9 +30,20 @@ export function createTags<Admitter extends object>() {
     },
     user: (req: object) => peek(req)?.user,
     username: (req: object) => peek(req)?.username,
-    /** Records which requirement admitted the request before its body was read. */
-    markAdmittedEarly: (req: IncomingMessage, by: Admitter) => (stateOf(req).admittedBy = by),
-    admittedEarlyBy: (req: IncomingMessage) => peek(req)?.admittedBy,
+    /** Records which requirement admitted the request before its body was read, for which method. */
+    markAdmittedEarly: (req: IncomingMessage, by: Admitter, method: string) => {
+      const s = stateOf(req);
+      s.admittedBy = by;
+      s.admittedMethod = method;
+    },
+    /**
+     * Whether that early admission holds for this requirement and method: a middleware of the
+     * action may have changed the method since (per-method roles), and then it is decided again.
+     */
+    admittedEarlyFor: (req: IncomingMessage, by: Admitter, method: string) => {
+      const s = peek(req);
+      return s !== undefined && s.admittedBy === by && s.admittedMethod === method;
+    },
     markAnswered: (error: object) => ((error as Tagged)[answered] = true),
     answered: (error: object) => (error as Tagged)[answered] === true,
   };
