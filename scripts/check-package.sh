@@ -9,11 +9,16 @@ for entry in dist/index.js dist/index.d.ts dist/index.mjs dist/index.d.mts; do
   [ -f "$entry" ] || { echo "check-package: $entry is missing; run npm run build first" >&2; exit 1; }
 done
 
-# What `npm pack` would ship: the build's .js/.mjs/.d.ts/.d.mts, README, LICENSE, CHANGELOG, package.json.
-files=$(npm pack --dry-run --json --ignore-scripts | node -e '
-  let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => {
-    for (const f of JSON.parse(s)[0].files) console.log(f.path);
-  });')
+# What `npm pack` ships: the build's .js/.mjs/.d.ts/.d.mts, README, LICENSE, CHANGELOG, package.json.
+# Packed once, of the dist/ already built (--ignore-scripts: prepack would build it again), and
+# that tarball is what attw reads below.
+PACKED=$(mktemp -d "${TMPDIR:-/tmp}/rch-check-package.XXXXXX")
+trap 'rm -rf "$PACKED"' EXIT
+npm pack --json --ignore-scripts --pack-destination "$PACKED" >"$PACKED/pack.json"
+files=$(node -e '
+  for (const f of JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"))[0].files) console.log(f.path);
+' "$PACKED/pack.json")
+tarball=$(ls "$PACKED"/*.tgz)
 unexpected=$(grep -vE '^(dist/.+\.(js|mjs|d\.ts|d\.mts)|README\.md|LICENSE|CHANGELOG\.md|package\.json)$' <<<"$files" || true)
 if [ -n "$unexpected" ]; then
   echo "check-package: the tarball would ship files a user does not need:" >&2
@@ -34,4 +39,4 @@ publint_out=$(npx --no-install publint --strict --level suggestion 2>&1) || { ec
 echo "$publint_out"
 grep -q 'All good!' <<<"$publint_out" || { echo "check-package: publint reported something" >&2; exit 1; }
 
-npx --no-install attw --pack . --format ascii
+npx --no-install attw "$tarball" --format ascii

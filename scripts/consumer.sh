@@ -1,21 +1,22 @@
 #!/usr/bin/env bash
-# Consumer test: the packed tarball, installed as a user installs it, compiled and run in three
-# small projects that use Basic, Token, Digest, roles, an optional route and @CurrentUser():
+# Consumer test: the package packed as `npm pack` packs it (prepack builds dist/; nothing is built
+# beforehand), installed as a user installs it, in three small projects that use Basic, Token,
+# Digest, roles, an optional route and @CurrentUser():
 #   express4-ts59  TypeScript 5.9, module commonjs, Express 4 via createExpressServer
 #   express5-ts6   TypeScript 6, module node16 + "types": ["node"], Express 5 via useExpressServer(express())
 #   koa-esm-ts6    TypeScript 6, "type": "module", module nodenext (the package's `import` entry), Koa
-# Each app listens on a free port and is answered with curl (401, 200, 403, Digest via --digest).
-# Any mismatch exits non-zero. Run after `npm run build`:  npm run test:consumer
+# Each project's tsconfig.json is the documentation's block for it, verbatim (the README's
+# `<!-- readme-check: tsconfig PROJECT -->` blocks), so the documented options are the tested ones.
+# In each project, under that tsconfig and with the shipped .d.ts: every ts block of the
+# documentation and the type tests (tests/types/api.test-d.ts) compile (tests/package/consumer-types.ts),
+# and the app compiles, listens on a free port and is answered with curl (401, 200, 403, Digest via
+# --digest). Any mismatch exits non-zero.   npm run test:consumer
 # KEEP_CONSUMER=1 keeps the temporary directory for a look afterwards.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 FIXTURES="$ROOT/scripts/consumer"
 CONSUMERS=(express4-ts59 express5-ts6 koa-esm-ts6)
 
-[ -f "$ROOT/dist/index.js" ] && [ -f "$ROOT/dist/index.mjs" ] || {
-  echo "consumer: dist/ is missing; run npm run build first" >&2
-  exit 1
-}
 command -v curl >/dev/null || { echo "consumer: curl is needed" >&2; exit 1; }
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/rch-consumer.XXXXXX")
@@ -33,12 +34,34 @@ fail() {
   FAILURES=$((FAILURES + 1))
 }
 
-# One install for the three projects: they live below $WORK and resolve packages from its
-# node_modules, as any project below its package.json does. Express 5 is the top-level express;
-# routing-controllers' createExpressServer loads its own Express 4 (its optional dependency).
-echo "consumer: packing"
-(cd "$ROOT" && npm pack --silent --ignore-scripts --pack-destination "$WORK" >/dev/null)
+# The TypeScript side (tsconfig blocks, type checks) runs from this checkout with its ts-node.
+consumer_types() {
+  (cd "$ROOT" && node -r ts-node/register/transpile-only tests/package/consumer-types.ts "$@")
+}
+
+# Packed with its lifecycle scripts, as `npm pack` and `npm publish` run on a clean clone: prepack
+# must build dist/ (a stale or missing dist/ must not be what ships).
+echo "consumer: packing (prepack builds dist/)"
+touch "$WORK/pack-started"
+(cd "$ROOT" && npm pack --silent --pack-destination "$WORK" >/dev/null)
 TARBALL=$(cd "$WORK" && ls routing-controllers-httpauth-*.tgz)
+[ "$ROOT/dist/index.js" -nt "$WORK/pack-started" ] && [ "$ROOT/dist/index.mjs" -nt "$WORK/pack-started" ] || {
+  echo "consumer: npm pack did not build dist/ (the prepack script of package.json)" >&2
+  exit 1
+}
+tar -tzf "$WORK/$TARBALL" >"$WORK/tarball-files"
+for entry in dist/index.js dist/index.mjs dist/index.d.ts dist/index.d.mts; do
+  grep -qxF "package/$entry" "$WORK/tarball-files" || { echo "consumer: $TARBALL lacks $entry" >&2; exit 1; }
+done
+
+# One install for the three projects: they live below $WORK and resolve packages from its
+# node_modules, as any project below its package.json does. Besides the apps' packages, it holds
+# what the documentation's blocks import (Redis clients, pino, prom-client, OpenAPI, Socket.IO) and
+# every package the documented `npm install` commands name. Express 5 is the top-level express;
+# routing-controllers' createExpressServer loads its own Express 4 (its optional dependency).
+# content-disposition is pinned for this mix alone: Express 5 would hoist its 2.x, whose own types
+# shadow the @types/content-disposition that @types/koa 3.0 reads (a project with one server never
+# has both, and TypeScript 5.9 loads every installed @types package).
 cat >"$WORK/package.json" <<JSON
 {
   "name": "rch-consumers",
@@ -54,16 +77,29 @@ cat >"$WORK/package.json" <<JSON
     "@koa/router": "^15.0.0",
     "@koa/multer": "^4.0.0",
     "koa-bodyparser": "^4.4.1",
-    "multer": "^2.0.2"
+    "multer": "^2.0.2",
+    "content-disposition": "~1.0.1",
+    "body-parser": "^2.2.0",
+    "ioredis": "^6.0.0",
+    "redis": "^5.12.1",
+    "pino": "^10.4.0",
+    "prom-client": "^15.1.3",
+    "routing-controllers-openapi": "^5.0.1",
+    "socket.io": "^4.8.4",
+    "socket.io-client": "^4.8.4",
+    "swagger-ui-express": "^5.0.1"
   },
   "devDependencies": {
     "@types/express": "^5.0.0",
+    "@types/koa": "^3.0.3",
     "@types/node": "^20.19.0",
+    "@types/swagger-ui-express": "^4.1.8",
     "typescript": "~5.9.2",
     "typescript6": "npm:typescript@^6.0.3"
   }
 }
 JSON
+consumer_types packages "$WORK/package.json"
 echo "consumer: installing $TARBALL with its peers in $WORK"
 (cd "$WORK" && npm install --no-audit --no-fund --prefer-offline --loglevel=error)
 
@@ -134,14 +170,16 @@ run_checks() {
 for consumer in "${CONSUMERS[@]}"; do
   dir="$WORK/$consumer"
   mkdir -p "$dir/src"
-  cp "$FIXTURES/$consumer/package.json" "$FIXTURES/$consumer/tsconfig.json" "$dir/"
+  cp "$FIXTURES/$consumer/package.json" "$dir/"
+  consumer_types tsconfig "$consumer" >"$dir/tsconfig.json" || { fail "$consumer: no tsconfig in the documentation"; continue; }
   cp "$FIXTURES/shared/"*.ts "$FIXTURES/$consumer/main.ts" "$dir/src/"
   tsc=$(tsc_of "$consumer")
-  echo "consumer: $consumer: compiling with TypeScript $(node "$tsc" --version | sed 's/^Version //')"
+  echo "consumer: $consumer: compiling with TypeScript $(node "$tsc" --version | sed 's/^Version //') and the documented tsconfig"
   (cd "$dir" && node "$tsc" -p tsconfig.json) || { fail "$consumer: does not compile"; continue; }
+  consumer_types check "$dir" "$(dirname "$(dirname "$tsc")")" || fail "$consumer: the documentation or the type tests do not compile against the package"
   log="$dir/server.log"
   : >"$log"
-  (cd "$dir" && exec node dist/main.js) >"$log" 2>&1 &
+  (cd "$dir" && exec node src/main.js) >"$log" 2>&1 &
   pid=$!
   PIDS+=("$pid")
   port=

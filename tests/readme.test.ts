@@ -1,105 +1,18 @@
 /**
- * The README is executable: every ```ts block in README.md is type-checked against the public API,
- * with the repo's compiler options, `routing-controllers-httpauth` resolving to src/index.ts.
- *
- * A block is a complete module unless an HTML comment on the line right before its fence says
- * otherwise. The comment's first line names the kind; every further line up to `-->` is TypeScript
- * put in front of the block (the imports and declarations the fragment assumes):
- *
- *   <!-- readme-check: fragment
- *   import { BasicAuth, VerifyToken } from 'routing-controllers-httpauth';
- *   declare const sessions: Map<string, { name: string }>;
- *   -->
- *
- * Kinds: `fragment` (the block is module code), `fragment async` (its statements run inside an
- * async function, for `await` at top level; its own imports stay at module level), `fragment
- * class-body` (its lines are members of a class).
+ * The documentation's ```ts blocks (DOCUMENTATION in tests/readme-blocks.ts, which describes the
+ * `<!-- readme-check: … -->` markers) type-check against the public API, with the repo's compiler
+ * options and `routing-controllers-httpauth` resolving to src/index.ts. The consumer test
+ * (scripts/consumer.sh) checks the same blocks against the packed `.d.ts` in each consumer project.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import ts from 'typescript';
+import { checkDocumentation, extractBlocks, formatProblems, installedPackages, readDocumentation, type Problem } from './readme-blocks';
 
 const ROOT = path.resolve(__dirname, '..');
-const KINDS = new Set(['fragment', 'async', 'class-body']);
-
-interface Block {
-  /** 1-based README line of the first code line. */
-  readonly line: number;
-  readonly code: string;
-  readonly kinds: ReadonlySet<string>;
-  readonly prelude: string;
-}
-
-export interface ReadmeProblem {
-  readonly line: number;
-  readonly message: string;
-}
-
-/** The ```ts / ```typescript blocks of a Markdown text, with their readme-check markers. */
-function extractBlocks(markdown: string): { blocks: Block[]; problems: ReadmeProblem[] } {
-  const lines = markdown.split('\n');
-  const blocks: Block[] = [];
-  const problems: ReadmeProblem[] = [];
-  let marker: { kinds: Set<string>; prelude: string; endLine: number; line: number } | undefined;
-  for (let i = 0; i < lines.length; i++) {
-    const open = /^<!--\s*readme-check:\s*(.*)$/.exec(lines[i]);
-    if (open) {
-      const start = i;
-      const words = open[1].replace(/-->\s*$/, '').trim().split(/[\s,]+/).filter(Boolean);
-      const prelude: string[] = [];
-      if (!/-->\s*$/.test(lines[i])) {
-        for (i++; i < lines.length && !/^\s*-->\s*$/.test(lines[i]); i++) prelude.push(lines[i]);
-      }
-      const unknown = words.filter((w) => !KINDS.has(w));
-      if (unknown.length > 0 || !words.includes('fragment')) {
-        problems.push({ line: start + 1, message: `readme-check marker "${words.join(' ')}": expected "fragment", optionally with "async" or "class-body"` });
-      }
-      marker = { kinds: new Set(words), prelude: prelude.join('\n'), endLine: i, line: start + 1 };
-      continue;
-    }
-    const fence = /^```(\w*)\s*$/.exec(lines[i]);
-    if (!fence) continue;
-    const lang = fence[1];
-    const start = i;
-    for (i++; i < lines.length && !/^```\s*$/.test(lines[i]); i++);
-    const code = lines.slice(start + 1, i).join('\n');
-    const attached = marker && marker.endLine === start - 1 ? marker : undefined;
-    if (marker && !attached) problems.push({ line: marker.line, message: 'readme-check marker not directly followed by a code fence' });
-    marker = undefined;
-    if (lang === 'ts' || lang === 'typescript') {
-      blocks.push({ line: start + 2, code, kinds: attached?.kinds ?? new Set(), prelude: attached?.prelude ?? '' });
-    } else if (attached) {
-      problems.push({ line: attached.line, message: `readme-check marker on a \`\`\`${lang} block, which is not checked` });
-    }
-  }
-  if (marker) problems.push({ line: marker.line, message: 'readme-check marker not directly followed by a code fence' });
-  return { blocks, problems };
-}
-
-/** The module a block becomes, and the line of the module where the block's first line lands. */
-function moduleText(block: Block): { text: string; firstLine: number } {
-  const head: string[] = block.prelude ? block.prelude.split('\n') : [];
-  let body = block.code.split('\n');
-  const tail: string[] = [];
-  if (block.kinds.has('async')) {
-    // Imports must stay at module level; everything else runs where `await` is allowed.
-    const imports = body.filter((l) => /^import\s/.test(l));
-    head.push(...imports);
-    body = body.map((l) => (/^import\s/.test(l) ? '' : l));
-    head.push('export async function readmeFragment(): Promise<void> {');
-    tail.push('}');
-  } else if (block.kinds.has('class-body')) {
-    head.push('export class ReadmeFragment {');
-    tail.push('}');
-  }
-  tail.push('export {};');
-  return { text: [...head, ...body, ...tail].join('\n'), firstLine: head.length };
-}
 
 let cachedOptions: ts.CompilerOptions | undefined;
-/** Files from disk (src, node_modules typings) parsed once for every check this run makes. */
-const diskFiles = new Map<string, ts.SourceFile | undefined>();
-
 /** tsconfig.json's options, plus noEmit, `types: ['node']` (no test globals) and the package name mapped to src. */
 function compilerOptions(): ts.CompilerOptions {
   if (cachedOptions) return cachedOptions;
@@ -118,55 +31,62 @@ function compilerOptions(): ts.CompilerOptions {
   return cachedOptions;
 }
 
-/** Type-checks every ts block of a Markdown text; returns what does not compile, by README line. */
-export function checkMarkdown(markdown: string): ReadmeProblem[] {
-  const { blocks, problems } = extractBlocks(markdown);
-  const files = new Map<string, { block: Block; text: string; firstLine: number }>();
-  blocks.forEach((block, n) => {
-    const { text, firstLine } = moduleText(block);
-    files.set(path.join(ROOT, '__readme__', `block-${n + 1}-line-${block.line}.ts`), { block, text, firstLine });
-  });
-
-  const options = compilerOptions();
-  const host = ts.createCompilerHost(options, true);
-  const { getSourceFile, fileExists, readFile } = host;
-  host.fileExists = (name) => files.has(name) || fileExists.call(host, name);
-  host.readFile = (name) => files.get(name)?.text ?? readFile.call(host, name);
-  host.getSourceFile = (name, languageVersion, ...rest) => {
-    const file = files.get(name);
-    if (file) return ts.createSourceFile(name, file.text, languageVersion, true);
-    if (!diskFiles.has(name)) diskFiles.set(name, getSourceFile.call(host, name, languageVersion, ...rest));
-    return diskFiles.get(name);
-  };
-  const program = ts.createProgram({ rootNames: [...files.keys()], options, host });
-
-  for (const [name, { block, firstLine }] of files) {
-    const sourceFile = program.getSourceFile(name)!;
-    const diagnostics = [...program.getSyntacticDiagnostics(sourceFile), ...program.getSemanticDiagnostics(sourceFile)];
-    for (const d of diagnostics) {
-      const text = ts.flattenDiagnosticMessageText(d.messageText, '\n');
-      const at = d.start === undefined ? undefined : sourceFile.getLineAndCharacterOfPosition(d.start).line;
-      const inBlock = at !== undefined && at >= firstLine && at < firstLine + block.code.split('\n').length;
-      problems.push({
-        line: inBlock ? block.line + (at - firstLine) : block.line,
-        message: inBlock ? `TS${d.code}: ${text}` : `TS${d.code} in the readme-check declarations: ${text}`,
-      });
-    }
-  }
-  const global = program.getGlobalDiagnostics().concat(program.getOptionsDiagnostics());
-  for (const d of global) problems.push({ line: 0, message: `TS${d.code}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}` });
-  return problems.sort((a, b) => a.line - b.line);
+/** Type-checks the ts blocks of one Markdown text (named README.md in the problems). */
+export function checkMarkdown(markdown: string): Problem[] {
+  return checkDocumentation({ ts, options: compilerOptions(), dir: ROOT }, [{ file: 'README.md', text: markdown }]);
 }
 
-const format = (problems: readonly ReadmeProblem[]) => problems.map((p) => `README.md:${p.line}: ${p.message}`).join('\n');
-
-describe('README.md code blocks', () => {
+describe('the documentation\'s code blocks', () => {
   jest.setTimeout(120_000);
 
   it('type-checks every ts block against the public API', () => {
-    const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-    expect(extractBlocks(readme).blocks.length).toBeGreaterThan(10);
-    expect(format(checkMarkdown(readme))).toBe('');
+    const docs = readDocumentation(ROOT);
+    expect(docs.map((d) => d.file)).toContain('README.md');
+    expect(docs.reduce((n, d) => n + extractBlocks(d.text).blocks.length, 0)).toBeGreaterThan(10);
+    expect(formatProblems(checkDocumentation({ ts, options: compilerOptions(), dir: ROOT }, docs))).toBe('');
+  });
+
+  // Every consumer project takes its tsconfig.json from the documentation (scripts/consumer.sh
+  // writes it verbatim), so each project needs exactly one marked block, and each block a project.
+  it('has one tsconfig block per consumer project, each valid JSON with compiler options only', () => {
+    const projects = fs.readdirSync(path.join(ROOT, 'scripts', 'consumer'), { withFileTypes: true })
+      .filter((d) => d.isDirectory() && d.name !== 'shared')
+      .map((d) => d.name)
+      .sort();
+    const tsconfigs = readDocumentation(ROOT).flatMap((d) => extractBlocks(d.text).tsconfigs);
+    expect(tsconfigs.map((t) => t.project).sort()).toEqual(projects);
+    for (const { project, text } of tsconfigs) {
+      const { config, error } = ts.parseConfigFileTextToJson(`${project}/tsconfig.json`, text);
+      expect(error && ts.flattenDiagnosticMessageText(error.messageText, '\n')).toBeUndefined();
+      expect(Object.keys(config)).toEqual(['compilerOptions']);
+      expect(config.compilerOptions).toEqual(expect.objectContaining({ target: expect.any(String), strict: true, experimentalDecorators: true, emitDecoratorMetadata: true }));
+    }
+  });
+
+  it('reads the packages of the npm install commands in shell blocks', () => {
+    const markdown = [
+      '```sh', 'npm ci && npm test', 'npm install express koa@^3 # a comment', 'npm i -D @types/node@20 typescript', 'npm install', '```',
+      '```ts', "// npm install not-a-command", '```',
+    ].join('\n');
+    expect(installedPackages(markdown)).toEqual([
+      { name: 'express', line: 3 },
+      { name: 'koa', line: 3 },
+      { name: '@types/node', line: 4 },
+      { name: 'typescript', line: 4 },
+    ]);
+  });
+
+  it('lists README.md and every Markdown file below docs/', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rch-docs-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'README.md'), '');
+      expect(readDocumentation(dir).map((d) => d.file)).toEqual(['README.md']);
+      fs.mkdirSync(path.join(dir, 'docs', 'guides'), { recursive: true });
+      for (const f of ['docs/b.md', 'docs/a.md', 'docs/guides/c.md', 'docs/notes.txt']) fs.writeFileSync(path.join(dir, f), '');
+      expect(readDocumentation(dir).map((d) => d.file)).toEqual(['README.md', 'docs/a.md', 'docs/b.md', 'docs/guides/c.md']);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   // The checker itself: a broken example must be reported, not silently skipped.
@@ -178,6 +98,8 @@ describe('README.md code blocks', () => {
     ['top-level await outside an async fragment', "```ts\nimport { generatePasswordHash } from 'routing-controllers-httpauth';\nconst h = await generatePasswordHash('x');\n```\n", 3, /TS1378|TS1375|TS1108/],
     ['an unknown marker word', '<!-- readme-check: fragmnet -->\n```ts\nexport {};\n```\n', 1, /readme-check marker/],
     ['a marker away from its fence', '<!-- readme-check: fragment -->\n\ntext\n```ts\nexport {};\n```\n', 1, /not directly followed/],
+    ['a tsconfig marker without its project', '<!-- readme-check: tsconfig -->\n```jsonc\n{}\n```\n', 1, /readme-check marker/],
+    ['a tsconfig marker on a ts block', '<!-- readme-check: tsconfig app -->\n```ts\nexport {};\n```\n', 1, /expected json or jsonc/],
   ])('reports %s', (_name, markdown, line, message) => {
     const problems = checkMarkdown(markdown);
     expect(problems).toEqual(expect.arrayContaining([expect.objectContaining({ line, message: expect.stringMatching(message) })]));
@@ -188,7 +110,15 @@ describe('README.md code blocks', () => {
     ['an async fragment with await and imports', "<!-- readme-check: fragment async\n-->\n```ts\nimport { generatePasswordHash } from 'routing-controllers-httpauth';\nconst h: string = await generatePasswordHash('x');\n```\n"],
     ['class members', "<!-- readme-check: fragment class-body\nimport { VerifyToken } from 'routing-controllers-httpauth';\n-->\n```ts\n@VerifyToken() verify(token: string) { return token === 'x'; }\n```\n"],
     ['other languages, unchecked', '```sh\nthis is not typescript\n```\n'],
+    ['a tsconfig block', '<!-- readme-check: tsconfig app -->\n```jsonc\n{ "compilerOptions": {} }\n```\n'],
   ])('accepts %s', (_name, markdown) => {
-    expect(format(checkMarkdown(markdown))).toBe('');
+    expect(formatProblems(checkMarkdown(markdown))).toBe('');
+  });
+
+  it('reports a module checked with the blocks by its own name and line', () => {
+    const problems = checkDocumentation({ ts, options: compilerOptions(), dir: ROOT }, [], [
+      { file: 'types.test.ts', text: "import { generateHa1 } from 'routing-controllers-httpauth';\n\ngenerateHa1(1, 'b', 'c');\n" },
+    ]);
+    expect(problems).toEqual([expect.objectContaining({ file: 'types.test.ts', line: 3, message: expect.stringMatching(/^TS2345/) })]);
   });
 });

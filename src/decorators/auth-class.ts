@@ -157,7 +157,11 @@ export const VerifyPassword = hookDecorator<VerifyPasswordFn>('verifyPassword');
  * }
  * ```
  */
-export const GetPassword = hookDecorator<GetPasswordFn>('getPassword');
+// Annotated, unlike the other hooks: GetPasswordFn and ErrorHandlerFn are method-style (checked
+// bivariantly). Inferred, the emitted .d.ts spells them out as plain function types, which
+// strictFunctionTypes checks strictly, and a Digest `ha1(username, algorithm, request)` or a
+// narrower `onError(status: 401 | 403)` stops compiling for users although it compiles against src/.
+export const GetPassword: HookDecorator<GetPasswordFn> = hookDecorator<GetPasswordFn>('getPassword');
 
 /**
  * `(password)` or `(username, password)` => what `@GetPassword` stores for that password.
@@ -208,7 +212,8 @@ export const GetUserRoles = hookDecorator<GetUserRolesFn>('getUserRoles');
  * }
  * ```
  */
-export const ErrorHandler = hookDecorator<ErrorHandlerFn>('errorHandler');
+// Annotated for its .d.ts, as GetPassword is.
+export const ErrorHandler: HookDecorator<ErrorHandlerFn> = hookDecorator<ErrorHandlerFn>('errorHandler');
 
 /**
  * Digest: `() => nonce`, replacing the built-in signed nonce; needs `@VerifyNonce` too.

@@ -106,6 +106,8 @@ export class RequestAwareGetPassword {
   }
 }
 
+// The README's Digest signature. The consumer test (scripts/consumer.sh) compiles this file against
+// the shipped .d.ts too, where GetPasswordFn once became a plain function type and refused it.
 @DigestAuth({ useHa1Password: true })
 export class RequestAwareDigest {
   @GetPassword() ha1(username: string, algorithm: DigestAlgorithm, request: HookRequest) {
@@ -406,6 +408,9 @@ export type PublicTypes = [
   import('../../src').PathSource<HookRequest>,
 ];
 // They are the types of the exported decorators, not look-alikes.
+// The method-style hook signatures keep their names (and so their bivariance) in the .d.ts.
+assertType<Equals<typeof GetPassword, import('../../src').HookDecorator<import('../../src').GetPasswordFn>>>();
+assertType<Equals<typeof ErrorHandler, import('../../src').HookDecorator<import('../../src').ErrorHandlerFn>>>();
 assertType<Equals<typeof BasicAuth, import('../../src').SchemeDecorator<import('../../src').BasicAuthOptions>>>();
 assertType<Equals<typeof TokenAuth, import('../../src').SchemeDecorator<import('../../src').TokenAuthOptions>>>();
 assertType<Equals<typeof VerifyPassword, import('../../src').HookDecorator<import('../../src').VerifyPasswordFn>>>();
