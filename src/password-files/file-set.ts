@@ -81,7 +81,10 @@ export class FileSet<T, R> {
     private readonly resolved: ResolvedFileOptions,
   ) {
     // One limiter per file set, with fixed kinds: its lines go to whichever loggers apply now.
-    this.#log = rateLimitedLog({ warn: (message) => this.#loggers().forEach((l) => l.warn(message)), error: (message) => this.#loggers().forEach((l) => l.error(message)) });
+    this.#log = rateLimitedLog({
+      warn: (message) => this.#loggers().forEach((logger) => logger.warn(message)),
+      error: (message) => this.#loggers().forEach((logger) => logger.error(message)),
+    });
     const log = this.#log;
     this.#options = {
       ...resolved,
@@ -126,11 +129,6 @@ export class FileSet<T, R> {
       for (const file of cache.values()) file.close();
       cache.clear();
     }
-  }
-
-  /** Sizes of the two caches, for tests of the memory bound. */
-  get sizes(): { readonly found: number; readonly notFound: number } {
-    return { found: this.#found.size, notFound: this.#notFound.size };
   }
 
   #pathFor(request: R | undefined): string | undefined {
