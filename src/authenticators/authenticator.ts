@@ -3,6 +3,7 @@ import type { UsernameFilter } from '../internal/credential-cache';
 import type { BearerError } from '../schemes/token';
 import type { AuthenticationFailure } from '../errors';
 import type { Steps } from '../internal/steps';
+import type { AppLink } from '../internal/app-link';
 
 /** The parts of a request an authenticator reads, whatever the framework. */
 export interface RequestView {
@@ -23,6 +24,8 @@ export interface RequestView {
   rawBody(): Promise<Uint8Array | undefined>;
   /** The frozen view hooks get; built on first call, then the same object for the request. */
   hookRequest(): HookRequest;
+  /** Set by the app deciding the request; the hook request carries it to password files. */
+  appLink?: AppLink;
 }
 
 /**

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Action } from 'routing-controllers';
 import type { RequestView } from '../authenticators/authenticator';
 import type { HookRequest } from '../types';
+import { attachAppLink, type AppLink } from '../internal/app-link';
 import { rawBodyOf } from './raw-body';
 import type { SocketIoSocketLike } from './socket-io';
 
@@ -37,6 +38,7 @@ interface KoaLikeContext {
 export class NodeRequestView implements RequestView {
   /** The routing-controllers action hooks are shown; guards have none. */
   action: Action | undefined = undefined;
+  appLink: AppLink | undefined = undefined;
   #hookRequest: HookRequest | undefined = undefined;
 
   constructor(
@@ -77,14 +79,15 @@ export class NodeRequestView implements RequestView {
  * through the action), so a hook can neither change what the flow reads nor reach the raw body
  * or the response.
  */
-export function hookRequestOf(view: Pick<RequestView, 'method' | 'url' | 'header' | 'clientAddress'>, action: Action | undefined): HookRequest {
-  return Object.freeze({
+export function hookRequestOf(view: Pick<RequestView, 'method' | 'url' | 'header' | 'clientAddress' | 'appLink'>, action: Action | undefined): HookRequest {
+  const request: HookRequest = {
     method: view.method,
     url: view.url,
     header: (name: string) => (typeof name === 'string' ? view.header(name.toLowerCase()) : undefined),
     clientAddress: view.clientAddress,
     action,
-  });
+  };
+  return Object.freeze(attachAppLink(request, view.appLink));
 }
 
 /**

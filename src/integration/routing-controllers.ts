@@ -7,6 +7,8 @@ import { readAuthClass } from '../registry';
 import { LoginRequirement, mergeRequirements } from '../requirement';
 import type { LoginRequiredOptions } from '../types';
 import { rateLimitedLog } from '../internal/log';
+import type { AppLink } from '../internal/app-link';
+import type { UsernameFilter } from '../internal/credential-cache';
 import { isPromiseLike, runSteps, type MaybePromise, type Steps } from '../internal/steps';
 import { actionsServedBy, rolesOf } from './actions';
 import { earlyActionOf } from './before-body';
@@ -210,8 +212,19 @@ export function createAuthCheckers<User = string>(
     return decision;
   }
 
-  const run = (plan: Plan, action: Action, view: FlowView): MaybePromise<Decision> =>
-    runSteps(auditor ? audited(plan, action, view) : decide(plan, action, view));
+  // What password files used inside this app's hooks reach through the hook request: this
+  // app's logger, and the caches of its Basic classes (the only ones keyed by username).
+  const appLink: AppLink = Object.freeze({
+    logger,
+    clearCache: (which: UsernameFilter) => {
+      for (const member of members) if (member.meta.kind === 'basic') member.bound?.authenticator.clearCache?.(which);
+    },
+  });
+
+  const run = (plan: Plan, action: Action, view: FlowView): MaybePromise<Decision> => {
+    view.appLink = appLink;
+    return runSteps(auditor ? audited(plan, action, view) : decide(plan, action, view));
+  };
 
   const wiring = createWiringCheck(logger);
   const answeredElsewhere = createLateAnswerCheck(limitedLog);

@@ -2,10 +2,12 @@ import { createHash } from 'node:crypto';
 import bcrypt from 'bcryptjs';
 import apacheMd5 from 'apache-md5';
 import apacheCrypt from 'apache-crypt';
+import type { LimitedLog } from '../internal/log';
 import { timingSafeEqual } from '../internal/timing-safe-equal';
 import type { HookRequest } from '../types';
+import { FileSet } from './file-set';
 import { resolveFileOptions, type PasswordFileOptions } from './options';
-import { FileParseError, FileSet, type PathSource } from './watched-file';
+import { FileParseError } from './watched-file';
 
 /**
  * Options of `htpasswd()`.
@@ -28,13 +30,15 @@ export interface HtpasswdOptions extends PasswordFileOptions {
  * ```ts
  * const file: Htpasswd = htpasswd('/etc/app/users.htpasswd');
  * @BasicAuth()
- * class FileUsers { @VerifyPassword() async verify(u: string, p: string) { return (await file.verify(u, p)) ? u : null; } }
+ * class FileUsers { @VerifyPassword() async verify(u: string, p: string, r: HookRequest) { return (await file.verify(u, p, r)) ? u : null; } }
  * ```
  */
 export interface Htpasswd<R = HookRequest> {
   /**
-   * Whether the file has this user with this password. `request` picks the file when the path
-   * is a function of the request; the file is loaded on first use.
+   * Whether the file has this user with this password; the file is loaded on first use. Pass the
+   * hook's `request`: it picks the file when the path is a function of the request, and links
+   * the file to the app, whose logger it then uses and whose cached logins of a changed or
+   * removed user it forgets on reload.
    */
   verify(username: string, password: string, request?: R): Promise<boolean>;
   /** Stops watching every file (e.g. on shutdown or in tests). */
@@ -61,8 +65,17 @@ const FORMATS: readonly (readonly [Format, RegExp])[] = [
   // characters is read as a DES hash, as Apache does on Unix.
   ['crypt', /^[./0-9A-Za-z]{13}$/],
 ];
-// Costliest first: the stand-in for unknown users.
-const COST: readonly Format[] = ['bcrypt', 'apr1', 'crypt', 'sha1', 'plain'];
+// How costly a check of each format is: the stand-in for unknown users is the costliest entry.
+const RANK: Readonly<Record<Format, number>> = { bcrypt: 4, apr1: 3, crypt: 2, sha1: 1, plain: 0 };
+const bcryptRounds = (hash: string): number => Number(hash.slice(4, 6));
+const costlier = (a: Entry, b: Entry | undefined): boolean =>
+  b === undefined || RANK[a.format] > RANK[b.format] || (a.format === 'bcrypt' && b.format === 'bcrypt' && bcryptRounds(a.hash) > bcryptRounds(b.hash));
+
+/**
+ * Checked for a tenant without a file before any file of the set was loaded: bcrypt at cost 5,
+ * the cost `htpasswd -B` uses by default. Its password is random and was never kept.
+ */
+const DEFAULT_STAND_IN: Entry = Object.freeze({ format: 'bcrypt', hash: '$2y$05$MtdI41RbarkeRJ2T6f59hubnTugRBNCO02p4o.FiKbyqU8S7gmn0G' });
 
 function formatOf(hash: string, line: number): Format {
   for (const [format, pattern] of FORMATS) if (pattern.test(hash)) return format;
@@ -89,23 +102,34 @@ async function matches(entry: Entry, password: string): Promise<boolean> {
 
 /**
  * Reads an Apache `htpasswd` file: bcrypt (`-B`), APR1-MD5 (`-m`, the default), SHA-1 (`-s`),
- * crypt(3) DES (`-d`) and, with `allowPlain`, plain text (`-p`). `path` may be a function of the
- * request, for a file per tenant. Each file is loaded once, reloaded when it changes; a file that
- * no longer parses keeps its last good version, a deleted one refuses everyone.
+ * crypt(3) DES (`-d`) and, with `allowPlain`, plain text (`-p`). The file is loaded once,
+ * reloaded when it changes; a file that no longer parses keeps its last good version, a deleted
+ * one refuses everyone.
  * @example
- * const users = htpasswd((request) => `/etc/app/${tenantOf(request)}.htpasswd`);
+ * const users = htpasswd('/etc/app/users.htpasswd');
+ * @BasicAuth() class FileUsers {
+ *   @VerifyPassword() verify(username: string, password: string, request: HookRequest) { return users.verify(username, password, request); }
+ * }
+ */
+export function htpasswd<R = HookRequest>(path: string, options?: HtpasswdOptions): Htpasswd<R>;
+/**
+ * A file per tenant: `fileName` returns one file name in `options.root` for the request.
+ * @example
+ * const users = htpasswd((request) => `${tenantOf(request)}.htpasswd`, { root: '/etc/app/tenants' });
  * @BasicAuth() class TenantUsers {
  *   @VerifyPassword() verify(username: string, password: string, request: HookRequest) { return users.verify(username, password, request); }
  * }
  */
-export function htpasswd<R = HookRequest>(path: PathSource<R>, options?: HtpasswdOptions): Htpasswd<R> {
+export function htpasswd<R = HookRequest>(fileName: (request: R) => string, options: HtpasswdOptions & { root: string }): Htpasswd<R>;
+export function htpasswd<R = HookRequest>(path: string | ((request: R) => string), options?: HtpasswdOptions): Htpasswd<R> {
   const where = 'htpasswd()';
   const resolved = resolveFileOptions(path, options, ['allowPlain'], where);
   const allowPlain = options?.allowPlain ?? false;
   if (typeof allowPlain !== 'boolean') throw new TypeError(`http-auth: ${where}: allowPlain must be true or false`);
-  const { log } = resolved;
+  // The costliest stand-in of the files loaded so far: what a tenant without a file costs.
+  let costliest: Entry | undefined;
 
-  const parse = (text: string, file: string): Parsed => {
+  const parse = (text: string, file: string, log: LimitedLog): Parsed => {
     const users = new Map<string, Entry>();
     let plainRefused = 0;
     text.split(/\r?\n/).forEach((raw, index) => {
@@ -124,14 +148,21 @@ export function htpasswd<R = HookRequest>(path: PathSource<R>, options?: Htpassw
       if (!users.has(username)) users.set(username, { format, hash });
     });
     if (plainRefused > 0) {
-      log.warn(`plain:${file}`, `http-auth: htpasswd ${file} has ${plainRefused} plain-text entr${plainRefused === 1 ? 'y' : 'ies'}, refused; rewrite them with htpasswd -B (or set allowPlain: true)`);
+      log.warn('plain', `http-auth: htpasswd ${file} has ${plainRefused} plain-text entr${plainRefused === 1 ? 'y' : 'ies'}, refused; rewrite them with htpasswd -B (or set allowPlain: true)`);
     }
     const usable = [...users.values()].filter((e) => e.format !== 'plain' || allowPlain);
-    const standIn = COST.map((f) => usable.find((e) => e.format === f)).find((e) => e !== undefined);
+    const standIn = usable.reduce<Entry | undefined>((best, entry) => (costlier(entry, best) ? entry : best), undefined);
+    if (standIn && costlier(standIn, costliest)) costliest = standIn;
     return { users, standIn };
   };
 
-  const files = new FileSet<Parsed, R>(path, { ...resolved, parse, empty: { users: new Map(), standIn: undefined }, what: 'htpasswd' }, resolved.maxFiles);
+  const changedUsers = (before: Parsed, after: Parsed): ReadonlySet<string> => {
+    const changed = new Set<string>();
+    for (const [name, entry] of before.users) if (after.users.get(name)?.hash !== entry.hash) changed.add(name);
+    return changed;
+  };
+
+  const files = new FileSet<Parsed, R>(path, { what: 'htpasswd', parse, empty: { users: new Map(), standIn: undefined }, changedUsers }, resolved);
 
   return Object.freeze({
     async verify(username: string, password: string, request?: R): Promise<boolean> {
@@ -139,8 +170,9 @@ export function htpasswd<R = HookRequest>(path: PathSource<R>, options?: Htpassw
       const { users, standIn } = await files.get(request);
       const entry = users.get(username);
       if (!entry || (entry.format === 'plain' && !allowPlain)) {
-        // The answer is thrown away: this only makes an unknown user cost what a known one does.
-        if (standIn) await matches(standIn, password);
+        // The answer is thrown away: this only makes an unknown user, or a tenant without a file,
+        // cost what a known user does.
+        await matches(standIn ?? costliest ?? DEFAULT_STAND_IN, password);
         return false;
       }
       return matches(entry, password);

@@ -1,4 +1,4 @@
 export { htpasswd, type Htpasswd, type HtpasswdOptions } from './htpasswd';
 export { htdigest, type Htdigest, type HtdigestOptions } from './htdigest';
 export type { PasswordFileOptions } from './options';
-export type { PathSource } from './watched-file';
+export type { PathSource } from './file-set';

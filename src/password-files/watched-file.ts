@@ -1,8 +1,7 @@
 import { watch, type FSWatcher } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
-import { resolve } from 'node:path';
-import { LRUCache } from 'lru-cache';
+import { stat } from 'node:fs/promises';
 import type { LimitedLog } from '../internal/log';
+import { FileReadError, identityOf, type FileReader, type Identity } from './read-file';
 
 /** A line of a password file that cannot be read: the file keeps its last good version. */
 export class FileParseError extends Error {
@@ -22,12 +21,17 @@ export interface WatchOptions<T> {
   readonly empty: T;
   /** `htpasswd` or `htdigest`, for log lines. */
   readonly what: string;
+  /** Kinds are fixed words: a path may hold a name a client chose (per tenant). */
   readonly log: LimitedLog;
+  readonly reader: FileReader;
   readonly debounceMs: number;
   readonly checkIntervalMs: number;
+  readonly maxFileBytes: number;
+  readonly readTimeoutMs: number;
+  readonly root: string | undefined;
+  /** Called when a reload replaced what the file says (a new version, a deletion, a refusal). */
+  readonly replaced: (before: T, after: T) => void;
 }
-
-type Identity = { readonly ino: number; readonly size: number; readonly mtimeMs: number } | undefined;
 
 const sameIdentity = (a: Identity, b: Identity): boolean =>
   a === b || (a !== undefined && b !== undefined && a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs);
@@ -48,6 +52,7 @@ export class WatchedFile<T> {
   #watchedIno: number | undefined;
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
+  #found = false;
 
   constructor(
     readonly path: string,
@@ -71,6 +76,16 @@ export class WatchedFile<T> {
     return this.#value;
   }
 
+  /** What the file says now (nobody until it is loaded). */
+  get value(): T {
+    return this.#value;
+  }
+
+  /** Whether a file was ever read at this path (rather than found missing or refused). */
+  get found(): boolean {
+    return this.#found;
+  }
+
   close(): void {
     this.#closed = true;
     clearTimeout(this.#timer);
@@ -79,10 +94,7 @@ export class WatchedFile<T> {
   }
 
   async #checkStat(): Promise<void> {
-    const now = await stat(this.path).then(
-      (s): Identity => ({ ino: s.ino, size: s.size, mtimeMs: s.mtimeMs }),
-      () => undefined,
-    );
+    const now = await stat(this.path).then(identityOf, () => undefined);
     if (!sameIdentity(now, this.#identity)) await this.#reloadSerially();
   }
 
@@ -104,37 +116,66 @@ export class WatchedFile<T> {
     if (this.#closed) return;
     const { what, log } = this.options;
     let text: string;
-    let identity: Identity;
     try {
-      const s = await stat(this.path);
-      identity = { ino: s.ino, size: s.size, mtimeMs: s.mtimeMs };
-      text = await readFile(this.path, 'utf8');
+      ({ text, identity: this.#identity } = await this.options.reader.read(this.path));
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT' || code === 'ENOTDIR') {
-        if (this.#identity !== undefined || this.#value !== this.options.empty) {
-          log.error(`deleted:${this.path}`, `http-auth: ${what} ${this.path} was deleted; everyone is refused until it is back`);
-        } else {
-          // Paths may come from requests (per tenant): one line a minute for all missing files.
-          log.error('missing', `http-auth: ${what} ${this.path} does not exist; everyone is refused until it does`);
-        }
-        this.#value = this.options.empty;
-        this.#identity = undefined;
-        this.#unwatch();
-      } else {
-        log.error(`unreadable:${this.path}`, `http-auth: ${what} ${this.path} cannot be read (${code ?? 'error'}); keeping the last good version`);
-      }
+      this.#refused(error instanceof FileReadError ? error : new FileReadError('unreadable'));
       return;
     }
-    this.#identity = identity;
-    this.#watch(identity.ino);
+    this.#found = true;
+    this.#watch(this.#identity!.ino);
     try {
-      this.#value = this.options.parse(text, this.path);
+      this.#replace(this.options.parse(text, this.path));
     } catch (error) {
       // Whatever went wrong, the last good version stays: a reload must never leave the file unusable.
       const where = error instanceof FileParseError ? `line ${error.line}: ${error.message}` : `cannot be read (${error instanceof Error ? error.message : String(error)})`;
-      log.error(`parse:${this.path}`, `http-auth: ${what} ${this.path} ${where}; keeping the last good version`);
+      log.error('parse', `http-auth: ${what} ${this.path} ${where}; keeping the last good version`);
     }
+  }
+
+  /** A file that could not be read: refuses everyone, or keeps its last good version if that may pass. */
+  #refused(error: FileReadError): void {
+    const { what, log, empty } = this.options;
+    const { path } = this;
+    switch (error.reason) {
+      case 'missing':
+        if (this.#identity !== undefined || this.#value !== empty) {
+          log.error('deleted', `http-auth: ${what} ${path} was deleted; everyone is refused until it is back`);
+        } else {
+          // Paths may come from requests (per tenant): one line a minute for all missing files.
+          log.error('missing', `http-auth: ${what} ${path} does not exist; everyone is refused until it does`);
+        }
+        this.#identity = undefined;
+        this.#unwatch();
+        this.#replace(empty);
+        return;
+      case 'outside-root':
+      case 'not-a-file': {
+        const why = error.reason === 'outside-root' ? `leads out of ${this.options.root} (a symbolic link)` : 'is not a regular file';
+        log.error(error.reason, `http-auth: ${what} ${path} ${why}; it is not read, and everyone is refused`);
+        this.#identity = error.identity;
+        this.#unwatch();
+        this.#replace(empty);
+        return;
+      }
+      case 'too-large':
+        this.#identity = error.identity;
+        log.error('too-large', `http-auth: ${what} ${path} is larger than maxFileBytes (${this.options.maxFileBytes}); it is not read, keeping the last good version`);
+        return;
+      case 'timeout':
+        // Not the identity: the next check tries again.
+        log.error('timeout', `http-auth: ${what} ${path} was not read within readTimeoutMs (${this.options.readTimeoutMs} ms); keeping the last good version`);
+        return;
+      default:
+        this.#identity = error.identity;
+        log.error('unreadable', `http-auth: ${what} ${path} cannot be read (${error.code ?? 'error'}); keeping the last good version`);
+    }
+  }
+
+  #replace(value: T): void {
+    const before = this.#value;
+    this.#value = value;
+    if (before !== value) this.options.replaced(before, value);
   }
 
   #watch(ino: number): void {
@@ -156,50 +197,5 @@ export class WatchedFile<T> {
     this.#watcher?.close();
     this.#watcher = undefined;
     this.#watchedIno = undefined;
-  }
-}
-
-/**
- * Where a file is: a fixed path, or one chosen per request (per tenant).
- * @example
- * ```ts
- * const perTenant: PathSource<HookRequest> = (request) => `/etc/app/${tenantOf(request)}.htpasswd`;
- * ```
- */
-export type PathSource<R> = string | ((request: R) => string);
-
-/** The files of one `htpasswd()` / `htdigest()`: each loaded once, the least recently used closed past `maxFiles`. */
-export class FileSet<T, R> {
-  readonly #files: LRUCache<string, WatchedFile<T>>;
-
-  constructor(
-    private readonly source: PathSource<R>,
-    private readonly options: WatchOptions<T>,
-    maxFiles: number,
-  ) {
-    this.#files = new LRUCache({ max: maxFiles, dispose: (file) => file.close() });
-  }
-
-  get(request: R | undefined): Promise<T> {
-    const { source } = this;
-    let path: unknown = source;
-    if (typeof source === 'function') {
-      if (request === undefined) {
-        throw new TypeError(`http-auth: ${this.options.what}(): the path is a function of the request; pass the hook's request as the last argument`);
-      }
-      path = source(request);
-    }
-    if (typeof path !== 'string' || path === '') throw new TypeError(`http-auth: ${this.options.what}(): the path function returned ${path === '' ? 'an empty string' : typeof path}; return a file path`);
-    const absolute = resolve(path);
-    let file = this.#files.get(absolute);
-    if (!file) {
-      file = new WatchedFile(absolute, this.options);
-      this.#files.set(absolute, file);
-    }
-    return file.get();
-  }
-
-  close(): void {
-    this.#files.clear();
   }
 }

@@ -85,7 +85,9 @@ export class GoodToken {
 
 // --- hooks that take the request (issue 9) ------------------------------------------------------
 
-const tenantUsers = htpasswd((request) => `/etc/app/${request.header('x-tenant') ?? 'none'}.htpasswd`);
+const tenantUsers = htpasswd((request) => `${request.header('x-tenant') ?? 'none'}.htpasswd`, { root: '/etc/app/tenants' });
+// @ts-expect-error a file per tenant needs root, the folder its names are in
+htpasswd((request: HookRequest) => `${request.header('x-tenant')}.htpasswd`);
 const digestUsers = htdigest('/etc/app/users.htdigest');
 
 @BasicAuth({ cache: { ttl: 60, key: (request) => request.header('x-tenant') ?? '' } })
