@@ -23,6 +23,11 @@ export interface RequestView {
   rawBody(): Promise<Uint8Array | undefined>;
   /** The frozen view hooks get; built on first call, then the same object for the request. */
   hookRequest(): HookRequest;
+  /**
+   * Removes a header from the request the handler will see (proxy credentials, once used);
+   * absent where there is no such request (a Socket.IO handshake).
+   */
+  removeHeader?(name: string): void;
 }
 
 /**
@@ -99,8 +104,11 @@ export interface Authenticator {
   authenticate(request: RequestView): Steps<Outcome>;
   /** `WWW-Authenticate` values for a refusal, strongest first. */
   challenges(refusal: Refusal, request: RequestView): string[] | Promise<string[]>;
-  /** The username the request claims, unverified: what throttling counts by. */
-  claimedUsername?(request: RequestView): string | undefined;
+  /**
+   * The account the request claims, unverified: what throttling counts by. Digest resolves a
+   * userhash through `@GetUsernameByHash` (so it may wait for that hook); unknown hashes stay as sent.
+   */
+  claimedUsername?(request: RequestView): string | undefined | PromiseLike<string | undefined>;
   /**
    * The username the request claims, unverified, for audit events: like `claimedUsername`, but
    * never a hash (Digest userhash). Token schemes have none.
