@@ -3,6 +3,7 @@ import type { Authenticator } from './authenticators/authenticator';
 import { createBasicAuthenticator, type BasicConfig } from './authenticators/basic';
 import { createTokenAuthenticator, type TokenConfig } from './authenticators/token';
 import { createDigestAuthenticator, defaultDigestRuntimeParts, type DigestConfig, type DigestHooks } from './authenticators/digest';
+import { DEFAULT_HOOK_TIMEOUT_MS } from './config';
 import { AuthenticationFailure } from './errors';
 import type { BoundAuth } from './http-auth';
 import { withDeadline } from './internal/deadline';
@@ -209,7 +210,9 @@ function guarded(method: (...args: unknown[]) => unknown, instance: object, { wh
 
 /** Binds an instance's hook methods and builds its scheme's authenticator. */
 export function bindAuth(meta: AuthClassMeta, instance: object, context: BindContext): BoundAuth {
-  const config = meta.config as { throttle?: ThrottleConfig; hookTimeout: number; proxy: boolean; keepProxyAuthorization: boolean };
+  const config = meta.config as { throttle?: ThrottleConfig; hookTimeout?: number; proxy?: boolean; keepProxyAuthorization?: boolean };
+  // A scheme whose options do not resolve hookTimeout still gets the default deadline.
+  const timeoutMs = config.hookTimeout ?? DEFAULT_HOOK_TIMEOUT_MS;
   const timedOut = (error: HookTimeout) => context.logError('hook-timeout', `${error.message} (hookTimeout); answered 503`);
   const hook: HookReader = <F extends Hook>(kind: HookKind) => {
     const key = meta.hooks.get(kind);
@@ -219,7 +222,7 @@ export function bindAuth(meta: AuthClassMeta, instance: object, context: BindCon
       throw new TypeError(`http-auth: ${meta.name}.${String(key)} (${HOOK_DECORATOR[kind]}) is not a function on the instance`);
     }
     const where = `${meta.name}.${String(key)} (${HOOK_DECORATOR[kind]})`;
-    return guarded(method as (...args: unknown[]) => unknown, instance, { where, kind, timeoutMs: config.hookTimeout, timedOut }) as unknown as F;
+    return guarded(method as (...args: unknown[]) => unknown, instance, { where, kind, timeoutMs, timedOut }) as unknown as F;
   };
   return {
     name: meta.name,
@@ -228,6 +231,6 @@ export function bindAuth(meta: AuthClassMeta, instance: object, context: BindCon
     getUserRoles: hook<(user: unknown, credentials: Credentials | undefined) => Awaitable<unknown>>('getUserRoles'),
     errorHandler: hook<(status: AuthFailureStatus, action: Action, failure: AuthenticationFailure | undefined) => unknown>('errorHandler'),
     throttle: config.throttle && new Throttle(config.throttle, meta.name, context.logError),
-    dropsProxyAuthorization: config.proxy && !config.keepProxyAuthorization,
+    dropsProxyAuthorization: config.proxy === true && config.keepProxyAuthorization !== true,
   };
 }

@@ -43,8 +43,15 @@ export interface DecisionNote {
 export interface HeaderTarget {
   setHeader(name: string, value: string | readonly string[]): unknown;
   hasHeader(name: string): boolean;
-  /** Set once something (an `@ErrorHandler` that answered itself) has sent the headers. */
+  /**
+   * Node's flag: the response has started (an `@ErrorHandler` or another middleware answered
+   * while a hook ran). A header written then would throw, so none is.
+   */
   readonly headersSent?: boolean;
+}
+
+function setHeaderWhileOpen(response: HeaderTarget, name: string, value: string | readonly string[]): void {
+  if (response.headersSent !== true) response.setHeader(name, value);
 }
 
 /** The outcome of a request that may proceed. `hasUser` is false for anonymous optional access. */
@@ -185,7 +192,7 @@ function* decide(
     if (!hasRequiredRoles(groups, roles)) return yield* refusalAnswer(selected, members, { status: 403, reason: 'role' }, request, action, response, note);
   }
 
-  if (outcome.headers) for (const [name, value] of outcome.headers) response.setHeader(name, value);
+  if (outcome.headers) for (const [name, value] of outcome.headers) setHeaderWhileOpen(response, name, value);
   // The proxy's credentials were for this hop: a handler that forwards the request's headers
   // must not pass them on to the origin server.
   if (selected.dropsProxyAuthorization && credentials) request.removeHeader?.('proxy-authorization');
@@ -211,7 +218,7 @@ function* unavailableAnswer(
 ): Steps<Refused> {
   if (note) note.unavailable = answer;
   const keepRetryAfter = () => {
-    if (retryAfter !== undefined && !response.headersSent) response.setHeader('Retry-After', retryAfter);
+    if (retryAfter !== undefined) setHeaderWhileOpen(response, 'Retry-After', retryAfter);
   };
   keepRetryAfter();
   if (!errorHandler) return refuse(answer);
@@ -257,7 +264,7 @@ function* refusalAnswer(
   const challengeHeader = proxy ? 'Proxy-Authenticate' : 'WWW-Authenticate';
   const status = proxy && refusal.status === 401 ? 407 : refusal.status;
   const setChallenge = () => {
-    if (!response.hasHeader(challengeHeader) && challenges.length > 0) response.setHeader(challengeHeader, challenges);
+    if (response.headersSent !== true && !response.hasHeader(challengeHeader) && challenges.length > 0) response.setHeader(challengeHeader, challenges);
   };
   let body: unknown;
   if (selected.errorHandler) {
