@@ -28,7 +28,7 @@ export class UserAuth {
     return user.roles;
   }
 
-  /** The body of this scheme's 400/401/403 answers; the `WWW-Authenticate` challenge is added for us. */
+  /** The body of this scheme's answers (400/401/403, 429, 503); the `WWW-Authenticate` challenge is added for us. */
   @ErrorHandler()
   onError(status: AuthFailureStatus): ErrorBody {
     return errorBody(status);

@@ -3,8 +3,10 @@ import type { Authenticator } from './authenticators/authenticator';
 import { createBasicAuthenticator, type BasicConfig } from './authenticators/basic';
 import { createTokenAuthenticator, type TokenConfig } from './authenticators/token';
 import { createDigestAuthenticator, defaultDigestRuntimeParts, type DigestConfig, type DigestHooks } from './authenticators/digest';
+import { DEFAULT_HOOK_TIMEOUT_MS } from './config';
 import { AuthenticationFailure } from './errors';
 import type { BoundAuth } from './http-auth';
+import { withDeadline } from './internal/deadline';
 import { isPromiseLike } from './internal/steps';
 import { Throttle, type ThrottleConfig } from './internal/throttle';
 import { HOOK_DECORATOR, SCHEME_DECORATOR, type AuthClassMeta, type HookKind, type SchemeKind } from './registry';
@@ -15,7 +17,7 @@ type HookReader = <F extends Hook = (...args: never[]) => unknown>(kind: HookKin
 
 /** What a bound authenticator may use of its app. */
 export interface BindContext {
-  /** Rate-limited: at most one line per kind a minute (clients can trigger these). */
+  /** Rate-limited: at most one line per kind a minute (clients can trigger these); kinds are fixed words. */
   logError(kind: string, message: string): void;
   /** The generic 500 for a hook that broke its contract at request time; each message is logged once. */
   misconfigured(message: string): Error;
@@ -150,16 +152,47 @@ export class HookFailure extends Error {
   }
 }
 
+/**
+ * A hook that did not settle within the class's `hookTimeout`: the request is answered 503 (and
+ * its throttle slot given back) instead of waiting for ever.
+ */
+export class HookTimeout extends Error {
+  override name = 'HookTimeout';
+  constructor(
+    /** `Class.method (@Decorator)`. */
+    readonly hook: string,
+    readonly kind: HookKind,
+    ms: number,
+  ) {
+    super(`${hook} did not settle within ${ms} ms`);
+  }
+}
+
 type Bound = (...args: unknown[]) => unknown;
+
+/** How one hook is called: where it is (for messages), its kind, and its deadline. */
+interface HookCall {
+  readonly where: string;
+  readonly kind: HookKind;
+  readonly timeoutMs: number;
+  /** Called once per hook call that ran out of time, before the request is answered. */
+  readonly timedOut: (error: HookTimeout) => void;
+}
 
 /**
  * The method as the authenticators call it: an `HttpError` it throws keeps its meaning (that
- * answer is sent); anything else becomes a `HookFailure` naming it. The success path costs a
- * try/catch, plus one handler on a returned thenable; a sync result allocates nothing more.
+ * answer is sent); anything else becomes a `HookFailure` naming it, and a thenable that has not
+ * settled after `timeoutMs` a `HookTimeout`. The success path costs a try/catch, plus one handler
+ * and a timer on a returned thenable; a sync result allocates nothing more.
  */
-function guarded(method: (...args: unknown[]) => unknown, instance: object, where: string): Bound {
+function guarded(method: (...args: unknown[]) => unknown, instance: object, { where, kind, timeoutMs, timedOut }: HookCall): Bound {
   const fail = (error: unknown): never => {
     throw error instanceof HttpError || error instanceof AuthenticationFailure ? error : new HookFailure(where, error);
+  };
+  const timeout = () => {
+    const error = new HookTimeout(where, kind, timeoutMs);
+    timedOut(error);
+    return error;
   };
   const call: Bound = (...args) => {
     let result: unknown;
@@ -169,7 +202,7 @@ function guarded(method: (...args: unknown[]) => unknown, instance: object, wher
       return fail(error);
     }
     // Promise.resolve returns a native promise as it is; a bare thenable gets adopted first.
-    return isPromiseLike(result) ? Promise.resolve(result).then(undefined, fail) : result;
+    return isPromiseLike(result) ? withDeadline(Promise.resolve(result).then(undefined, fail), timeoutMs, where, timeout) : result;
   };
   // @HashPassword's arity check reads the method's length.
   return Object.defineProperty(call, 'length', { value: method.length });
@@ -177,7 +210,10 @@ function guarded(method: (...args: unknown[]) => unknown, instance: object, wher
 
 /** Binds an instance's hook methods and builds its scheme's authenticator. */
 export function bindAuth(meta: AuthClassMeta, instance: object, context: BindContext): BoundAuth {
-  const throttleConfig = (meta.config as { throttle?: ThrottleConfig }).throttle;
+  const config = meta.config as { throttle?: ThrottleConfig; hookTimeout?: number; proxy?: boolean; keepProxyAuthorization?: boolean };
+  // A scheme whose options do not resolve hookTimeout still gets the default deadline.
+  const timeoutMs = config.hookTimeout ?? DEFAULT_HOOK_TIMEOUT_MS;
+  const timedOut = (error: HookTimeout) => context.logError('hook-timeout', `${error.message} (hookTimeout); answered 503`);
   const hook: HookReader = <F extends Hook>(kind: HookKind) => {
     const key = meta.hooks.get(kind);
     if (key === undefined) return undefined;
@@ -185,7 +221,8 @@ export function bindAuth(meta: AuthClassMeta, instance: object, context: BindCon
     if (typeof method !== 'function') {
       throw new TypeError(`http-auth: ${meta.name}.${String(key)} (${HOOK_DECORATOR[kind]}) is not a function on the instance`);
     }
-    return guarded(method as (...args: unknown[]) => unknown, instance, `${meta.name}.${String(key)} (${HOOK_DECORATOR[kind]})`) as unknown as F;
+    const where = `${meta.name}.${String(key)} (${HOOK_DECORATOR[kind]})`;
+    return guarded(method as (...args: unknown[]) => unknown, instance, { where, kind, timeoutMs, timedOut }) as unknown as F;
   };
   return {
     name: meta.name,
@@ -193,6 +230,7 @@ export function bindAuth(meta: AuthClassMeta, instance: object, context: BindCon
     authenticator: bindingFor(meta).create(meta.config, hook, meta, context),
     getUserRoles: hook<(user: unknown, credentials: Credentials | undefined) => Awaitable<unknown>>('getUserRoles'),
     errorHandler: hook<(status: AuthFailureStatus, action: Action, failure: AuthenticationFailure | undefined) => unknown>('errorHandler'),
-    throttle: throttleConfig && new Throttle(throttleConfig, context.logError),
+    throttle: config.throttle && new Throttle(config.throttle, meta.name, context.logError),
+    dropsProxyAuthorization: config.proxy === true && config.keepProxyAuthorization !== true,
   };
 }

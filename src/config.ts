@@ -54,3 +54,28 @@ export function resolveOpenApiName(value: unknown, where: string): string | unde
   if (typeof value !== 'string' || !/^[A-Za-z0-9._-]+$/.test(value)) configError(where, 'openApiName must be letters, digits, ".", "_" or "-", e.g. "userAuth"');
   return value;
 }
+
+/** The longest `setTimeout` Node honours; a longer delay fires at once. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+export const DEFAULT_HOOK_TIMEOUT_MS = 10_000;
+
+/** `hookTimeout`: how long any hook of the class may take before the request is answered 503. */
+export function resolveHookTimeout(value: unknown, where: string): number {
+  if (value === undefined) return DEFAULT_HOOK_TIMEOUT_MS;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > MAX_TIMER_MS) {
+    configError(where, `hookTimeout must be a positive number of milliseconds (at most ${MAX_TIMER_MS}), e.g. 10000`);
+  }
+  return value;
+}
+
+/**
+ * `keepProxyAuthorization`: leave `Proxy-Authorization` on the request after a successful proxy
+ * authentication. Only a proxy class reads that header, so the option means nothing without `proxy`.
+ */
+export function resolveKeepProxyAuthorization(value: unknown, proxy: boolean, where: string): boolean {
+  if (value === undefined) return false;
+  if (typeof value !== 'boolean') configError(where, 'keepProxyAuthorization must be true or false');
+  if (value && !proxy) configError(where, 'keepProxyAuthorization applies to proxy authentication; add proxy: true (or remove keepProxyAuthorization)');
+  return value;
+}

@@ -3,7 +3,9 @@ import { wantsRequest, type Authenticator, type Outcome, type Refusal, type Requ
 import { credentialsHeader } from './authenticators/basic';
 import { AuthenticationError, AuthenticationFailure, HttpAuthError, PreflightAnswer, RoleError } from './errors';
 import type { Steps } from './internal/steps';
-import type { Reservation, Throttle, ThrottleAttempt } from './internal/throttle';
+import type { Throttle } from './internal/throttle';
+import { reserveAttempt } from './throttle-step';
+import { HookTimeout } from './bind';
 import type { SchemeKind } from './registry';
 import { missingRolesHook, type EffectiveRequirement } from './requirement';
 import { groupsForMethod, hasRequiredRoles, toRoleSet } from './roles';
@@ -17,6 +19,8 @@ export interface BoundAuth {
   readonly getUserRoles?: (user: unknown, credentials: Credentials | undefined, request?: HookRequest) => Awaitable<unknown>;
   readonly errorHandler?: (status: AuthFailureStatus, action: Action, failure: AuthenticationFailure | undefined) => unknown;
   readonly throttle?: Throttle;
+  /** A proxy class (without `keepProxyAuthorization`): `Proxy-Authorization` goes once it is used. */
+  readonly dropsProxyAuthorization?: boolean;
 }
 
 /** What the flow notes while it decides, for the audit event: passed only when events are on. */
@@ -29,6 +33,10 @@ export interface DecisionNote {
   refusal?: Refusal;
   /** What the flow threw, before it became the answer. */
   thrown?: unknown;
+  /** The library's own 429 or 503, before an `@ErrorHandler` shaped it. */
+  unavailable?: HttpAuthError;
+  /** The 503 was a hook that did not settle within `hookTimeout`. */
+  hookTimedOut?: boolean;
 }
 
 /** Where the flow writes response headers: a Node `ServerResponse` fits. */
@@ -97,25 +105,47 @@ export function* admit(
 
   const selected = members.length === 1 ? members[0] : (members.find((m) => m.authenticator.presents(request)) ?? members[0]);
   if (note) note.selected = selected;
+  try {
+    return yield* decide(selected, members, requirement, request, action, response, misconfigured, note);
+  } catch (error) {
+    // A hook that never settled, or a store that is down: 503, shaped by the class's
+    // @ErrorHandler like any refusal (unless it was the handler that did not settle).
+    if (error instanceof HookTimeout) {
+      if (note) note.hookTimedOut = true;
+      return yield* unavailableAnswer(error.kind === 'errorHandler' ? undefined : selected.errorHandler, unavailable(), action, response, undefined, note);
+    }
+    if (error instanceof HttpAuthError && error.code === 'ERR_HTTP_AUTH_UNAVAILABLE') {
+      return yield* unavailableAnswer(selected.errorHandler, error, action, response, undefined, note);
+    }
+    throw error;
+  }
+}
+
+function* decide(
+  selected: BoundAuth,
+  members: readonly BoundAuth[],
+  requirement: EffectiveRequirement,
+  request: RequestView,
+  action: Action,
+  response: HeaderTarget,
+  misconfigured: MisconfigurationReporter,
+  note: DecisionNote | undefined,
+): Steps<Decision> {
   // Credentials that none of the route's schemes can read are wrong credentials, not absent ones:
   // an optional route must not serve them the anonymous view, nor may a hook see them as ''.
   // A proxy reads only Proxy-Authorization: Authorization is for the origin server behind it.
   if (!selected.authenticator.presents(request) && request.header(credentialsHeader(selected.authenticator.proxy))?.trim()) {
     return yield* refusalAnswer(selected, members, { status: 401, reason: 'foreign-scheme' }, request, action, response, note);
   }
-  const { throttle, authenticator } = selected;
-  let attempt: ThrottleAttempt | undefined;
-  if (throttle) {
-    // Before any hook runs: a blocked client costs no password hash and learns nothing, and
-    // credentials that will reach a hook hold one of the `failures` slots while they do.
-    const needsSlot = authenticator.presents(request) && !authenticator.knownGood?.(request);
-    const reservation = (yield throttle.reserve(authenticator.claimedUsername?.(request), request.clientAddress, needsSlot)) as Reservation;
-    if (reservation.refused) {
-      setHeaderWhileOpen(response, 'Retry-After', String(Math.ceil(reservation.retryAfterMs / 1000)));
-      return refuse(new HttpAuthError(429, 'ERR_HTTP_AUTH_THROTTLED', 'too many failed attempts'));
-    }
-    attempt = reservation;
+  const { authenticator } = selected;
+  // Before any hook runs: a blocked client costs no password hash and learns nothing, and
+  // credentials that will reach a hook hold one of the `failures` slots while they do.
+  const reservation = yield* reserveAttempt(selected, request, misconfigured);
+  if (reservation?.refused) {
+    const retryAfter = String(Math.ceil(reservation.retryAfterMs / 1000));
+    return yield* unavailableAnswer(selected.errorHandler, throttled(), action, response, retryAfter, note);
   }
+  const attempt = reservation;
   let outcome: Outcome;
   try {
     outcome = yield* authenticator.authenticate(request);
@@ -159,7 +189,47 @@ export function* admit(
   }
 
   if (outcome.headers) for (const [name, value] of outcome.headers) setHeaderWhileOpen(response, name, value);
+  // The proxy's credentials were for this hop: a handler that forwards the request's headers
+  // must not pass them on to the origin server.
+  if (selected.dropsProxyAuthorization && credentials) request.removeHeader?.('proxy-authorization');
   return { hasUser: true, user, username: credentials?.username };
+}
+
+const throttled = () => new HttpAuthError(429, 'ERR_HTTP_AUTH_THROTTLED', 'too many failed attempts');
+const unavailable = () => new HttpAuthError(503, 'ERR_HTTP_AUTH_UNAVAILABLE', 'authentication temporarily unavailable');
+
+/**
+ * A 429 (throttled) or 503 (a store down, a hook that never settled): nothing is wrong with the
+ * credentials, so there is no challenge, but the class's `@ErrorHandler` shapes the body as for
+ * any refusal, so an app's error format covers every answer. `Retry-After` is kept whatever the
+ * handler answers.
+ */
+function* unavailableAnswer(
+  errorHandler: BoundAuth['errorHandler'],
+  answer: HttpAuthError,
+  action: Action,
+  response: HeaderTarget,
+  retryAfter: string | undefined,
+  note: DecisionNote | undefined,
+): Steps<Refused> {
+  if (note) note.unavailable = answer;
+  const keepRetryAfter = () => {
+    if (retryAfter !== undefined) setHeaderWhileOpen(response, 'Retry-After', retryAfter);
+  };
+  keepRetryAfter();
+  if (!errorHandler) return refuse(answer);
+  let body: unknown;
+  try {
+    body = yield errorHandler(answer.httpCode as AuthFailureStatus, action, undefined);
+  } catch (error) {
+    // A handler that did not settle: the answer as it would be without one.
+    if (error instanceof HookTimeout) return refuse(answer);
+    if (!(error instanceof HttpError)) throw error;
+    keepRetryAfter();
+    return refuse(error);
+  }
+  keepRetryAfter();
+  return refuse(new HttpAuthError(answer.httpCode, answer.code, answer.message, body));
 }
 
 /** OPTIONS with `Origin` and `Access-Control-Request-Method`: a browser asking before the real request. */

@@ -84,15 +84,16 @@ export interface Credentials {
 
 /**
  * The statuses an `@ErrorHandler` can be called with: 400 malformed credentials, 401 missing or
- * wrong ones (407 on a `proxy: true` class), 403 a failed role check.
+ * wrong ones (407 on a `proxy: true` class), 403 a failed role check, 429 throttled (`Retry-After`
+ * is set), 503 a store that is down or a hook that did not settle within `hookTimeout`.
  * @example
  * ```ts
  * @ErrorHandler() onError(status: AuthFailureStatus) {
- *   return { error: status === 403 ? 'forbidden' : 'unauthorized' };
+ *   return { error: status === 403 ? 'forbidden' : status === 429 ? 'slow_down' : status === 503 ? 'unavailable' : 'unauthorized' };
  * }
  * ```
  */
-export type AuthFailureStatus = 400 | 401 | 403 | 407;
+export type AuthFailureStatus = 400 | 401 | 403 | 407 | 429 | 503;
 
 /**
  * The request as a verify, password or roles hook sees it: read-only and frozen. Built only for
@@ -202,14 +203,14 @@ export type GetUserRolesFn = (user: never, credentials: Credentials, request: Ho
 /**
  * The signature of an `@ErrorHandler` method: `(status, action, failure?) => body`, where
  * `failure` is the `AuthenticationFailure` a hook threw, when it did. The returned body replaces
- * the default `{ name, message, code }`.
+ * the default `{ name, message, code }`, for every status the library answers but a 500.
  * @example
  * ```ts
  * const onError: ErrorHandlerFn = (status, _action, failure) => ({ status, reason: failure?.code ?? 'unauthorized' });
  * ```
  */
 export type ErrorHandlerFn = {
-  /** Builds the response body for a 400, 401, 403 or 407 answer. */
+  /** Builds the response body for a 400, 401, 403, 407, 429 or 503 answer. */
   handle(status: AuthFailureStatus, action: Action, failure?: AuthenticationFailure): unknown;
 }['handle'];
 

@@ -26,6 +26,11 @@ export interface RequestView {
   hookRequest(): HookRequest;
   /** Set by the app deciding the request; the hook request carries it to password files. */
   appLink?: AppLink;
+  /**
+   * Removes a header from the request the handler will see (proxy credentials, once used);
+   * absent where there is no such request (a Socket.IO handshake).
+   */
+  removeHeader?(name: string): void;
 }
 
 /**
@@ -102,8 +107,11 @@ export interface Authenticator {
   authenticate(request: RequestView): Steps<Outcome>;
   /** `WWW-Authenticate` values for a refusal, strongest first. */
   challenges(refusal: Refusal, request: RequestView): string[] | Promise<string[]>;
-  /** The username the request claims, unverified: what throttling counts by. */
-  claimedUsername?(request: RequestView): string | undefined;
+  /**
+   * The account the request claims, unverified: what throttling counts by. Digest resolves a
+   * userhash through `@GetUsernameByHash` (so it may wait for that hook); unknown hashes stay as sent.
+   */
+  claimedUsername?(request: RequestView): string | undefined | PromiseLike<string | undefined>;
   /**
    * The username the request claims, unverified, for audit events: like `claimedUsername`, but
    * never a hash (Digest userhash). Token schemes have none.

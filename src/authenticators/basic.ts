@@ -1,4 +1,4 @@
-import { assertPlainOptions, resolveCharset, resolveOpenApiName, resolveProxy, resolveRealm, resolveScheme } from '../config';
+import { assertPlainOptions, resolveCharset, resolveHookTimeout, resolveKeepProxyAuthorization, resolveOpenApiName, resolveProxy, resolveRealm, resolveScheme } from '../config';
 import { cacheScope, CredentialCache, resolveCacheOption, type CacheConfig, type CacheOptions } from '../internal/credential-cache';
 import { resolveThrottleOption, type ThrottleConfig, type ThrottleOptions } from '../internal/throttle';
 import { runSteps, type Steps } from '../internal/steps';
@@ -31,6 +31,17 @@ export interface BasicAuthOptions {
   openApiName?: string;
   /** Proxy authentication: read `Proxy-Authorization`, answer 407 with `Proxy-Authenticate`. @default false */
   proxy?: boolean;
+  /**
+   * With `proxy`: leave `Proxy-Authorization` on the request after a successful authentication.
+   * By default it is removed before the handler runs, so a handler that forwards the request's
+   * headers does not pass the client's proxy credentials on. @default false
+   */
+  keepProxyAuthorization?: boolean;
+  /**
+   * Milliseconds any hook of this class (verify, password, roles, nonce, error handler) may take to
+   * settle; one that takes longer answers 503 and gives back its throttle slot. @default 10000
+   */
+  hookTimeout?: number;
 }
 
 export interface BasicConfig {
@@ -41,13 +52,16 @@ export interface BasicConfig {
   readonly throttle?: ThrottleConfig;
   readonly openApiName?: string;
   readonly proxy: boolean;
+  readonly keepProxyAuthorization: boolean;
+  readonly hookTimeout: number;
 }
 
 export function resolveBasicOptions(options: BasicAuthOptions | undefined, where: string): BasicConfig {
-  const o = assertPlainOptions(options, ['realm', 'scheme', 'charset', 'cache', 'throttle', 'openApiName', 'proxy'], where);
+  const o = assertPlainOptions(options, ['realm', 'scheme', 'charset', 'cache', 'throttle', 'openApiName', 'proxy', 'keepProxyAuthorization', 'hookTimeout'], where);
   const realm = resolveRealm(o.realm, where);
   const scheme = resolveScheme(o.scheme, 'Basic', where);
   const charset = resolveCharset(o.charset, where, 'RFC 7617 §2.1');
+  const proxy = resolveProxy(o.proxy, where);
   return Object.freeze({
     realm,
     scheme,
@@ -55,7 +69,9 @@ export function resolveBasicOptions(options: BasicAuthOptions | undefined, where
     cache: resolveCacheOption(o.cache, where),
     throttle: resolveThrottleOption(o.throttle, where),
     openApiName: resolveOpenApiName(o.openApiName, where),
-    proxy: resolveProxy(o.proxy, where),
+    proxy,
+    keepProxyAuthorization: resolveKeepProxyAuthorization(o.keepProxyAuthorization, proxy, where),
+    hookTimeout: resolveHookTimeout(o.hookTimeout, where),
   });
 }
 

@@ -1,4 +1,4 @@
-import { assertPlainOptions, configError, resolveCharset, resolveOpenApiName, resolveProxy, resolveRealm, resolveScheme } from '../config';
+import { assertPlainOptions, configError, resolveCharset, resolveHookTimeout, resolveKeepProxyAuthorization, resolveOpenApiName, resolveProxy, resolveRealm, resolveScheme } from '../config';
 import { resolveThrottleOption, type ThrottleConfig, type ThrottleOptions } from '../internal/throttle';
 import { normalizeAlgorithm, DIGEST_ALGORITHMS, type DigestAlgorithm, type DigestQop } from '../schemes/digest';
 import type { NonceStore } from '../stores/nonce-store';
@@ -41,6 +41,17 @@ export interface DigestAuthOptions {
    * send `Proxy-Authentication-Info` on success (RFC 7616 §3.5). @default false
    */
   proxy?: boolean;
+  /**
+   * With `proxy`: leave `Proxy-Authorization` on the request after a successful authentication.
+   * By default it is removed before the handler runs, so a handler that forwards the request's
+   * headers does not pass the client's proxy credentials on. @default false
+   */
+  keepProxyAuthorization?: boolean;
+  /**
+   * Milliseconds any hook of this class (verify, password, roles, nonce, error handler) may take to
+   * settle; one that takes longer answers 503 and gives back its throttle slot. @default 10000
+   */
+  hookTimeout?: number;
 }
 
 /**
@@ -67,9 +78,11 @@ export interface DigestConfig {
   readonly throttle?: ThrottleConfig;
   readonly openApiName?: string;
   readonly proxy: boolean;
+  readonly keepProxyAuthorization: boolean;
+  readonly hookTimeout: number;
 }
 
-const DIGEST_OPTIONS = ['realm', 'scheme', 'algorithm', 'qop', 'useHa1Password', 'userhash', 'charset', 'nonceLifetime', 'secret', 'store', 'throttle', 'openApiName', 'proxy'];
+const DIGEST_OPTIONS = ['realm', 'scheme', 'algorithm', 'qop', 'useHa1Password', 'userhash', 'charset', 'nonceLifetime', 'secret', 'store', 'throttle', 'openApiName', 'proxy', 'keepProxyAuthorization', 'hookTimeout'];
 
 export function resolveDigestOptions(options: DigestAuthOptions | undefined, where: string): DigestConfig {
   const o = assertPlainOptions(options, DIGEST_OPTIONS, where);
@@ -112,6 +125,7 @@ export function resolveDigestOptions(options: DigestAuthOptions | undefined, whe
   if (store !== undefined && (store === null || typeof store.use !== 'function')) {
     configError(where, 'store must implement NonceStore (a use(nonce, use, expiresAt, issuedAt) method), e.g. new RedisNonceStore(redis)');
   }
+  const proxy = resolveProxy(o.proxy, where);
   return Object.freeze({
     realm: resolveRealm(o.realm, where),
     scheme: resolveScheme(o.scheme, 'Digest', where),
@@ -125,7 +139,9 @@ export function resolveDigestOptions(options: DigestAuthOptions | undefined, whe
     store,
     throttle: resolveThrottleOption(o.throttle, where),
     openApiName: resolveOpenApiName(o.openApiName, where),
-    proxy: resolveProxy(o.proxy, where),
+    proxy,
+    keepProxyAuthorization: resolveKeepProxyAuthorization(o.keepProxyAuthorization, proxy, where),
+    hookTimeout: resolveHookTimeout(o.hookTimeout, where),
   });
 }
 

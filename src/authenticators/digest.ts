@@ -1,4 +1,4 @@
-import type { Steps } from '../internal/steps';
+import { isPromiseLike, type Steps } from '../internal/steps';
 import { timingSafeEqual } from '../internal/timing-safe-equal';
 import {
   buildAuthenticationInfo,
@@ -137,10 +137,20 @@ export function createDigestAuthenticator(config: DigestConfig, hooks: DigestHoo
 
   const getWantsRequest = wantsRequest(hooks.getPassword, 2);
 
+  // Throttling resolves a userhash before it takes a slot, and the check needs the same name:
+  // one @GetUsernameByHash call per request (its value, or its promise), whichever asks first.
+  const byHash = new WeakMap<RequestView, unknown>();
+  const usernameByHash = (credentials: DigestCredentials, request: RequestView): unknown => {
+    if (byHash.has(request)) return byHash.get(request);
+    const answer = hooks.getUsernameByHash?.(credentials.username, credentials.algorithm);
+    byHash.set(request, answer);
+    return answer;
+  };
+
   /** The stored base HA1 for the credentials, or a stand-in so unknown users cost the same. */
   function* lookupHa1(credentials: DigestCredentials, request: RequestView): Steps<{ ha1: string; known: boolean; username: string }> {
     let username = credentials.username as unknown;
-    if (credentials.usernameIsHash) username = hooks.getUsernameByHash ? yield hooks.getUsernameByHash(credentials.username, credentials.algorithm) : undefined;
+    if (credentials.usernameIsHash) username = yield usernameByHash(credentials, request);
     const { getPassword } = hooks;
     const stored =
       typeof username === 'string'
@@ -167,7 +177,12 @@ export function createDigestAuthenticator(config: DigestConfig, hooks: DigestHoo
 
     claimedUsername(request) {
       const parsed = parse(request);
-      return parsed && parsed !== 400 ? parsed.username : undefined;
+      if (!parsed || parsed === 400) return undefined;
+      // The same account whatever algorithm hashed its name (username* is already decoded).
+      if (!parsed.usernameIsHash || !hooks.getUsernameByHash || !config.userhash) return parsed.username;
+      const name = (resolved: unknown) => (typeof resolved === 'string' && resolved !== '' ? resolved : parsed.username);
+      const answer = usernameByHash(parsed, request);
+      return isPromiseLike(answer) ? Promise.resolve(answer).then(name) : name(answer);
     },
 
     auditUsername(request) {

@@ -1,4 +1,4 @@
-import { assertPlainOptions, configError, resolveOpenApiName, resolveProxy, resolveRealm, resolveScheme } from '../config';
+import { assertPlainOptions, configError, resolveHookTimeout, resolveKeepProxyAuthorization, resolveOpenApiName, resolveProxy, resolveRealm, resolveScheme } from '../config';
 import { cacheScope, CredentialCache, resolveCacheOption, type CacheConfig, type CacheOptions } from '../internal/credential-cache';
 import { resolveThrottleOption, type ThrottleConfig, type ThrottleOptions } from '../internal/throttle';
 import { isToken } from '../internal/auth-params';
@@ -55,6 +55,17 @@ export interface TokenAuthOptions {
    * 407 with `Proxy-Authenticate`. Not with `header`, `query` or `cookie`. @default false
    */
   proxy?: boolean;
+  /**
+   * With `proxy`: leave `Proxy-Authorization` on the request after a successful authentication.
+   * By default it is removed before the handler runs, so a handler that forwards the request's
+   * headers does not pass the client's proxy credentials on. @default false
+   */
+  keepProxyAuthorization?: boolean;
+  /**
+   * Milliseconds any hook of this class (verify, password, roles, nonce, error handler) may take to
+   * settle; one that takes longer answers 503 and gives back its throttle slot. @default 10000
+   */
+  hookTimeout?: number;
 }
 
 export interface TokenConfig {
@@ -69,10 +80,12 @@ export interface TokenConfig {
   readonly openApiName?: string;
   readonly bearerFormat?: string;
   readonly proxy: boolean;
+  readonly keepProxyAuthorization: boolean;
+  readonly hookTimeout: number;
 }
 
 export function resolveTokenOptions(options: TokenAuthOptions | undefined, where: string): TokenConfig {
-  const o = assertPlainOptions(options, ['scheme', 'realm', 'header', 'query', 'cookie', 'cache', 'throttle', 'openApiName', 'bearerFormat', 'proxy'], where);
+  const o = assertPlainOptions(options, ['scheme', 'realm', 'header', 'query', 'cookie', 'cache', 'throttle', 'openApiName', 'bearerFormat', 'proxy', 'keepProxyAuthorization', 'hookTimeout'], where);
   const scheme = resolveScheme(o.scheme, 'Bearer', where);
   const realm = resolveRealm(o.realm, where);
   let header: string | undefined;
@@ -99,6 +112,8 @@ export function resolveTokenOptions(options: TokenAuthOptions | undefined, where
     openApiName: resolveOpenApiName(o.openApiName, where),
     bearerFormat: resolveBearerFormat(o.bearerFormat, scheme, header, where),
     proxy,
+    keepProxyAuthorization: resolveKeepProxyAuthorization(o.keepProxyAuthorization, proxy, where),
+    hookTimeout: resolveHookTimeout(o.hookTimeout, where),
   });
 }
 

@@ -200,8 +200,11 @@ export const VerifyToken = hookDecorator<VerifyTokenFn>('verifyToken');
 export const GetUserRoles = hookDecorator<GetUserRolesFn>('getUserRoles');
 
 /**
- * `(status, action, failure?) => body`: replaces the body of 400/401/403/407 answers; the challenge is added
- * unless the handler set `WWW-Authenticate` (`Proxy-Authenticate` for a proxy class) itself. Throw an `HttpError` to answer differently.
+ * `(status, action, failure?) => body`: replaces the body of 400/401/403/407 answers, and of the 429
+ * (throttled) and 503 (a store down, a hook past `hookTimeout`) ones, so one error format covers them
+ * all; the challenge is added to a 401/403/407 unless the handler set `WWW-Authenticate`
+ * (`Proxy-Authenticate` for a proxy class) itself, and `Retry-After` is kept on a 429 whatever the
+ * handler answers. Throw an `HttpError` to answer differently.
  * @example
  * ```ts
  * @BasicAuth() class UserAuth {

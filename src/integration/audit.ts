@@ -25,8 +25,8 @@ export type AuthEventType = 'authenticated' | 'anonymous' | 'rejected' | 'forbid
  * | `anonymous` | no credentials on an optional route | — | — | — |
  * | `rejected` | 401, 407 (proxy) or 400 | the answer's | see below | the claimed username (Basic, Digest without userhash), unverified |
  * | `forbidden` | authenticated, but 403 | the answer's | `'role'`, or the `AuthenticationFailure` `@GetUserRoles` threw | the verified username |
- * | `throttled` | 429 (throttle) | 429 | `'too-many-attempts'` | the claimed username |
- * | `error` | any 5xx | 500 or 503 | `'hook-error'`, `'misconfigured'`, `'store-unavailable'`, `'internal'` | the verified username, if it got that far |
+ * | `throttled` | 429 (throttle) | 429, or what an `@ErrorHandler` answered instead | `'too-many-attempts'` | the claimed username |
+ * | `error` | any 5xx | 500 or 503 (or what an `@ErrorHandler` answered instead of the 503) | `'hook-error'`, `'hook-timeout'` (a hook did not settle within `hookTimeout`), `'misconfigured'`, `'store-unavailable'`, `'internal'` | the verified username, if it got that far |
  *
  * `reason` of `rejected`: `'no-credentials'`, `'malformed'`, `'foreign-scheme'` (credentials of a
  * scheme the route does not accept), `'bad-credentials'`, `'stale-nonce'`, `'replay'` (Digest), or
@@ -132,24 +132,27 @@ export function createAuditor(listener: AuthEventListener, log: LimitedLog) {
       // A CORS preflight carries no credentials: nothing was decided about anyone.
       if (answer instanceof PreflightAnswer) return;
       const status = answer.httpCode || 500;
-      const code = answer instanceof HttpAuthError ? answer.code : undefined;
+      // A 429 or 503 of the library keeps its meaning when an @ErrorHandler answered it with its own error.
+      const code = answer instanceof HttpAuthError ? answer.code : note.unavailable?.code;
       let type: AuthEventType;
       let reason: string;
       let username: string | undefined = note.verifiedUsername;
-      if (status >= 500) {
+      if (code === 'ERR_HTTP_AUTH_THROTTLED') {
+        type = 'throttled';
+        reason = 'too-many-attempts';
+        username = claimedUsername(note, request);
+      } else if (status >= 500 || code === 'ERR_HTTP_AUTH_UNAVAILABLE') {
         type = 'error';
         reason =
           code === 'ERR_HTTP_AUTH_MISCONFIGURED'
             ? 'misconfigured'
             : code === 'ERR_HTTP_AUTH_UNAVAILABLE'
-              ? 'store-unavailable'
+              ? note.hookTimedOut
+                ? 'hook-timeout'
+                : 'store-unavailable'
               : note.thrown instanceof HookFailure || (note.thrown instanceof HttpError && !(note.thrown instanceof HttpAuthError))
                 ? 'hook-error'
                 : 'internal';
-      } else if (code === 'ERR_HTTP_AUTH_THROTTLED') {
-        type = 'throttled';
-        reason = 'too-many-attempts';
-        username = claimedUsername(note, request);
       } else if (note.refusal) {
         type = note.refusal.status === 403 ? 'forbidden' : 'rejected';
         reason = refusalReason(note.refusal);

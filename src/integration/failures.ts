@@ -1,9 +1,10 @@
 import { HttpError } from 'routing-controllers';
 import { HookFailure } from '../bind';
 import { HttpAuthError } from '../errors';
-import type { AuthLogger, LimitedLog } from '../internal/log';
+import { rateLimitedLog, safeLine, type AuthLogger, type LimitedLog } from '../internal/log';
 
 const MAX_LOGGED_CHARS = 300;
+const MAX_REPORTED_MESSAGES = 256;
 
 /** A thrown value on one bounded line: its text is the app's, and a client decides how often it is logged. */
 export function describeThrown(value: unknown): string {
@@ -40,10 +41,17 @@ export function toHttpError(error: unknown, log: LimitedLog): HttpError {
  */
 export function createMisconfigurationReporter(logger: AuthLogger, markAnswered: (error: object) => void): (message: string) => HttpAuthError {
   const reported = new Set<string>();
+  // Messages are the library's, built from class and hook names; past this many distinct ones,
+  // they share one rate-limited kind so the set cannot grow.
+  const overflow = rateLimitedLog(logger);
   return (message) => {
     if (!reported.has(message)) {
-      reported.add(message);
-      logger.error(`http-auth: ${message}`);
+      if (reported.size < MAX_REPORTED_MESSAGES) {
+        reported.add(message);
+        logger.error(safeLine(`http-auth: ${message}`));
+      } else {
+        overflow.error('misconfigured', `http-auth: ${message}`);
+      }
     }
     const error = new HttpAuthError(500, 'ERR_HTTP_AUTH_MISCONFIGURED', 'internal server error');
     markAnswered(error);

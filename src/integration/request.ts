@@ -69,6 +69,13 @@ export class NodeRequestView implements RequestView {
     return rawBodyOf(this.req, this.koaRawBody);
   }
 
+  removeHeader(name: string): void {
+    delete this.req.headers[name];
+    // rawHeaders too: a handler that forwards the request may copy either.
+    const raw = this.req.rawHeaders;
+    for (let i = raw.length - 2; i >= 0; i -= 2) if (raw[i].toLowerCase() === name) raw.splice(i, 2);
+  }
+
   hookRequest(): HookRequest {
     return (this.#hookRequest ??= hookRequestOf(this, this.action));
   }

@@ -9,15 +9,16 @@ export class DeadlineError extends Error {
 }
 
 /**
- * Settles with `work`, or rejects with a `DeadlineError` after `ms`: a client library may queue a
- * command for minutes while it reconnects, and a request must not wait that long to be refused.
- * A late rejection of `work` is swallowed here so it never surfaces as unhandled.
+ * Settles with `work`, or rejects with a `DeadlineError` (or what `timedOut` makes) after `ms`: a
+ * client library may queue a command for minutes while it reconnects, and a request must not wait
+ * that long to be refused. A late rejection of `work` is swallowed here so it never surfaces as
+ * unhandled.
  */
-export function withDeadline<T>(work: PromiseLike<T> | T, ms: number, what: string): Promise<T> {
+export function withDeadline<T>(work: PromiseLike<T> | T, ms: number, what: string, timedOut: () => Error = () => new DeadlineError(what, ms)): Promise<T> {
   if (!isPromiseLike(work)) return Promise.resolve(work);
   const promise = Promise.resolve(work);
   return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new DeadlineError(what, ms)), ms);
+    const timer = setTimeout(() => reject(timedOut()), ms);
     timer.unref?.();
     promise.then(
       (value) => {

@@ -1,72 +1,11 @@
 import { createHash } from 'node:crypto';
 import { RateLimiterRedis } from 'rate-limiter-flexible';
-import { configError } from '../config';
-import { resolveTimeoutMs, withDeadline } from './deadline';
+import { withDeadline } from './deadline';
 import { MemoryCounters, type Count } from './memory-counters';
 import { isNodeRedis } from './redis-pubsub';
+import type { ThrottleConfig } from './throttle-options';
 
-/**
- * `throttle` option of the auth-class decorators: after `failures` failed attempts within
- * `window` seconds, a username or client address gets 429 with `Retry-After` for `block` seconds.
- * @example
- * ```ts
- * @BasicAuth({ throttle: { failures: 10, window: 60, block: 300, redis, timeout: 250 } })
- * class UserAuth { @VerifyPassword() verify(username: string, password: string) { return users.check(username, password); } }
- * ```
- */
-export interface ThrottleOptions {
-  /** Failed attempts allowed per username and per client address within `window`. */
-  failures: number;
-  /** Seconds over which failures are counted. */
-  window: number;
-  /** Seconds a username or address stays blocked once it reached `failures`. */
-  block: number;
-  /**
-   * A Redis client (ioredis or node-redis) shared by every instance behind a load balancer.
-   * When Redis cannot be reached, counting falls back to this process's memory: throttling stays
-   * on, per instance, and requests are never refused or crashed because of Redis.
-   */
-  redis?: object;
-  /** Key prefix in Redis. @default "httpauth:throttle" */
-  keyPrefix?: string;
-  /** Milliseconds each Redis call may take before counting falls back to memory. @default 250 */
-  timeout?: number;
-  /**
-   * Milliseconds an attempt may wait for a free slot while `failures` others for the same
-   * username or address are being verified; after that it gets 429. @default 5000
-   */
-  maxWait?: number;
-}
-
-export interface ThrottleConfig {
-  readonly failures: number;
-  readonly windowSeconds: number;
-  readonly blockSeconds: number;
-  readonly redis?: object;
-  readonly keyPrefix: string;
-  readonly timeoutMs: number;
-  readonly maxWaitMs: number;
-}
-
-const DEFAULT_MAX_WAIT_MS = 5_000;
-const OPTIONS = ['failures', 'window', 'block', 'redis', 'keyPrefix', 'timeout', 'maxWait'];
-
-const positiveInteger = (value: unknown): value is number => typeof value === 'number' && Number.isInteger(value) && value > 0;
-
-export function resolveThrottleOption(value: unknown, where: string): ThrottleConfig | undefined {
-  if (value === undefined) return undefined;
-  if (value === null || typeof value !== 'object') configError(where, 'throttle must be { failures, window, block }');
-  const { failures, window, block, redis, keyPrefix = 'httpauth:throttle', timeout, maxWait = DEFAULT_MAX_WAIT_MS, ...rest } = value as Record<string, unknown>;
-  if (Object.keys(rest).length > 0) configError(where, `unknown throttle option "${Object.keys(rest)[0]}" (allowed: ${OPTIONS.join(', ')})`);
-  if (!positiveInteger(failures)) configError(where, 'throttle.failures must be a positive integer');
-  if (!positiveInteger(window)) configError(where, 'throttle.window must be a positive whole number of seconds');
-  if (!positiveInteger(block)) configError(where, 'throttle.block must be a positive whole number of seconds');
-  if (redis !== undefined && (redis === null || typeof redis !== 'object')) configError(where, 'throttle.redis must be a Redis client (ioredis or node-redis)');
-  if (typeof keyPrefix !== 'string' || keyPrefix === '') configError(where, 'throttle.keyPrefix must be a non-empty string');
-  const timeoutMs = resolveTimeoutMs(timeout, where, 'throttle.timeout');
-  if (typeof maxWait !== 'number' || !Number.isFinite(maxWait) || maxWait < 0) configError(where, 'throttle.maxWait must be a number of milliseconds (0 or more)');
-  return Object.freeze({ failures, windowSeconds: window, blockSeconds: block, redis: redis as object | undefined, keyPrefix, timeoutMs, maxWaitMs: maxWait });
-}
+export { canonicalUsername, resolveThrottleOption, type ThrottleConfig, type ThrottleOptions } from './throttle-options';
 
 /** How an attempt ended, for the counts: only `failed` keeps its point. */
 export type AttemptResult = 'failed' | 'succeeded' | 'other';
@@ -105,17 +44,30 @@ const RELEASE_MARGIN_MS = 50;
 
 const BUSY_RETRY_AFTER_MS = 1_000;
 
-const keyPart = (kind: string, value: string): string =>
-  value.length <= MAX_KEY_PART ? `${kind}:${value}` : `${kind}#:${createHash('sha256').update(value).digest('base64url')}`;
+/**
+ * Who an attempt is counted as: the account (the canonical username, see `throttle.normalize`)
+ * and the client address, both within `scope` (what `throttle.key` returned).
+ */
+export interface ThrottleIdentity {
+  readonly account?: string;
+  readonly address?: string;
+  readonly scope?: string;
+}
+
+// The scope's length goes first, so no scope and value can be cut into another pair.
+const keyPart = (kind: string, value: string, scope: string | undefined): string => {
+  const scoped = scope === undefined ? value : `${scope.length}.${scope}:${value}`;
+  return scoped.length <= MAX_KEY_PART ? `${kind}:${scoped}` : `${kind}#:${createHash('sha256').update(scoped).digest('base64url')}`;
+};
 
 const errorMessage = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 const FREE: Reservation = Object.freeze({ refused: false as const, end: async () => {} });
 
 /**
- * Counts failed logins per username and per client address and blocks either once it reaches
+ * Counts failed logins per account and per client address and blocks either once it reaches
  * the limit. One instance per bound auth class, so two apps never share counts unless they share
- * a Redis.
+ * a Redis, and two classes never do unless they are given the same `keyPrefix`.
  *
  * Two counters per key: `f:` the failures of the window (set to `failures + 1` while blocked) and
  * `r:` the attempts being verified now. An attempt with credentials reserves a point in `r:`
@@ -127,15 +79,16 @@ const FREE: Reservation = Object.freeze({ refused: false as const, end: async ()
  * when the key expires is not seen by the next window (its failure is still counted in `f:`).
  */
 export class Throttle {
-  readonly #config: ThrottleConfig;
+  readonly config: ThrottleConfig;
   readonly #memory = new MemoryCounters(MEMORY_KEYS);
   readonly #redis?: RateLimiterRedis;
   readonly #logError: (kind: string, message: string) => void;
   #redisIdleUntil = 0;
   readonly #waiters = new Map<string, Set<() => void>>();
 
-  constructor(config: ThrottleConfig, logError: (kind: string, message: string) => void = () => {}) {
-    this.#config = config;
+  /** `className` names the default Redis prefix, `httpauth:throttle:<class name>`. */
+  constructor(config: ThrottleConfig, className: string, logError: (kind: string, message: string) => void = () => {}) {
+    this.config = config;
     this.#logError = logError;
     if (config.redis) {
       this.#redis = new RateLimiterRedis({
@@ -144,7 +97,7 @@ export class Throttle {
         useRedisPackage: isNodeRedis(config.redis),
         points: config.failures,
         duration: config.windowSeconds,
-        keyPrefix: config.keyPrefix,
+        keyPrefix: config.keyPrefix ?? `httpauth:throttle:${className}`,
       });
     }
   }
@@ -153,19 +106,19 @@ export class Throttle {
    * Checks the blocks and, when `needsSlot` (credentials that will reach a hook), reserves a
    * slot, waiting up to `maxWait` for one while others are being verified.
    */
-  async reserve(username: string | undefined, address: string | undefined, needsSlot: boolean): Promise<Reservation> {
+  async reserve({ account, address, scope }: ThrottleIdentity, needsSlot: boolean): Promise<Reservation> {
     const keys: string[] = [];
-    if (username !== undefined && username !== '') keys.push(keyPart('u', username));
-    if (address) keys.push(keyPart('a', address));
+    if (account !== undefined && account !== '') keys.push(keyPart('u', account, scope));
+    if (address) keys.push(keyPart('a', address, scope));
     if (keys.length === 0) return FREE;
-    const limit = this.#config.failures;
-    const giveUpAt = Date.now() + this.#config.maxWaitMs;
+    const limit = this.config.failures;
+    const giveUpAt = Date.now() + this.config.maxWaitMs;
     for (;;) {
       const held = needsSlot ? await Promise.all(keys.map((key) => this.#add(`r:${key}`, 1))) : [];
       const failed = await Promise.all(keys.map((key) => this.#failures(key)));
       const blockedMs = Math.max(0, ...failed.map((count) => (count && count.value >= limit ? count.msLeft : 0)));
       if (blockedMs === 0 && held.every((h, i) => h.value + (failed[i]?.value ?? 0) <= limit)) {
-        const userHadFailures = username !== undefined && username !== '' && (failed[0]?.value ?? 0) > 0;
+        const userHadFailures = account !== undefined && account !== '' && (failed[0]?.value ?? 0) > 0;
         return this.#attempt(keys, held, userHadFailures ? `f:${keys[0]}` : undefined);
       }
       // Not a slot that was used, so waking the other waiters would only make them spin.
@@ -195,7 +148,7 @@ export class Throttle {
   async #countFailure(key: string): Promise<void> {
     const count = await this.#add(key, 1);
     // The limit is reached on the failure that uses the last allowed attempt.
-    if (count.value >= this.#config.failures) await this.#block(key, count.store);
+    if (count.value >= this.config.failures) await this.#block(key, count.store);
   }
 
   /**
@@ -209,7 +162,7 @@ export class Throttle {
       held.map(async ({ key, store, endsAt }) => {
         if (endsAt - RELEASE_MARGIN_MS <= now) return;
         if (store === 'memory') {
-          this.#memory.add(key, -1, this.#config.windowSeconds);
+          this.#memory.add(key, -1, this.config.windowSeconds);
           return;
         }
         await this.#callRedis('reward', (redis) => redis.reward(key, 1)).catch(() => {});
@@ -255,7 +208,7 @@ export class Throttle {
         call.then(() => this.#redis!.reward(key, delta).catch(() => {}), () => {});
       }
     }
-    const count = this.#memory.add(key, delta, this.#config.windowSeconds, started);
+    const count = this.#memory.add(key, delta, this.config.windowSeconds, started);
     return { key, store: 'memory', value: count.value, endsAt: started + count.msLeft };
   }
 
@@ -271,10 +224,10 @@ export class Throttle {
 
   async #block(key: string, store: Store): Promise<void> {
     if (store === 'redis') {
-      const blocked = await this.#callRedis('block', (redis) => redis.block(key, this.#config.blockSeconds)).then(() => true, () => false);
+      const blocked = await this.#callRedis('block', (redis) => redis.block(key, this.config.blockSeconds)).then(() => true, () => false);
       if (blocked) return;
     }
-    this.#memory.set(key, this.#config.failures + 1, this.#config.blockSeconds);
+    this.#memory.set(key, this.config.failures + 1, this.config.blockSeconds);
   }
 
   async #delete(key: string): Promise<void> {
@@ -285,7 +238,7 @@ export class Throttle {
   /** One Redis call under the deadline; a failure is logged and leaves Redis alone for a while. */
   async #callRedis<T>(what: string, call: (redis: RateLimiterRedis) => Promise<T>): Promise<T> {
     try {
-      return await withDeadline(call(this.#redis!), this.#config.timeoutMs, `Redis (throttle ${what})`);
+      return await withDeadline(call(this.#redis!), this.config.timeoutMs, `Redis (throttle ${what})`);
     } catch (error) {
       this.#redisIdleUntil = Date.now() + REDIS_RETRY_MS;
       this.#logError('throttle-redis', `throttle: Redis failed (${errorMessage(error)}); counting in this process's memory until it answers again`);

@@ -245,12 +245,83 @@ describe.each(DRIVERS)('Digest replay protection (%s)', (driver, makeApp) => {
       return challenge;
     };
     it('keeps the record until the expiry @VerifyNonce returns (MemoryNonceStore)', () => expiringHook(new MemoryNonceStore()));
-    itWithRedis('keeps the record until the expiry @VerifyNonce returns (RedisNonceStore: a key TTL up to that expiry)', async () => {
+    itWithRedis('keeps the record until the expiry @VerifyNonce returns (RedisNonceStore: a key TTL of that expiry plus one lifetime)', async () => {
       const prefix = `${PREFIX}${driver}:expiring:`;
       const challenge = await expiringHook(new RedisNonceStore(redis(), { prefix }));
-      const ttl = await redis().pttl(`${prefix}${challenge.nonce}:00000001`);
-      expect(ttl).toBeGreaterThan(60_000);
-      expect(ttl).toBeLessThanOrEqual(10 * 60_000);
+      const ttl = await redis().pttl(`${prefix}${challenge.nonce}`);
+      expect(ttl).toBeGreaterThan(10 * 60_000);
+      expect(ttl).toBeLessThanOrEqual(20 * 60_000);
+    });
+  });
+
+  // Issue 14 item 15: every key has a TTL, a use cap per nonce, and a sliding expiry never reopens replay.
+  describe('RedisNonceStore records: TTL, use cap, fixed expiry', () => {
+    const storeFor = (options: { maxUsesPerNonce?: number } = {}) => {
+      const prefix = `${PREFIX}${driver}:${randomBytes(4).toString('hex')}:`;
+      return { prefix, store: new RedisNonceStore(redis(), { prefix, ...options }) };
+    };
+
+    itWithRedis('gives the record of a nonce @VerifyNonce accepts without expiry a TTL', async () => {
+      const { prefix, store } = storeFor();
+      const app = appFor(new (issuedForeverClass(store))());
+      const challenge = await challengeOf(app);
+      expect((await get(app, headerFor(challenge, 1))).status).toBe(200);
+      const keys = await redis().keys(`${prefix}*`);
+      expect(keys.length).toBeGreaterThan(0);
+      for (const key of keys) expect(await redis().pttl(key)).toBeGreaterThan(0);
+      expect((await get(app, headerFor(challenge, 1))).status).toBe(401);
+    });
+
+    itWithRedis('accepts at most maxUsesPerNonce counts of one nonce, then asks for a fresh nonce (stale=true)', async () => {
+      const { store } = storeFor({ maxUsesPerNonce: 2 });
+      const app = appFor(new (digestClass({ store }))());
+      const challenge = await challengeOf(app);
+      expect((await get(app, headerFor(challenge, 1))).status).toBe(200);
+      expect((await get(app, headerFor(challenge, 2))).status).toBe(200);
+      const capped = await get(app, headerFor(challenge, 3));
+      expect(capped.status).toBe(401);
+      expect(digestChallenge(capped).stale).toBe(true);
+      // The fresh nonce works.
+      expect((await get(app, headerFor(digestChallenge(capped), 1))).status).toBe(200);
+    });
+
+    itWithRedis('does not let a sliding @VerifyNonce expiry reopen a captured request after the first expiry', async () => {
+      const { store } = storeFor();
+      @DigestAuth({ secret: SECRET, store })
+      class SlidingNonces {
+        readonly lastSeen = new Map<string, number>();
+        @GetPassword() password(username: string) {
+          return USERS[username];
+        }
+        @GenerateNonce() nonce() {
+          const nonce = randomBytes(16).toString('hex');
+          this.lastSeen.set(nonce, Date.now());
+          return nonce;
+        }
+        // A sliding expiry: valid until 300 ms after it was last presented.
+        @VerifyNonce() verify(nonce: string) {
+          const seen = this.lastSeen.get(nonce);
+          if (seen === undefined || Date.now() - seen >= 300) return false;
+          this.lastSeen.set(nonce, Date.now());
+          return Date.now() + 300;
+        }
+      }
+      const app = appFor(new SlidingNonces());
+      const challenge = await challengeOf(app);
+      const captured = headerFor(challenge, 1);
+      expect((await get(app, captured)).status).toBe(200);
+      await sleep(200);
+      expect((await get(app, headerFor(challenge, 2))).status).toBe(200);
+      await sleep(250);
+      // Past the expiry of the first use, though the hook would slide it on: refused, stale=true.
+      const replays = [await get(app, captured), await get(app, headerFor(challenge, 2)), await get(app, headerFor(challenge, 3))];
+      expect(replays.map((r) => r.status)).toEqual([401, 401, 401]);
+      expect(digestChallenge(replays[0]).stale).toBe(true);
+      // Replayed again and again (each presentation slides the hook on): refused every time.
+      for (let i = 0; i < 3; i++) {
+        await sleep(200);
+        expect((await get(app, captured)).status).toBe(401);
+      }
     });
   });
 
@@ -270,7 +341,7 @@ describe.each(DRIVERS)('Digest replay protection (%s)', (driver, makeApp) => {
       // The next count is fine on either instance: the load balancer may send it anywhere.
       expect((await get(two, headerFor(challenge, 2))).status).toBe(200);
       expect((await get(one, headerFor(challenge, 3))).status).toBe(200);
-      expect(await redis().exists(`${PREFIX}${driver}:${challenge.nonce}:00000001`)).toBe(1);
+      expect(await redis().hexists(`${PREFIX}${driver}:${challenge.nonce}`, 'u00000001')).toBe(1);
     });
 
     it('answers 503 with one log line when Redis is unreachable, never 200 and never a crash', async () => {
@@ -293,7 +364,7 @@ describe.each(DRIVERS)('Digest replay protection (%s)', (driver, makeApp) => {
 });
 
 describe('start-up warning for a Digest secret with an in-memory nonce store', () => {
-  const unusedRedis = { set: async () => 'OK' };
+  const unusedRedis = { eval: async () => 1 };
   const SHARED = /ReplayUsers sets a Digest secret but keeps used nonces in memory: every other instance sharing the secret, and this one after a restart, accepts a captured request once more.*store: new RedisNonceStore\(redis\).*or store: new MemoryNonceStore\(\) if this app runs as one process/;
 
   it.each([

@@ -1,7 +1,7 @@
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
-import { CurrentUser, Get, getMetadataArgsStorage, JsonController } from 'routing-controllers';
+import { CurrentUser, Get, getMetadataArgsStorage, JsonController, Req } from 'routing-controllers';
 import { routingControllersToSpec } from 'routing-controllers-openapi';
 import {
   BasicAuth,
@@ -53,6 +53,27 @@ class ProxyDigest {
   }
 }
 
+@BasicAuth({ proxy: true, realm: 'proxy', keepProxyAuthorization: true })
+class KeepingBasic {
+  @VerifyPassword() verify(username: string, password: string) {
+    return USERS[username] !== undefined && USERS[username] === password ? username : null;
+  }
+}
+
+@TokenAuth({ proxy: true, keepProxyAuthorization: true })
+class KeepingToken {
+  @VerifyToken() verify(token: string) {
+    return token === 'good-token' ? 'alice' : null;
+  }
+}
+
+@DigestAuth({ proxy: true, realm: 'proxy', secret: 'proxy-test-secret', keepProxyAuthorization: true })
+class KeepingDigest {
+  @GetPassword() password(username: string) {
+    return USERS[username];
+  }
+}
+
 @BasicAuth()
 class OriginBasic {
   @VerifyPassword() verify(username: string, password: string) {
@@ -64,6 +85,15 @@ class OriginBasic {
 class ProxiedController {
   @Get('/hello') @LoginRequired() hello(@CurrentUser() user: unknown) {
     return { user };
+  }
+}
+
+/** What the handler sees of the proxy credentials: the header, and any raw copy of it. */
+@JsonController()
+class ForwardingController {
+  @Get('/forward') @LoginRequired() forward(@Req() req: { headers: IncomingHttpHeaders; rawHeaders?: string[]; req?: { rawHeaders: string[] } }) {
+    const raw = req.req?.rawHeaders ?? req.rawHeaders ?? [];
+    return { header: req.headers['proxy-authorization'] ?? null, raw: raw.some((name) => name.toLowerCase() === 'proxy-authorization') };
   }
 }
 
@@ -141,6 +171,24 @@ describe.each(DRIVERS)('%s', (_name, makeApp) => {
       expect(forbidden.headers['proxy-authenticate']).toMatch(new RegExp(`^${scheme} `));
       const admitted = await authorized(a, client, '/admin', 'Proxy-Authorization');
       expect(admitted.status).toBe(200);
+    });
+  });
+
+  // Issue 14 item 17: the proxy's credentials are for this hop; a handler forwarding the request must not pass them on.
+  describe.each(CLIENTS.map((c) => [c.name, c] as const))('Proxy-Authorization after a successful %s proxy authentication', (_scheme, client) => {
+    it('is removed before the handler sees it (headers and rawHeaders)', async () => {
+      const app = makeApp([ForwardingController], createAuthCheckers([client.cls], { logger: recordingLogger() }));
+      const res = await authorized(app, client, '/forward', 'Proxy-Authorization');
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual({ header: null, raw: false });
+    });
+
+    it('is kept with keepProxyAuthorization: true', async () => {
+      const Keeping = { Basic: KeepingBasic, Bearer: KeepingToken, Digest: KeepingDigest }[client.name]!;
+      const app = makeApp([ForwardingController], createAuthCheckers([Keeping], { logger: recordingLogger() }));
+      const res = await authorized(app, client, '/forward', 'Proxy-Authorization');
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual({ header: expect.stringMatching(new RegExp(`^${client.name} `)), raw: true });
     });
   });
 
@@ -297,6 +345,10 @@ describe('proxy option', () => {
     ['Token with header', () => TokenAuth({ proxy: true, header: 'X-API-Key' }), /proxy reads the token from Proxy-Authorization only; remove "header"/],
     ['Token with query', () => TokenAuth({ proxy: true, query: 'access_token' }), /remove "query"/],
     ['Digest non-boolean', () => DigestAuth({ proxy: 1 as unknown as boolean }), /proxy must be true or false/],
+    ['Basic keepProxyAuthorization without proxy', () => BasicAuth({ keepProxyAuthorization: true }), /^http-auth: @BasicAuth on X: keepProxyAuthorization applies to proxy authentication; add proxy: true/],
+    ['Token keepProxyAuthorization without proxy', () => TokenAuth({ keepProxyAuthorization: true }), /keepProxyAuthorization applies to proxy authentication/],
+    ['Digest keepProxyAuthorization without proxy', () => DigestAuth({ keepProxyAuthorization: true }), /keepProxyAuthorization applies to proxy authentication/],
+    ['a non-boolean keepProxyAuthorization', () => BasicAuth({ proxy: true, keepProxyAuthorization: 'yes' as unknown as boolean }), /keepProxyAuthorization must be true or false/],
   ])('rejects %s', (_what, make, message) => {
     expect(() => make()(class X {})).toThrow(message);
   });

@@ -1,4 +1,4 @@
-import { rateLimitedLog } from '../../src/internal/log';
+import { MAX_KINDS, MAX_LINE_CHARS, rateLimitedLog } from '../../src/internal/log';
 import { DeadlineError, withDeadline } from '../../src/internal/deadline';
 
 describe('rateLimitedLog', () => {
@@ -43,5 +43,40 @@ describe('withDeadline', () => {
     } finally {
       process.off('unhandledRejection', unhandled);
     }
+  });
+});
+
+// Issue 14 item 8: the limiter's memory is bounded, whatever kinds it is given, and every line it
+// writes is one line of bounded length.
+describe('rateLimitedLog bounds', () => {
+  const collect = (intervalMs = 60_000, now: () => number = () => 0) => {
+    const lines: string[] = [];
+    return { lines, log: rateLimitedLog({ warn: (m) => lines.push(m), error: (m) => lines.push(m) }, intervalMs, now) };
+  };
+
+  it(`tracks at most ${MAX_KINDS} kinds: 10,000 distinct kinds give ${MAX_KINDS + 1} lines an interval, the rest counted`, () => {
+    let t = 0;
+    const { lines, log } = collect(60_000, () => t);
+    for (let i = 0; i < 10_000; i++) log.error(`unreadable:/srv/tenants/t${i}`, `file t${i} cannot be read`);
+    expect(lines).toHaveLength(MAX_KINDS + 1);
+    t = 60_000;
+    for (let i = 10_000; i < 20_000; i++) log.error(`unreadable:/srv/tenants/t${i}`, `file t${i} cannot be read`);
+    // A new interval: the old kinds were swept, so new ones are written again, and the overflow line
+    // says how many lines of other kinds it left out.
+    expect(lines).toHaveLength(2 * (MAX_KINDS + 1));
+    expect(lines.filter((line) => /lines of other kinds in the last 60 s were not logged/.test(line))).toHaveLength(1);
+  });
+
+  it('escapes control characters, C1 controls, line separators and bidi overrides', () => {
+    const { lines, log } = collect();
+    log.error('k', 'a\nb\r\u0085c\u2028d\u2029e\u202ef\u0000g\u001bh\u007f');
+    expect(lines).toEqual(['a\\u000ab\\u000d\\u0085c\\u2028d\\u2029e\\u202ef\\u0000g\\u001bh\\u007f']);
+  });
+
+  it(`truncates a line to ${MAX_LINE_CHARS} characters`, () => {
+    const { lines, log } = collect();
+    log.warn('k', 'x'.repeat(50_000));
+    expect(lines[0]).toHaveLength(MAX_LINE_CHARS + 1);
+    expect(lines[0].endsWith('…')).toBe(true);
   });
 });

@@ -13,7 +13,7 @@ function fakeClient(reply: () => Promise<unknown>): { client: RedisLikeClient; c
   return {
     calls,
     client: {
-      set: (...args: unknown[]) => {
+      eval: (...args: unknown[]) => {
         calls.push(args);
         return reply();
       },
@@ -25,22 +25,27 @@ const never = () => new Promise<never>(() => undefined);
 
 describe('RedisNonceStore without a server', () => {
   it('refuses a nonce that has already expired without calling Redis', async () => {
-    const { client, calls } = fakeClient(async () => 'OK');
+    const { client, calls } = fakeClient(async () => 1);
     const offline = new RedisNonceStore(client, { now: () => 1_000 });
     await expect(offline.use('n', '00000001', 1_000)).resolves.toBe(false);
     await expect(offline.use('n', '00000001', Number.NaN)).resolves.toBe(false);
     expect(calls).toEqual([]);
   });
 
-  it('sets a key without a TTL for a nonce without expiry', async () => {
-    const { client, calls } = fakeClient(async () => 'OK');
-    await expect(new RedisNonceStore(client, { prefix: 'p:' }).use('n', '00000001', Infinity)).resolves.toBe(true);
-    expect(calls).toEqual([['p:n:00000001', '1', 'NX']]);
+  it('records a nonce without expiry for maxNonceLifetime at most: every key gets a TTL', async () => {
+    const { client, calls } = fakeClient(async () => 1);
+    const store = new RedisNonceStore(client, { prefix: 'p:', now: () => 5_000, maxNonceLifetime: 60_000, maxUsesPerNonce: 7 });
+    await expect(store.use('n', '00000001', Infinity)).resolves.toBe(true);
+    await expect(store.use('n', '00000002', 5_000 + 3_600_000)).resolves.toBe(true);
+    expect(calls.map((call) => call.slice(1))).toEqual([
+      [1, 'p:n', '00000001', 65_000, 5_000, 7],
+      [1, 'p:n', '00000002', 65_000, 5_000, 7],
+    ]);
   });
 
   it.each([
-    ['an ioredis-shaped client', (set: () => Promise<unknown>) => fakeClient(set).client],
-    ['a node-redis client through fromNodeRedis', (set: () => Promise<unknown>) => fromNodeRedis({ set })],
+    ['an ioredis-shaped client', (evaluate: () => Promise<unknown>) => fakeClient(evaluate).client],
+    ['a node-redis client through fromNodeRedis', (evaluate: () => Promise<unknown>) => fromNodeRedis({ eval: evaluate })],
   ])('rejects with a DeadlineError when %s does not answer within the timeout', async (_label, clientOf) => {
     const store = new RedisNonceStore(clientOf(never), { timeout: 20 });
     await expect(store.use('n', '00000001', Date.now() + LIFETIME)).rejects.toThrow(DeadlineError);
@@ -48,17 +53,29 @@ describe('RedisNonceStore without a server', () => {
   });
 
   it.each([0, -1, Number.NaN, Infinity, '250'])('throws a TypeError for timeout %p', (timeout) => {
-    const { client } = fakeClient(async () => 'OK');
+    const { client } = fakeClient(async () => 1);
     expect(() => new RedisNonceStore(client, { timeout: timeout as number })).toThrow(/RedisNonceStore: timeout must be a positive number of milliseconds/);
   });
 
-  it('adapts a node-redis v4 client to the same commands', async () => {
-    const set = jest.fn(async (_key: string, _value: string, _options: { PX?: number; NX: true }) => null);
-    const adapted = new RedisNonceStore(fromNodeRedis({ set }), { prefix: 'p:', now: () => 0 });
+  it.each([
+    ['maxUsesPerNonce', 0],
+    ['maxUsesPerNonce', 1.5],
+    ['maxNonceLifetime', -1],
+    ['maxNonceLifetime', Infinity],
+  ])('throws a TypeError for %s %p', (name, value) => {
+    const { client } = fakeClient(async () => 1);
+    expect(() => new RedisNonceStore(client, { [name]: value })).toThrow(new RegExp(`RedisNonceStore: ${name} must be a positive integer`));
+  });
+
+  it('throws a TypeError for a client without eval (a node-redis client not wrapped)', () => {
+    expect(() => new RedisNonceStore({ set: async () => 'OK' } as unknown as RedisLikeClient)).toThrow(/fromNodeRedis/);
+  });
+
+  it('adapts a node-redis client to the same command', async () => {
+    const evaluate = jest.fn(async (_script: string, _options: { keys: string[]; arguments: string[] }) => 0);
+    const adapted = new RedisNonceStore(fromNodeRedis({ eval: evaluate }), { prefix: 'p:', now: () => 0 });
     await expect(adapted.use('n', '00000001', 1_500.2)).resolves.toBe(false);
-    expect(set).toHaveBeenCalledWith('p:n:00000001', '1', { PX: 1_501, NX: true });
-    await adapted.use('n', '00000002', Infinity);
-    expect(set).toHaveBeenLastCalledWith('p:n:00000002', '1', { NX: true });
+    expect(evaluate).toHaveBeenCalledWith(expect.stringContaining('HSET'), { keys: ['p:n'], arguments: ['00000001', '1501', '0', '10000'] });
   });
 });
 
@@ -85,18 +102,18 @@ describeWithRedis('RedisNonceStore', () => {
     await expect(store.use('n2', '00000001', expiresAt)).resolves.toBe(true);
   });
 
-  it('stores one key per use that expires with the nonce', async () => {
+  it('keeps one record per nonce, which outlives the nonce by one lifetime', async () => {
     await store.use('n3', '00000001', Date.now() + LIFETIME);
-    await expect(redis.get(`${prefix}n3:00000001`)).resolves.toBe('1');
-    const ttl = await redis.pttl(`${prefix}n3:00000001`);
-    expect(ttl).toBeGreaterThan(LIFETIME - 5_000);
-    expect(ttl).toBeLessThanOrEqual(LIFETIME);
+    await expect(redis.hget(`${prefix}n3`, 'u00000001')).resolves.toBe('1');
+    const ttl = await redis.pttl(`${prefix}n3`);
+    expect(ttl).toBeGreaterThan(2 * LIFETIME - 5_000);
+    expect(ttl).toBeLessThanOrEqual(2 * LIFETIME);
   });
 
   it('uses the default prefix when none is given', async () => {
     const nonce = `default-prefix-${randomBytes(8).toString('hex')}`;
     await new RedisNonceStore(redis).use(nonce, '00000001', Date.now() + LIFETIME);
-    const key = `httpauth:nonce:${nonce}:00000001`;
+    const key = `httpauth:nonce:${nonce}`;
     await expect(redis.exists(key)).resolves.toBe(1);
     await redis.del(key);
   });
@@ -109,17 +126,43 @@ describeWithRedis('RedisNonceStore', () => {
     expect(accepted.sort()).toEqual([1, 2, 3, 4, 5]);
   });
 
-  it('keeps the keys of a nonce without expiry without a TTL, and refuses their replay', async () => {
-    await expect(store.use('n6', '00000001', Infinity)).resolves.toBe(true);
-    await expect(redis.pttl(`${prefix}n6:00000001`)).resolves.toBe(-1);
-    await expect(store.use('n6', '00000001', Infinity)).resolves.toBe(false);
-    await expect(store.use('n6', '00000002', Infinity)).resolves.toBe(true);
+  it('gives the record of a nonce without expiry a TTL too (maxNonceLifetime), and refuses its replays', async () => {
+    const bounded = new RedisNonceStore(redis, { prefix, maxNonceLifetime: 60_000 });
+    await expect(bounded.use('n6', '00000001', Infinity)).resolves.toBe(true);
+    const ttl = await redis.pttl(`${prefix}n6`);
+    expect(ttl).toBeGreaterThan(110_000);
+    expect(ttl).toBeLessThanOrEqual(120_000);
+    await expect(bounded.use('n6', '00000001', Infinity)).resolves.toBe(false);
+    await expect(bounded.use('n6', '00000002', Infinity)).resolves.toBe(true);
   });
 
-  it('lets a key expire when the nonce does', async () => {
+  it('accepts at most maxUsesPerNonce uses of one nonce', async () => {
+    const capped = new RedisNonceStore(redis, { prefix, maxUsesPerNonce: 3 });
+    const expiresAt = Date.now() + LIFETIME;
+    const results = [];
+    for (let nc = 1; nc <= 5; nc++) results.push(await capped.use('n7', nc.toString(16).padStart(8, '0'), expiresAt));
+    expect(results).toEqual([true, true, true, false, false]);
+  });
+
+  it('never extends a record when a later use reports a later expiry, and refuses every use once the first expiry passed', async () => {
+    let now = Date.now();
+    const sliding = new RedisNonceStore(redis, { prefix, now: () => now });
+    await expect(sliding.use('n8', '00000001', now + 200)).resolves.toBe(true);
+    const ttl = await redis.pttl(`${prefix}n8`);
+    await expect(sliding.use('n8', '00000002', now + 60_000)).resolves.toBe(true);
+    expect(await redis.pttl(`${prefix}n8`)).toBeLessThanOrEqual(ttl);
+    now += 250;
+    // The hook still says "valid for a minute": the record says the nonce died at its first expiry.
+    await expect(sliding.use('n8', '00000001', now + 60_000)).resolves.toBe(false);
+    await expect(sliding.use('n8', '00000003', now + 60_000)).resolves.toBe(false);
+    // Presenting the dead nonce keeps its record, so it cannot come back as new.
+    expect(await redis.pttl(`${prefix}n8`)).toBeGreaterThan(0);
+  });
+
+  it('lets the record expire one lifetime after the nonce', async () => {
     await expect(store.use('n5', '00000001', Date.now() + 50)).resolves.toBe(true);
-    await new Promise((resolve) => setTimeout(resolve, 120));
-    await expect(redis.exists(`${prefix}n5:00000001`)).resolves.toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    await expect(redis.exists(`${prefix}n5`)).resolves.toBe(0);
   });
 
   it('rejects, rather than accepting, when Redis is unreachable', async () => {
