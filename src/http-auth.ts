@@ -1,7 +1,8 @@
 import { HttpError, type Action } from 'routing-controllers';
 import { wantsRequest, type Authenticator, type Outcome, type Refusal, type RequestView } from './authenticators/authenticator';
 import { credentialsHeader } from './authenticators/basic';
-import { AuthenticationError, AuthenticationFailure, HttpAuthError, PreflightAnswer, RoleError } from './errors';
+import { AuthenticationError, AuthenticationFailure, CrossSiteError, HttpAuthError, PreflightAnswer, RoleError } from './errors';
+import { addResponseHeader } from './internal/response-headers';
 import type { Steps } from './internal/steps';
 import type { Reservation, Throttle, ThrottleAttempt } from './internal/throttle';
 import type { SchemeKind } from './registry';
@@ -153,7 +154,7 @@ export function* admit(
     if (!hasRequiredRoles(groups, roles)) return yield* refusalAnswer(selected, members, { status: 403, reason: 'role' }, request, action, response, note);
   }
 
-  if (outcome.headers) for (const [name, value] of outcome.headers) response.setHeader(name, value);
+  if (outcome.headers) for (const [name, value] of outcome.headers) addResponseHeader(response, name, value);
   return { hasUser: true, user, username: credentials?.username };
 }
 
@@ -198,5 +199,5 @@ function* refusalAnswer(
     }
   }
   setChallenge();
-  return refuse(status === 403 ? new RoleError(body) : new AuthenticationError(body, status));
+  return refuse(status === 403 ? (refusal.reason === 'cross-site' ? new CrossSiteError(body) : new RoleError(body)) : new AuthenticationError(body, status));
 }

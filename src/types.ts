@@ -113,6 +113,14 @@ export interface HookRequest {
   header(name: string): string | undefined;
   /** The client's address as the framework reports it (Express `req.ip`, Koa `ctx.ip`). */
   readonly clientAddress: string | undefined;
+  /**
+   * The route's parameters, decoded and frozen: `/tenants/:tenant/items` gives `{ tenant: 'acme' }`
+   * (Express `req.params`, Koa `ctx.params`; an Express 5 wildcard's segments joined with "/").
+   * Set on every `@LoginRequired` route, the check before the body included (it runs as the
+   * route's own middleware, once the router matched); under a guard, the parameters of the path it
+   * is mounted on; `{}` where there are none, and for Socket.IO handshakes.
+   */
+  readonly params: { readonly [name: string]: string };
   /** The routing-controllers action; `undefined` under `auth.guard()` / `auth.koaGuard()`. */
   readonly action: Action | undefined;
 }

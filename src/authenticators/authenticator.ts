@@ -23,6 +23,11 @@ export interface RequestView {
   rawBody(): Promise<Uint8Array | undefined>;
   /** The frozen view hooks get; built on first call, then the same object for the request. */
   hookRequest(): HookRequest;
+  /**
+   * Socket.IO handshakes only: the namespace connected to. A handshake opens a connection that
+   * acts for the user, so it counts as an unsafe request (RFC 9110 §9.2.1) whatever its method.
+   */
+  readonly namespace?: string;
 }
 
 /**
@@ -50,7 +55,7 @@ export interface Refusal {
 }
 
 /** The reasons the library itself gives for a refusal (see `AuthEvent`). */
-export type RefusalReason = 'no-credentials' | 'malformed' | 'foreign-scheme' | 'bad-credentials' | 'stale-nonce' | 'replay' | 'role';
+export type RefusalReason = 'no-credentials' | 'malformed' | 'foreign-scheme' | 'bad-credentials' | 'stale-nonce' | 'replay' | 'role' | 'cross-site';
 
 export type Outcome =
   | {
@@ -88,6 +93,8 @@ export function isAccepted(verified: unknown): boolean {
 
 /** One scheme bound to one auth-class instance: the seam Basic, Token and Digest share. */
 export interface Authenticator {
+  /** The scheme word as configured (`'Basic'`, `'Bearer'`, …): `Credentials.scheme` and audit events' `scheme`. */
+  readonly scheme: string;
   /**
    * Proxy authentication (RFC 9110 §11.7): credentials in `Proxy-Authorization`, challenges in
    * `Proxy-Authenticate`, and 407 where an origin server would answer 401.

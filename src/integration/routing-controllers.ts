@@ -53,6 +53,8 @@ export interface AppCore {
   run(plan: Plan, action: Action, view: FlowView): MaybePromise<Decision>;
   /** Whether the request can only be authenticated once its body was read (Digest auth-int). */
   needsBody(plan: Plan, view: NodeRequestView): boolean;
+  /** The generic 500 for a misconfiguration only a request reveals; each message logged once. */
+  misconfigured(message: string): HttpError;
 }
 
 /**
@@ -220,6 +222,7 @@ export function createAuthCheckers<User = string>(
       }
     },
     run,
+    misconfigured,
     needsBody(plan, view) {
       let members: readonly BoundAuth[];
       try {

@@ -348,7 +348,9 @@ type LaterExports =
   | 'AuthenticationFailure'
   // Issue 9: Apache password files.
   | 'htpasswd'
-  | 'htdigest';
+  | 'htdigest'
+  // Issue 14: cookie tokens refused cross-site.
+  | 'CrossSiteError';
 assertType<Equals<ValueExports, BasicTokenExports | LaterExports>>();
 // Each issue's exports are really there (the union check above could not tell which side is missing).
 assertType<Equals<Extract<ValueExports, BasicTokenExports>, BasicTokenExports>>();
@@ -372,6 +374,7 @@ export type PublicTypes = [
   import('../../src').HttpAuthErrorCode,
   import('../../src').BasicAuthOptions,
   import('../../src').TokenAuthOptions,
+  import('../../src').TokenCookieOptions,
   import('../../src').UsernameFilter,
   import('../../src').OpenApiDocument,
   import('../../src').OpenApiSecurityScheme,
