@@ -84,7 +84,8 @@ export interface Credentials {
 
 /**
  * The statuses an `@ErrorHandler` can be called with: 400 malformed credentials, 401 missing or
- * wrong ones (407 on a `proxy: true` class), 403 a failed role check.
+ * wrong ones (407 on a `proxy: true` class), 403 a failed role check (or a cookie token another
+ * site's page sent: `@TokenAuth({ cookie })`).
  * @example
  * ```ts
  * @ErrorHandler() onError(status: AuthFailureStatus) {
