@@ -34,6 +34,11 @@ afterEach(async () => {
 
 const nextTurn = () => new Promise((resolve) => setTimeout(resolve, 20));
 
+/** Waits (up to 5 s) until a client has seen the event `name` with `value`. */
+async function until(events: [string, unknown][], name: string, value: unknown): Promise<void> {
+  for (let i = 0; i < 250 && !events.some(([n, v]) => n === name && v === value); i++) await nextTurn();
+}
+
 async function startServer(serverOptions: Partial<ServerOptions>, logger = recordingLogger(), events: AuthEvent[] = []) {
   const auth = createAuthCheckers<User>([ChatTokens], { logger, onEvent: (event) => events.push(event) });
   const httpServer = createServer();
@@ -131,6 +136,8 @@ describe('auth.socketIo() and connection-state recovery', () => {
     expect(await refused).toBe('refused');
     expect(mallory.seen.refusals).toEqual([expect.objectContaining({ status: 401 })]);
     chat.to('news').emit('news', 'after');
+    // Bob, still in the room, is the clock: once he has it, so would Mallory.
+    await until(bob.seen.events, 'news', 'after');
     await nextTurn();
 
     expect(bob.seen.events.filter(([name]) => name === 'news')).toEqual([
@@ -155,7 +162,7 @@ describe('auth.socketIo() and connection-state recovery', () => {
     chat.to('news').emit('news', 'missed');
     expect(await back).toBe('connected');
     chat.to('news').emit('news', 'after');
-    await nextTurn();
+    await until(alice.seen.events, 'news', 'after');
 
     expect(alice.client.recovered).toBe(true);
     expect(alice.client.id).toBe(firstId);
