@@ -35,7 +35,10 @@ export interface SocketIoSocketLike {
   /** The HTTP request of the handshake: the `request` of the `Action` an `@ErrorHandler` gets. */
   readonly request?: unknown;
   /** The namespace connected to: audit events name it. */
-  readonly nsp?: { readonly name: string };
+  readonly nsp?: {
+    /** Its name, e.g. `'/chat'`. */
+    readonly name: string;
+  };
   /** socket.io's connection-state recovery brought this socket back: it is authenticated again. */
   readonly recovered?: boolean;
 }
