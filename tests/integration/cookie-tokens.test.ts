@@ -144,6 +144,16 @@ beforeEach(() => {
 
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 
+/** Disconnects a client and waits until its engine connection is closed, so that nothing outlives the test. */
+function closeClient(client: ClientSocket): Promise<void> {
+  const engine = client.io.engine;
+  return new Promise<void>((resolve) => {
+    if (!engine || engine.readyState === 'closed') resolve();
+    else engine.once('close', () => resolve());
+    client.disconnect();
+  });
+}
+
 const COOKIE = { Cookie: 'theme=dark; session=good' };
 const CROSS_SITE = { ...COOKIE, 'Sec-Fetch-Site': 'cross-site', Origin: 'https://evil.example' };
 
@@ -325,7 +335,7 @@ describe('Socket.IO handshakes with a cookie token', () => {
   const servers: Server[] = [];
   const clients: ClientSocket[] = [];
   afterEach(async () => {
-    for (const client of clients.splice(0)) client.disconnect();
+    await Promise.all(clients.splice(0).map(closeClient));
     await Promise.all(servers.splice(0).map((io) => new Promise<void>((resolve) => io.close(() => resolve()))));
   });
 

@@ -347,7 +347,10 @@ describe('guards and Socket.IO: params where the framework has them, else {}', (
       expect(seen[0].request.params).toEqual({});
       expect(Object.isFrozen(seen[0].request.params)).toBe(true);
     } finally {
-      client.disconnect();
+      await new Promise<void>((resolve) => {
+        client.io.engine.once('close', () => resolve());
+        client.disconnect();
+      });
       await new Promise((resolve) => io.close(resolve));
     }
   });

@@ -28,11 +28,21 @@ const clients: ClientSocket[] = [];
 
 afterEach(async () => {
   valid.clear();
-  for (const client of clients.splice(0)) client.disconnect();
+  await Promise.all(clients.splice(0).map(closeClient));
   await Promise.all(servers.splice(0).map((io) => new Promise<void>((resolve) => io.close(() => resolve()))));
 });
 
 const nextTurn = () => new Promise((resolve) => setTimeout(resolve, 20));
+
+/** Disconnects a client and waits until its engine connection is closed, so that nothing outlives the test. */
+function closeClient(client: ClientSocket): Promise<void> {
+  const engine = client.io.engine;
+  return new Promise<void>((resolve) => {
+    if (!engine || engine.readyState === 'closed') resolve();
+    else engine.once('close', () => resolve());
+    client.disconnect();
+  });
+}
 
 /** Waits (up to 5 s) until a client has seen the event `name` with `value`. */
 async function until(events: [string, unknown][], name: string, value: unknown): Promise<void> {
