@@ -11,6 +11,7 @@ export type HttpAuthErrorCode =
   | 'ERR_HTTP_AUTH_UNAUTHENTICATED'
   | 'ERR_HTTP_AUTH_PROXY_UNAUTHENTICATED'
   | 'ERR_HTTP_AUTH_FORBIDDEN'
+  | 'ERR_HTTP_AUTH_CROSS_SITE'
   | 'ERR_HTTP_AUTH_BAD_REQUEST'
   | 'ERR_HTTP_AUTH_THROTTLED'
   | 'ERR_HTTP_AUTH_UNAVAILABLE'
@@ -110,6 +111,22 @@ export class RoleError extends HttpAuthError {
   override name = 'RoleError';
   constructor(body?: unknown) {
     super(403, 'ERR_HTTP_AUTH_FORBIDDEN', 'insufficient role', body);
+  }
+}
+
+/**
+ * 403: a token from a cookie (`@TokenAuth({ cookie })`) on a request with an unsafe method, or a
+ * Socket.IO handshake, that another site's page sent (cross-site request forgery).
+ * @example
+ * ```ts
+ * const isForgery = (error: unknown) => error instanceof CrossSiteError; // code 'ERR_HTTP_AUTH_CROSS_SITE'
+ * ```
+ */
+export class CrossSiteError extends HttpAuthError {
+  /** The class name, sent in the default body as `name`. */
+  override name = 'CrossSiteError';
+  constructor(body?: unknown) {
+    super(403, 'ERR_HTTP_AUTH_CROSS_SITE', 'cross-site request refused', body);
   }
 }
 

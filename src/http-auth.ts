@@ -1,7 +1,8 @@
 import { HttpError, type Action } from 'routing-controllers';
 import { wantsRequest, type Authenticator, type Outcome, type Refusal, type RequestView } from './authenticators/authenticator';
 import { credentialsHeader } from './authenticators/basic';
-import { AuthenticationError, AuthenticationFailure, HttpAuthError, PreflightAnswer, RoleError } from './errors';
+import { AuthenticationError, AuthenticationFailure, CrossSiteError, HttpAuthError, PreflightAnswer, RoleError } from './errors';
+import { addResponseHeader } from './internal/response-headers';
 import type { Steps } from './internal/steps';
 import type { Throttle } from './internal/throttle';
 import { reserveAttempt } from './throttle-step';
@@ -188,7 +189,7 @@ function* decide(
     if (!hasRequiredRoles(groups, roles)) return yield* refusalAnswer(selected, members, { status: 403, reason: 'role' }, request, action, response, note);
   }
 
-  if (outcome.headers) for (const [name, value] of outcome.headers) setHeaderWhileOpen(response, name, value);
+  if (outcome.headers) for (const [name, value] of outcome.headers) addResponseHeader(response, name, value);
   // The proxy's credentials were for this hop: a handler that forwards the request's headers
   // must not pass them on to the origin server.
   if (selected.dropsProxyAuthorization && credentials) request.removeHeader?.('proxy-authorization');
@@ -273,5 +274,5 @@ function* refusalAnswer(
     }
   }
   setChallenge();
-  return refuse(status === 403 ? new RoleError(body) : new AuthenticationError(body, status));
+  return refuse(status === 403 ? (refusal.reason === 'cross-site' ? new CrossSiteError(body) : new RoleError(body)) : new AuthenticationError(body, status));
 }

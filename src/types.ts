@@ -84,8 +84,9 @@ export interface Credentials {
 
 /**
  * The statuses an `@ErrorHandler` can be called with: 400 malformed credentials, 401 missing or
- * wrong ones (407 on a `proxy: true` class), 403 a failed role check, 429 throttled (`Retry-After`
- * is set), 503 a store that is down or a hook that did not settle within `hookTimeout`.
+ * wrong ones (407 on a `proxy: true` class), 403 a failed role check (or a cookie token another
+ * site's page sent: `@TokenAuth({ cookie })`), 429 throttled (`Retry-After` is set), 503 a store
+ * that is down or a hook that did not settle within `hookTimeout`.
  * @example
  * ```ts
  * @ErrorHandler() onError(status: AuthFailureStatus) {
@@ -114,6 +115,14 @@ export interface HookRequest {
   header(name: string): string | undefined;
   /** The client's address as the framework reports it (Express `req.ip`, Koa `ctx.ip`). */
   readonly clientAddress: string | undefined;
+  /**
+   * The route's parameters, decoded and frozen: `/tenants/:tenant/items` gives `{ tenant: 'acme' }`
+   * (Express `req.params`, Koa `ctx.params`; an Express 5 wildcard's segments joined with "/").
+   * Set on every `@LoginRequired` route, the check before the body included (it runs as the
+   * route's own middleware, once the router matched); under a guard, the parameters of the path it
+   * is mounted on; `{}` where there are none, and for Socket.IO handshakes.
+   */
+  readonly params: { readonly [name: string]: string };
   /** The routing-controllers action; `undefined` under `auth.guard()` / `auth.koaGuard()`. */
   readonly action: Action | undefined;
 }

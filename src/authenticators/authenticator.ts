@@ -31,6 +31,11 @@ export interface RequestView {
    * absent where there is no such request (a Socket.IO handshake).
    */
   removeHeader?(name: string): void;
+  /**
+   * Socket.IO handshakes only: the namespace connected to. A handshake opens a connection that
+   * acts for the user, so it counts as an unsafe request (RFC 9110 §9.2.1) whatever its method.
+   */
+  readonly namespace?: string;
 }
 
 /**
@@ -58,7 +63,7 @@ export interface Refusal {
 }
 
 /** The reasons the library itself gives for a refusal (see `AuthEvent`). */
-export type RefusalReason = 'no-credentials' | 'malformed' | 'foreign-scheme' | 'bad-credentials' | 'stale-nonce' | 'replay' | 'role';
+export type RefusalReason = 'no-credentials' | 'malformed' | 'foreign-scheme' | 'bad-credentials' | 'stale-nonce' | 'replay' | 'role' | 'cross-site';
 
 export type Outcome =
   | {
@@ -96,6 +101,8 @@ export function isAccepted(verified: unknown): boolean {
 
 /** One scheme bound to one auth-class instance: the seam Basic, Token and Digest share. */
 export interface Authenticator {
+  /** The scheme word as configured (`'Basic'`, `'Bearer'`, …): `Credentials.scheme` and audit events' `scheme`. */
+  readonly scheme: string;
   /**
    * Proxy authentication (RFC 9110 §11.7): credentials in `Proxy-Authorization`, challenges in
    * `Proxy-Authenticate`, and 407 where an origin server would answer 401.

@@ -158,6 +158,7 @@ export function createBasicAuthenticator(config: BasicConfig, hooks: BasicHooks)
   }
 
   return {
+    scheme,
     proxy,
     presents: (request) => readAuthorization(request, scheme, proxy).present,
     authenticate: authentication,

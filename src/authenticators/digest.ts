@@ -164,6 +164,7 @@ export function createDigestAuthenticator(config: DigestConfig, hooks: DigestHoo
   }
 
   return {
+    scheme,
     proxy,
     presents: (request) => readAuthorization(request, scheme, proxy).present,
 

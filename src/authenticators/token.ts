@@ -5,6 +5,7 @@ import { isToken } from '../internal/auth-params';
 import type { Steps } from '../internal/steps';
 import { tokenChallenge, type BearerError } from '../schemes/token';
 import { tokenFromCookie, tokenFromQuery } from '../schemes/token-sources';
+import { isSafeMethod, isSameOriginRequest, serializedOrigin } from '../schemes/cross-site';
 import { ANONYMOUS_OUTCOME, isAccepted, refusalOutcome, wantsRequest, type Authenticator, type Outcome, type RequestView } from './authenticator';
 import { readAuthorization } from './basic';
 import type { HookRequest } from '../types';
@@ -37,11 +38,15 @@ export interface TokenAuthOptions {
    */
   query?: string;
   /**
-   * Also accept the token from this cookie, e.g. `'session'` (browser apps). A cookie is sent by
-   * the browser on cross-site requests too: protect state-changing routes against CSRF (SameSite
-   * cookies, a CSRF token). A header or the query parameter, when present, takes precedence.
+   * Also accept the token from this cookie (browser apps): its name, e.g. `'session'`, or
+   * `{ name, allowedOrigins, crossSite }`. A browser attaches a cookie to requests other sites
+   * make, so a cookie token is refused (403) for unsafe methods (anything but GET, HEAD, OPTIONS,
+   * TRACE) and for Socket.IO handshakes unless the request comes from the server's own origin
+   * (`Sec-Fetch-Site: same-origin` or `none`, else an `Origin` naming the `Host`) or from one of
+   * `allowedOrigins`. A request with neither `Sec-Fetch-Site` nor `Origin` is not a browser's and
+   * is accepted. A header or the query parameter, when present, takes precedence.
    */
-  cookie?: string;
+  cookie?: string | TokenCookieOptions;
   /** Remember verified tokens for `ttl` seconds (only a keyed hash of each token is kept). */
   cache?: CacheOptions;
   /** Block a client address after too many rejected tokens (429 + Retry-After). */
@@ -68,13 +73,46 @@ export interface TokenAuthOptions {
   hookTimeout?: number;
 }
 
+/**
+ * `@TokenAuth({ cookie: { … } })`: the cookie, and which other sites' pages may use it.
+ * @example
+ * ```ts
+ * @TokenAuth({ cookie: { name: 'session', allowedOrigins: ['https://admin.example.com'] } })
+ * class SessionAuth { @VerifyToken() verify(token: string) { return sessions.get(token) ?? null; } }
+ * ```
+ */
+export interface TokenCookieOptions {
+  /** The cookie's name. */
+  name: string;
+  /**
+   * Origins (`scheme://host[:port]`) besides the server's own whose pages may send requests with
+   * unsafe methods, and open Socket.IO connections, with the cookie. @default []
+   */
+  allowedOrigins?: readonly string[];
+  /**
+   * Accept the cookie from any site, unsafe methods included. Only for an app that defends
+   * against cross-site request forgery itself (a CSRF token checked on every unsafe route).
+   * @default false
+   */
+  crossSite?: boolean;
+}
+
+export interface TokenCookieConfig {
+  readonly name: string;
+  /** Serialized origins, as browsers send them. */
+  readonly allowedOrigins: ReadonlySet<string>;
+  readonly crossSite: boolean;
+}
+
 export interface TokenConfig {
   readonly scheme: string;
   readonly realm: string;
   /** Lower-case header name, when the token comes from a custom header. */
   readonly header?: string;
+  /** That header's name as configured, for documents and `Vary`. */
+  readonly headerName?: string;
   readonly query?: string;
-  readonly cookie?: string;
+  readonly cookie?: TokenCookieConfig;
   readonly cache?: CacheConfig;
   readonly throttle?: ThrottleConfig;
   readonly openApiName?: string;
@@ -95,7 +133,7 @@ export function resolveTokenOptions(options: TokenAuthOptions | undefined, where
     if (header === 'authorization') configError(where, 'to read Authorization, leave out "header" and set "scheme"');
   }
   if (o.query !== undefined && (typeof o.query !== 'string' || o.query === '')) configError(where, 'query must name a query parameter, e.g. "access_token"');
-  if (o.cookie !== undefined && (typeof o.cookie !== 'string' || !isToken(o.cookie))) configError(where, 'cookie must name a cookie, e.g. "session"');
+  const cookie = o.cookie === undefined ? undefined : resolveCookie(o.cookie, where);
   const proxy = resolveProxy(o.proxy, where);
   // A proxy's credentials are hop-by-hop, in Proxy-Authorization: a custom header, the URL or a
   // cookie would be the origin server's to read.
@@ -104,9 +142,9 @@ export function resolveTokenOptions(options: TokenAuthOptions | undefined, where
   return Object.freeze({
     scheme,
     realm,
-    ...(header ? { header } : {}),
+    ...(header ? { header, headerName: o.header as string } : {}),
     ...(o.query !== undefined ? { query: o.query as string } : {}),
-    ...(o.cookie !== undefined ? { cookie: o.cookie as string } : {}),
+    ...(cookie ? { cookie } : {}),
     cache: resolveCacheOption(o.cache, where),
     throttle: resolveThrottleOption(o.throttle, where),
     openApiName: resolveOpenApiName(o.openApiName, where),
@@ -115,6 +153,25 @@ export function resolveTokenOptions(options: TokenAuthOptions | undefined, where
     keepProxyAuthorization: resolveKeepProxyAuthorization(o.keepProxyAuthorization, proxy, where),
     hookTimeout: resolveHookTimeout(o.hookTimeout, where),
   });
+}
+
+function resolveCookie(value: unknown, where: string): TokenCookieConfig {
+  const named = typeof value === 'string' ? { name: value } : value;
+  if (named === null || typeof named !== 'object' || Array.isArray(named)) configError(where, 'cookie must name a cookie, e.g. "session", or be { name, allowedOrigins, crossSite }');
+  const o = assertPlainOptions(named, ['name', 'allowedOrigins', 'crossSite'], `${where} cookie`);
+  if (typeof o.name !== 'string' || !isToken(o.name)) configError(where, 'cookie must name a cookie, e.g. "session"');
+  const origins = o.allowedOrigins ?? [];
+  if (!Array.isArray(origins)) configError(where, 'cookie.allowedOrigins must be an array of origins, e.g. ["https://admin.example.com"]');
+  const allowedOrigins = new Set<string>();
+  for (const origin of origins as unknown[]) {
+    const serialized = typeof origin === 'string' ? serializedOrigin(origin) : undefined;
+    if (serialized === undefined) {
+      configError(where, `cookie.allowedOrigins: ${JSON.stringify(origin)} is not an origin; write scheme, host and port only, e.g. "https://admin.example.com"`);
+    }
+    allowedOrigins.add(serialized);
+  }
+  if (o.crossSite !== undefined && typeof o.crossSite !== 'boolean') configError(where, 'cookie.crossSite must be true or false');
+  return Object.freeze({ name: o.name, allowedOrigins, crossSite: o.crossSite === true });
 }
 
 function resolveBearerFormat(value: unknown, scheme: string, header: string | undefined, where: string): string | undefined {
@@ -126,7 +183,14 @@ function resolveBearerFormat(value: unknown, scheme: string, header: string | un
 
 const INVALID_TOKEN = refusalOutcome({ status: 401, bearerError: 'invalid_token' });
 
-const PRIVATE: readonly (readonly [string, string])[] = Object.freeze([Object.freeze(['Cache-Control', 'private'] as const)]);
+// Cross-site request forgery: a cookie the browser attached to another site's request.
+const CROSS_SITE = refusalOutcome({ status: 403, reason: 'cross-site' });
+
+type Source = 'authorization' | 'header' | 'query' | 'cookie';
+
+type ResponseHeaders = readonly (readonly [string, string])[];
+
+const frozenHeaders = (...headers: [string, string][]): ResponseHeaders => Object.freeze(headers.map((h) => Object.freeze(h)));
 
 export function createTokenAuthenticator(config: TokenConfig, verifyToken: (token: string, request?: HookRequest) => unknown): Authenticator {
   const { scheme, realm, header } = config;
@@ -149,13 +213,36 @@ export function createTokenAuthenticator(config: TokenConfig, verifyToken: (toke
   };
 
   /** The first source present decides: header, then query parameter, then cookie. */
-  const readToken = (request: RequestView): { token: string | null; fromQuery: boolean } | undefined => {
+  const readToken = (request: RequestView): { token: string | null; source: Source } | undefined => {
     const sent = fromHeader(request);
-    if (sent !== undefined) return { token: sent, fromQuery: false };
+    if (sent !== undefined) return { token: sent, source: header ? 'header' : 'authorization' };
     const inQuery = config.query === undefined ? undefined : tokenFromQuery(request.url, config.query);
-    if (inQuery !== undefined) return { token: inQuery, fromQuery: true };
-    const inCookie = config.cookie === undefined ? undefined : tokenFromCookie(request.header('cookie'), config.cookie);
-    return inCookie === undefined ? undefined : { token: inCookie, fromQuery: false };
+    if (inQuery !== undefined) return { token: inQuery, source: 'query' };
+    const inCookie = config.cookie === undefined ? undefined : tokenFromCookie(request.header('cookie'), config.cookie.name);
+    return inCookie === undefined ? undefined : { token: inCookie, source: 'cookie' };
+  };
+
+  /**
+   * Whether a cookie token may be used for this request: safe methods (both the dispatched one and
+   * the one on the request line, so a method override cannot turn a form's POST safe) and
+   * requests from the server's own origin or an allowed one. A Socket.IO handshake is unsafe.
+   */
+  const cookieUsable = (request: RequestView): boolean => {
+    const cookie = config.cookie!;
+    if (cookie.crossSite) return true;
+    if (request.namespace === undefined && isSafeMethod(request.method) && isSafeMethod(request.requestLineMethod)) return true;
+    return isSameOriginRequest(
+      { secFetchSite: request.header('sec-fetch-site'), origin: request.header('origin'), host: request.header('host') ?? request.header(':authority') },
+      cookie.allowedOrigins,
+    );
+  };
+
+  // What a shared cache must not keep, and must key by: the answer depends on this source.
+  const headersFor: { readonly [S in Source]?: ResponseHeaders } = {
+    // RFC 6750 §2.3: a token in the URL must not let shared caches keep the answer, nor leak in Referer.
+    query: frozenHeaders(['Cache-Control', 'private'], ['Referrer-Policy', 'no-referrer']),
+    cookie: frozenHeaders(['Cache-Control', 'private'], ['Vary', 'Cookie']),
+    ...(config.headerName ? { header: frozenHeaders(['Cache-Control', 'private'], ['Vary', config.headerName]) } : {}),
   };
 
   const verify = (token: string, request: RequestView): unknown => (verifyWantsRequest ? verifyToken(token, request.hookRequest()) : verifyToken(token));
@@ -164,6 +251,8 @@ export function createTokenAuthenticator(config: TokenConfig, verifyToken: (toke
 
   function* authentication(request: RequestView): Steps<Outcome> {
     const sent = readToken(request);
+    // Before anything else: another site's request never reaches the hook, the cache or a 400.
+    if (sent?.source === 'cookie' && !cookieUsable(request)) return CROSS_SITE;
     const token = sent?.token;
     if (token === null) return MALFORMED;
     let verified: unknown;
@@ -175,20 +264,21 @@ export function createTokenAuthenticator(config: TokenConfig, verifyToken: (toke
       verified = yield verify(token ?? '', request);
     }
     if (!isAccepted(verified)) return token === undefined ? ANONYMOUS_OUTCOME : INVALID_TOKEN;
-    // RFC 6750 §2.3: a token in the URL must not let shared caches keep the answer.
-    const headers = sent?.fromQuery ? PRIVATE : undefined;
+    const headers = sent ? headersFor[sent.source] : undefined;
     return { kind: 'authenticated', verified, credentials: token === undefined ? undefined : { scheme, token }, headers };
   }
 
   return {
+    scheme,
     proxy: config.proxy,
     presents: (request) => readToken(request) !== undefined,
 
     authenticate: authentication,
 
     challenges: (refusal) => {
-      // A 401 for a request that sent nothing carries no error code (RFC 6750 §3.1).
-      const error = refusal.status === 403 ? 'insufficient_scope' : refusal.bearerError;
+      // A 401 for a request that sent nothing carries no error code (RFC 6750 §3.1); nor does a
+      // cross-site refusal, which no token would fix.
+      const error = refusal.status === 403 && refusal.reason !== 'cross-site' ? 'insufficient_scope' : refusal.bearerError;
       // RFC 6750 §3: a hook's reason travels as error_description.
       if (refusal.failure && error) return [tokenChallenge(scheme, realm, error, refusal.failure.message)];
       return challenges.get(error) ?? [];

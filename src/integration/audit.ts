@@ -23,13 +23,14 @@ export type AuthEventType = 'authenticated' | 'anonymous' | 'rejected' | 'forbid
  * |---|---|---|---|---|
  * | `authenticated` | the request may proceed with a user | — | — | the verified username (Basic, Digest) |
  * | `anonymous` | no credentials on an optional route | — | — | — |
- * | `rejected` | 401, 407 (proxy) or 400 | the answer's | see below | the claimed username (Basic, Digest without userhash), unverified |
+ * | `rejected` | 401, 407 (proxy) or 400; 403 for a cookie token another site sent | the answer's | see below | the claimed username (Basic, Digest without userhash), unverified |
  * | `forbidden` | authenticated, but 403 | the answer's | `'role'`, or the `AuthenticationFailure` `@GetUserRoles` threw | the verified username |
  * | `throttled` | 429 (throttle) | 429, or what an `@ErrorHandler` answered instead | `'too-many-attempts'` | the claimed username |
  * | `error` | any 5xx | 500 or 503 (or what an `@ErrorHandler` answered instead of the 503) | `'hook-error'`, `'hook-timeout'` (a hook did not settle within `hookTimeout`), `'misconfigured'`, `'store-unavailable'`, `'internal'` | the verified username, if it got that far |
  *
  * `reason` of `rejected`: `'no-credentials'`, `'malformed'`, `'foreign-scheme'` (credentials of a
- * scheme the route does not accept), `'bad-credentials'`, `'stale-nonce'`, `'replay'` (Digest), or
+ * scheme the route does not accept), `'bad-credentials'`, `'stale-nonce'`, `'replay'` (Digest),
+ * `'cross-site'` (a cookie token on an unsafe request or a handshake from another origin), or
  * the `code` (else the `message`) of an `AuthenticationFailure` a verify hook threw; `'http-error'`
  * when a hook threw a routing-controllers `HttpError` itself.
  *
@@ -41,8 +42,13 @@ export interface AuthEvent {
   readonly type: AuthEventType;
   /** The auth class that decided (in a MultiAuth, the one the credentials were meant for). */
   readonly authClass: string;
-  /** Its scheme decorator: `@BasicAuth`, `@DigestAuth` or `@TokenAuth`. */
-  readonly scheme: 'basic' | 'digest' | 'token';
+  /**
+   * The scheme word as the class configured it, the same word as `Credentials.scheme`: `'Basic'`,
+   * `'Digest'`, `'Bearer'`, or a class's own `scheme` option (e.g. `'ApiKey'`).
+   */
+  readonly scheme: string;
+  /** The class's scheme decorator: `@BasicAuth` (`'basic'`), `@DigestAuth` (`'digest'`) or `@TokenAuth` (`'token'`). */
+  readonly kind: 'basic' | 'digest' | 'token';
   /**
    * Basic and Digest only: the verified username, or on `rejected`/`throttled` the one claimed
    * (unverified, possibly a mistyped password); never from a token scheme, never a userhash.
@@ -54,8 +60,10 @@ export interface AuthEvent {
   readonly status?: number;
   /** Upper-case; after any method override, as the router dispatched it. */
   readonly method: string;
-  /** The request path without the query string (a query may hold `access_token`). */
+  /** The request path without the query string (a query may hold `access_token`); for a Socket.IO handshake, the engine's path (`/socket.io/`). */
   readonly path: string;
+  /** Socket.IO handshakes only: the namespace the client connected to, e.g. `'/chat'`. */
+  readonly namespace?: string;
   /** The client address as the framework reports it (Express `req.ip`, Koa `ctx.ip`: mind the proxy settings). */
   readonly clientAddress: string | undefined;
   /** From the start of the decision to its end (hooks, throttling and stores included). */
@@ -71,7 +79,9 @@ export type AuthEventListener = (event: AuthEvent) => unknown;
 /** The member that decided when the flow never picked one (an auth class that could not be built). */
 export interface FallbackMember {
   readonly name: string;
-  readonly kind: SchemeKind;
+  readonly kind: 'basic' | 'digest' | 'token';
+  /** Its resolved options: every scheme's carry its `scheme` word. */
+  readonly config: unknown;
 }
 
 /** `onEvent` checked once at start-up. */
@@ -107,11 +117,14 @@ export function createAuditor(listener: AuthEventListener, log: LimitedLog) {
   const base = (note: DecisionNote, fallback: FallbackMember, request: RequestView, startedAt: number) => {
     const url = request.url;
     const query = url.indexOf('?');
+    const { selected } = note;
     return {
-      authClass: note.selected?.name ?? fallback.name,
-      scheme: note.selected?.scheme ?? fallback.kind,
+      authClass: selected?.name ?? fallback.name,
+      scheme: selected ? selected.authenticator.scheme : (fallback.config as { scheme: string }).scheme,
+      kind: selected?.scheme ?? fallback.kind,
       method: request.method,
       path: query === -1 ? url : url.slice(0, query),
+      ...(request.namespace !== undefined ? { namespace: request.namespace } : {}),
       clientAddress: request.clientAddress,
       durationMs: performance.now() - startedAt,
     };
@@ -154,7 +167,8 @@ export function createAuditor(listener: AuthEventListener, log: LimitedLog) {
                 ? 'hook-error'
                 : 'internal';
       } else if (note.refusal) {
-        type = note.refusal.status === 403 ? 'forbidden' : 'rejected';
+        // A cross-site cookie is a refused credential, not an authenticated user without a role.
+        type = note.refusal.status === 403 && note.refusal.reason !== 'cross-site' ? 'forbidden' : 'rejected';
         reason = refusalReason(note.refusal);
         username ??= claimedUsername(note, request);
       } else {

@@ -19,7 +19,7 @@ import type { Member, Plan } from './plans';
  * @example
  * ```ts
  * const basic: OpenApiSecurityScheme = { type: 'http', scheme: 'basic' };
- * const key: OpenApiSecurityScheme = { type: 'apiKey', in: 'header', name: 'x-api-key' };
+ * const key: OpenApiSecurityScheme = { type: 'apiKey', in: 'header', name: 'X-API-Key' };
  * ```
  */
 export type OpenApiSecurityScheme = OpenApiHttpScheme | OpenApiKeyScheme;
@@ -56,7 +56,7 @@ export interface OpenApiKeyScheme {
   type: 'apiKey';
   /** Where the key travels. */
   in: 'header' | 'query' | 'cookie';
-  /** The header, parameter or cookie name. */
+  /** The header, parameter or cookie name, spelled as the auth class configured it. */
   name: string;
   /** Free text for the documentation. */
   description?: string;
@@ -108,14 +108,14 @@ export function securitySchemesOf(member: Member): [string, OpenApiSecuritySchem
   }
   const config = meta.config as TokenConfig;
   const schemes: [string, OpenApiSecurityScheme][] = [];
-  if (config.header) schemes.push([base, { type: 'apiKey', in: 'header', name: config.header }]);
+  if (config.headerName) schemes.push([base, { type: 'apiKey', in: 'header', name: config.headerName }]);
   else {
     const http: OpenApiSecurityScheme = { type: 'http', scheme: config.scheme.toLowerCase() };
     if (config.bearerFormat) http.bearerFormat = config.bearerFormat;
     schemes.push([base, http]);
   }
   if (config.query) schemes.push([`${base}Query`, { type: 'apiKey', in: 'query', name: config.query }]);
-  if (config.cookie) schemes.push([`${base}Cookie`, { type: 'apiKey', in: 'cookie', name: config.cookie }]);
+  if (config.cookie) schemes.push([`${base}Cookie`, { type: 'apiKey', in: 'cookie', name: config.cookie.name }]);
   return schemes;
 }
 

@@ -28,7 +28,34 @@ interface KoaLikeContext {
   res: ServerResponse;
   originalUrl?: string;
   ip?: string;
+  params?: unknown;
   request?: { rawBody?: unknown };
+}
+
+/** Where the framework keeps what it worked out about a request: Express `req`, Koa `ctx`. */
+interface FrameworkRequest {
+  /** Express `req.ip` / Koa `ctx.ip`, which honour the app's proxy settings. */
+  readonly ip?: string;
+  /** Express `req.params` / Koa `ctx.params`: set once the router matched a route. */
+  readonly params?: unknown;
+}
+
+export type RouteParams = HookRequest['params'];
+
+const NO_PARAMS: RouteParams = Object.freeze({});
+
+/**
+ * A frozen copy of the router's parameters: a hook must not change what the handler gets. Express
+ * 5 gives a wildcard's segments as an array, joined here with "/" as they were in the path.
+ */
+export function routeParamsOf(params: unknown): RouteParams {
+  if (params === null || typeof params !== 'object') return NO_PARAMS;
+  const copy: Record<string, string> = {};
+  for (const [name, value] of Object.entries(params)) {
+    if (typeof value === 'string') copy[name] = value;
+    else if (Array.isArray(value) && value.every((v) => typeof v === 'string')) copy[name] = value.join('/');
+  }
+  return Object.keys(copy).length === 0 ? NO_PARAMS : Object.freeze(copy);
 }
 
 /**
@@ -50,8 +77,8 @@ export class NodeRequestView implements RequestView {
     readonly method: string,
     /** Upper-case: the method on the request line, which Digest responses hash. */
     readonly requestLineMethod: string,
-    // Express `req.ip` / Koa `ctx.ip` honour the app's proxy settings; read only when throttling asks.
-    private readonly ipSource: { readonly ip?: string },
+    // Read only when asked: the address when throttling or a hook wants it, params for hooks.
+    private readonly framework: FrameworkRequest,
     /** Koa: `ctx.request.rawBody`, set by koa-bodyparser. */
     private readonly koaRawBody?: unknown,
   ) {}
@@ -62,7 +89,11 @@ export class NodeRequestView implements RequestView {
   }
 
   get clientAddress(): string | undefined {
-    return this.ipSource.ip ?? this.req.socket?.remoteAddress;
+    return this.framework.ip ?? this.req.socket?.remoteAddress;
+  }
+
+  params(): RouteParams {
+    return routeParamsOf(this.framework.params);
   }
 
   rawBody(): Promise<Uint8Array | undefined> {
@@ -77,7 +108,7 @@ export class NodeRequestView implements RequestView {
   }
 
   hookRequest(): HookRequest {
-    return (this.#hookRequest ??= hookRequestOf(this, this.action));
+    return (this.#hookRequest ??= hookRequestOf(this, this.action, this.params()));
   }
 }
 
@@ -86,12 +117,17 @@ export class NodeRequestView implements RequestView {
  * through the action), so a hook can neither change what the flow reads nor reach the raw body
  * or the response.
  */
-export function hookRequestOf(view: Pick<RequestView, 'method' | 'url' | 'header' | 'clientAddress' | 'appLink'>, action: Action | undefined): HookRequest {
+export function hookRequestOf(
+  view: Pick<RequestView, 'method' | 'url' | 'header' | 'clientAddress' | 'appLink'>,
+  action: Action | undefined,
+  params: RouteParams = NO_PARAMS,
+): HookRequest {
   const request: HookRequest = {
     method: view.method,
     url: view.url,
     header: (name: string) => (typeof name === 'string' ? view.header(name.toLowerCase()) : undefined),
     clientAddress: view.clientAddress,
+    params,
     action,
   };
   return Object.freeze(attachAppLink(request, view.appLink));

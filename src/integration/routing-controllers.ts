@@ -61,6 +61,8 @@ export interface AppCore {
   answeredElsewhere(res: ServerResponse): boolean;
   /** Logs, rate-limited, a failure of the library itself that reached a driver's last resort. */
   logInternalError(error: unknown): void;
+  /** The generic 500 for a misconfiguration only a request reveals; each message logged once. */
+  misconfigured(message: string): HttpError;
 }
 
 /**
@@ -244,6 +246,7 @@ export function createAuthCheckers<User = string>(
       }
     },
     run,
+    misconfigured,
     needsBody(plan, view) {
       let members: readonly BoundAuth[];
       try {

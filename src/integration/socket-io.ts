@@ -8,6 +8,7 @@ import type { HookRequest, LoginRequiredOptions } from '../types';
 import { settled } from '../internal/steps';
 import type { Plan } from './plans';
 import { hookRequestOf } from './request';
+import { holdMissedPackets, recoveryMode, replayHeldPackets, SKIPS_MIDDLEWARES, takeHeldPackets } from './socket-io-recovery';
 import type { AppCore } from './routing-controllers';
 import { errorBody } from './tags';
 
@@ -33,6 +34,13 @@ export interface SocketIoSocketLike {
   readonly data: object;
   /** The HTTP request of the handshake: the `request` of the `Action` an `@ErrorHandler` gets. */
   readonly request?: unknown;
+  /** The namespace connected to: audit events name it. */
+  readonly nsp?: {
+    /** Its name, e.g. `'/chat'`. */
+    readonly name: string;
+  };
+  /** socket.io's connection-state recovery brought this socket back: it is authenticated again. */
+  readonly recovered?: boolean;
 }
 
 /**
@@ -100,6 +108,10 @@ class HandshakeView implements RequestView {
 
   get clientAddress(): string | undefined {
     return this.req.handshake.address;
+  }
+
+  get namespace(): string {
+    return this.req.nsp?.name ?? '/';
   }
 
   header(name: string): string | undefined {
@@ -175,13 +187,22 @@ export function socketIoIntegration(core: AppCore) {
       const target = tokenTarget(plan);
       return (socket, next) => {
         const collected = new HeaderCollector();
+        // Seen at the first handshake at the latest, and refused at every one: fail closed.
+        const recovery = recoveryMode(socket);
+        if (recovery === 'skips-middlewares') return next(refusal(core.misconfigured(SKIPS_MIDDLEWARES), collected));
+        if (recovery === 'checked') holdMissedPackets(socket);
+        const held = socket.recovered ? takeHeldPackets(socket) : undefined;
         const view = new HandshakeView(socket, collected, synthesizedHeader(socket, target));
         // run() turns anything a hook throws into a refusal (the generic 500).
         settled(
           () => core.run(plan, { request: socket.request, response: collected }, view),
           (decision) => {
             if (isRefused(decision)) return next(refusal(decision.refused, collected));
-            if (decision.hasUser) (socket.data as { user?: unknown }).user = decision.user;
+            const data = socket.data as { user?: unknown };
+            if (decision.hasUser) data.user = decision.user;
+            // A recovered socket's data is its old session's: the user it held then is gone.
+            else if (socket.recovered) delete data.user;
+            replayHeldPackets(socket, held);
             next();
           },
           // run() answers refusals and hook failures itself; only a bug in the library gets here,

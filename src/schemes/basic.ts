@@ -1,5 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { quote } from '../internal/auth-params';
+import { isAcceptableUsername } from './username';
 
 export interface BasicCredentials {
   username: string;
@@ -20,10 +21,10 @@ const STRICT_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]
 // RFC 7617 §2: "The user-id and password MUST NOT contain any control characters".
 const CONTROL = /[\x00-\x1f\x7f]/;
 
-
 /**
  * Parses the part of a Basic `Authorization` value after the scheme. Never throws: anything
- * malformed (bad or non-canonical base64, no colon, control characters) is `undefined`.
+ * malformed (bad or non-canonical base64, no colon, control characters; in the user-id also C1
+ * controls and U+2028/U+2029) is `undefined`.
  * User-id and password are read as UTF-8, or both as ISO-8859-1 when the bytes are not UTF-8.
  */
 export function parseBasicCredentials(token68: string): BasicCredentials | undefined {
@@ -36,7 +37,7 @@ export function parseBasicCredentials(token68: string): BasicCredentials | undef
   if (colon < 0) return undefined;
   const username = decoded.slice(0, colon);
   const password = decoded.slice(colon + 1);
-  if (CONTROL.test(username) || CONTROL.test(password)) return undefined;
+  if (!isAcceptableUsername(username) || CONTROL.test(password)) return undefined;
   return { username, password };
 }
 

@@ -5,6 +5,7 @@
  * @see https://www.rfc-editor.org/rfc/rfc7616#section-3.4
  */
 import { parseAuthParams } from '../internal/auth-params';
+import { isAcceptableUsername } from './username';
 import { digestHexLength, isSessionAlgorithm, normalizeAlgorithm, type DigestAlgorithm, type DigestQop } from './digest';
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
@@ -104,6 +105,8 @@ export function parseDigestCredentials(afterScheme: string): DigestParseResult {
       username = username.toLowerCase();
     }
   }
+  // A quoted-string may carry TAB, and its obs-text decodes to C1 controls or U+2028 as readily.
+  if (!isAcceptableUsername(username)) return fail(401, 'control character in username');
 
   const credentials: DigestCredentials = {
     username,

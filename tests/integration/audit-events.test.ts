@@ -19,6 +19,7 @@ import {
   type AuthCheckersOptions,
   type AuthEvent,
   type AuthCheckers,
+  type Credentials,
 } from '../../src';
 import { basicHeader, DRIVERS, fromAddress, recordingLogger, tokenHeader, type AppBuilder } from '../helpers';
 import { digestAuthorization, digestChallenge } from '../digest-client';
@@ -129,13 +130,13 @@ function expectNoSecrets(event: AuthEvent, ...extra: string[]): void {
 }
 
 const common = { method: 'GET', clientAddress: CLIENT, durationMs: expect.any(Number) };
-const basic = { authClass: 'UserAuth', scheme: 'basic' } as const;
+const basic = { authClass: 'UserAuth', scheme: 'Basic', kind: 'basic' } as const;
 
 const CASES: readonly [string, string, Record<string, string>, number, Partial<AuthEvent>][] = [
   ['authenticated (Basic)', '/audit/me?access_token=x', { authorization: basicHeader('alice', PASSWORD) }, 200,
     { type: 'authenticated', ...basic, username: 'alice', path: '/audit/me' }],
   ['authenticated (Bearer): no username', `/audit/key?access_token=${TOKEN}`, { authorization: tokenHeader(TOKEN) }, 200,
-    { type: 'authenticated', authClass: 'ApiKeyAuth', scheme: 'token', path: '/audit/key' }],
+    { type: 'authenticated', authClass: 'ApiKeyAuth', scheme: 'Bearer', kind: 'token', path: '/audit/key' }],
   ['anonymous on an optional route', '/audit/maybe', {}, 200, { type: 'anonymous', ...basic, path: '/audit/maybe' }],
   ['rejected: wrong password, with the claimed username', '/audit/me', { authorization: basicHeader('alice', WRONG) }, 401,
     { type: 'rejected', ...basic, username: 'alice', reason: 'bad-credentials', status: 401, path: '/audit/me' }],
@@ -147,9 +148,9 @@ const CASES: readonly [string, string, Record<string, string>, number, Partial<A
   ['rejected: the code of an AuthenticationFailure', '/audit/me', { authorization: basicHeader('expired', PASSWORD) }, 401,
     { type: 'rejected', ...basic, username: 'expired', reason: 'expired', status: 401, path: '/audit/me' }],
   ['rejected: wrong token, no username', '/audit/key', { authorization: tokenHeader(BAD_TOKEN) }, 401,
-    { type: 'rejected', authClass: 'ApiKeyAuth', scheme: 'token', reason: 'bad-credentials', status: 401, path: '/audit/key' }],
+    { type: 'rejected', authClass: 'ApiKeyAuth', scheme: 'Bearer', kind: 'token', reason: 'bad-credentials', status: 401, path: '/audit/key' }],
   ['rejected: malformed Bearer (400)', '/audit/key', { authorization: 'Bearer' }, 400,
-    { type: 'rejected', authClass: 'ApiKeyAuth', scheme: 'token', reason: 'malformed', status: 400, path: '/audit/key' }],
+    { type: 'rejected', authClass: 'ApiKeyAuth', scheme: 'Bearer', kind: 'token', reason: 'malformed', status: 400, path: '/audit/key' }],
   ['forbidden: a user without the role', '/audit/admin', { authorization: basicHeader('bob', PASSWORD) }, 403,
     { type: 'forbidden', ...basic, username: 'bob', reason: 'role', status: 403, path: '/audit/admin' }],
   ['error: a hook that throws', '/audit/me', { authorization: basicHeader('boom', PASSWORD) }, 500,
@@ -173,7 +174,8 @@ describe.each(DRIVERS)('%s: audit events (createAuthCheckers({ onEvent }))', (_n
     expect(events).toEqual([{ ...common, ...expected }]);
     expect(events[0].durationMs).toBeGreaterThanOrEqual(0);
     expect(Object.isFrozen(events[0])).toBe(true);
-    expectNoSecrets(events[0], ...Object.values(headers));
+    // A bare scheme word (`Authorization: Bearer`) is no secret: the event names the scheme.
+    expectNoSecrets(events[0], ...Object.values(headers).filter((value) => value !== events[0].scheme));
     // Only the throwing hook is logged; the events themselves are not.
     if (status !== 500) expect(logger.error).not.toHaveBeenCalled();
   });
@@ -184,7 +186,7 @@ describe.each(DRIVERS)('%s: audit events (createAuthCheckers({ onEvent }))', (_n
     const res = await request(app).get('/audit/limited').set('Authorization', basicHeader('carol', PASSWORD));
     expect(res.status).toBe(429);
     await eventsAfter(events, 2);
-    const limited = { authClass: 'ThrottledAuth', scheme: 'basic', username: 'carol', path: '/audit/limited', ...common };
+    const limited = { authClass: 'ThrottledAuth', scheme: 'Basic', kind: 'basic', username: 'carol', path: '/audit/limited', ...common };
     expect(events).toEqual([
       { type: 'rejected', reason: 'bad-credentials', status: 401, ...limited },
       { type: 'throttled', reason: 'too-many-attempts', status: 429, ...limited },
@@ -201,7 +203,7 @@ describe.each(DRIVERS)('%s: audit events (createAuthCheckers({ onEvent }))', (_n
     expect((await request(app).get('/audit/digest').set('Authorization', authorization.header)).status).toBe(200);
     expect((await request(app).get('/audit/digest').set('Authorization', authorization.header)).status).toBe(401);
     await eventsAfter(events, 3);
-    const digest = { authClass: 'DigestUsers', scheme: 'digest', path: '/audit/digest', ...common };
+    const digest = { authClass: 'DigestUsers', scheme: 'Digest', kind: 'digest', path: '/audit/digest', ...common };
     expect(events).toEqual([
       { type: 'rejected', reason: 'no-credentials', status: 401, ...digest },
       { type: 'authenticated', username: 'john', ...digest },
@@ -225,7 +227,7 @@ describe.each(DRIVERS)('%s: audit events (createAuthCheckers({ onEvent }))', (_n
     expect((await request(app).get('/hashed').set('Authorization', header)).status).toBe(503);
     await eventsAfter(events, 2);
     expect(events[1]).toEqual({
-      type: 'error', reason: 'store-unavailable', status: 503, authClass: 'BrokenStore', scheme: 'digest', path: '/hashed', ...common,
+      type: 'error', reason: 'store-unavailable', status: 503, authClass: 'BrokenStore', scheme: 'Digest', kind: 'digest', path: '/hashed', ...common,
     });
     expectNoSecrets(events[1], challenge.nonce, header);
   });
@@ -240,7 +242,7 @@ describe.each(DRIVERS)('%s: audit events (createAuthCheckers({ onEvent }))', (_n
     expect((await request(app).get('/hashed').set('Authorization', login(WRONG))).status).toBe(401);
     expect((await request(app).get('/hashed').set('Authorization', login(PASSWORD))).status).toBe(200);
     await eventsAfter(events, 3);
-    const hashed = { authClass: 'HashUsers', scheme: 'digest', path: '/hashed', ...common };
+    const hashed = { authClass: 'HashUsers', scheme: 'Digest', kind: 'digest', path: '/hashed', ...common };
     expect(events).toEqual([
       { type: 'rejected', reason: 'no-credentials', status: 401, ...hashed },
       { type: 'rejected', reason: 'bad-credentials', status: 401, ...hashed },
@@ -385,5 +387,62 @@ describe.each(GUARDS)('%s: audit events', (_name, makeGuarded) => {
     await eventsAfter(events);
     expect(events).toEqual([{ ...expected, ...basic, ...common, path: '/docs/index.html' }]);
     expectNoSecrets(events[0]);
+  });
+});
+
+// Issue 14 item 22: one word, one meaning. The event's `scheme` is `Credentials.scheme`.
+const credentialsSeen: Credentials[] = [];
+
+@BasicAuth({ scheme: 'CustomBasic' })
+class CustomBasicUsers {
+  @VerifyPassword() verify(username: string, password: string) {
+    return password === PASSWORD ? { name: username } : null;
+  }
+  @GetUserRoles() roles(_user: User, credentials: Credentials) {
+    credentialsSeen.push(credentials);
+    return [];
+  }
+}
+
+@TokenAuth({ scheme: 'ApiKey', header: 'X-API-Key' })
+class HeaderKeys {
+  @VerifyToken() verify(token: string) {
+    return token === TOKEN ? { name: 'bot' } : null;
+  }
+  @GetUserRoles() roles(_user: User, credentials: Credentials) {
+    credentialsSeen.push(credentials);
+    return [];
+  }
+}
+
+@JsonController('/words')
+class WordsController {
+  @Get('/basic') @LoginRequired({ auth: CustomBasicUsers, role: [] as string[] }) basic() {
+    return { ok: true };
+  }
+  @Get('/key') @LoginRequired({ auth: HeaderKeys, role: [] as string[] }) key() {
+    return { ok: true };
+  }
+}
+
+describe.each(DRIVERS)('%s: the event names the scheme with the words of Credentials.scheme', (_name, makeApp) => {
+  it.each([
+    ['a Basic class with its own scheme word', '/words/basic', { authorization: `CustomBasic ${Buffer.from(`alice:${PASSWORD}`).toString('base64')}` }, 'CustomBasic', 'basic'],
+    ['a token class read from a custom header', '/words/key', { 'x-api-key': TOKEN }, 'ApiKey', 'token'],
+  ])('%s', async (_title, path, headers, scheme, kind) => {
+    credentialsSeen.length = 0;
+    const events: AuthEvent[] = [];
+    const auth = createAuthCheckers<User>([new CustomBasicUsers(), new HeaderKeys()], { logger: recordingLogger(), onEvent: (event) => void events.push(event) });
+    const app = makeApp([WordsController], auth as AuthCheckers<unknown>);
+    // `role: []` admits nobody, so @GetUserRoles sees the credentials and the event is `forbidden`.
+    expect((await request(app).get(path).set(headers)).status).toBe(403);
+    const refused = await request(app).get(path);
+    expect(refused.status).toBe(401);
+    await eventsAfter(events, 2);
+    expect(credentialsSeen.map((c) => c.scheme)).toEqual([scheme]);
+    expect(events.map((e) => [e.type, e.scheme, e.kind])).toEqual([
+      ['forbidden', scheme, kind],
+      ['rejected', scheme, kind],
+    ]);
   });
 });

@@ -162,8 +162,8 @@ describe.each(DRIVERS)('@TokenAuth({ query, cookie }): where the token comes fro
 
   it.each([
     ['the query parameter', '/sessions?access_token=good', {}, 'private'],
-    ['the cookie', '/sessions', { Cookie: 'theme=dark; session=good' }, undefined],
-    ['a quoted cookie', '/sessions', { Cookie: 'session="good"' }, undefined],
+    ['the cookie', '/sessions', { Cookie: 'theme=dark; session=good' }, 'private'],
+    ['a quoted cookie', '/sessions', { Cookie: 'session="good"' }, 'private'],
     ['the header, which takes precedence over a bad query and cookie', '/sessions?access_token=bad', { Authorization: tokenHeader('good'), Cookie: 'session=bad' }, undefined],
   ])('admits a good token from %s', async (_label, path, headers, cacheControl) => {
     const res = await request(app()).get(path).set(headers);

@@ -1,7 +1,11 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import express from 'express';
 import Koa from 'koa';
 import request from 'supertest';
-import { CurrentUser, Get, JsonController, Post } from 'routing-controllers';
+import { Server } from 'socket.io';
+import { io as connectClient } from 'socket.io-client';
+import { Body, CurrentUser, Get, JsonController, Post } from 'routing-controllers';
 import {
   BasicAuth,
   createAuthCheckers,
@@ -17,7 +21,7 @@ import {
   type HookRequest,
 } from '../../src';
 import { digestAuthorization, digestChallenge } from '../digest-client';
-import { basicHeader, DRIVERS, recordingLogger, tokenHeader } from '../helpers';
+import { basicHeader, DRIVERS, DRIVERS_WITHOUT_USE, recordingLogger, tokenHeader } from '../helpers';
 
 /** Issue 9 §1: verify, password and roles hooks get a read-only view of the request. */
 
@@ -256,5 +260,98 @@ describe.each(DRIVERS)('credential cache and request-dependent hooks (%s)', (_dr
     const app = makeApp([TenantController], createAuthCheckers([auth], { logger }));
     expect(await as(app, 'a')).toBe(500);
     expect(auth.calls).toBe(0);
+  });
+});
+
+/** Issue 14 item 22: the route's parameters, for per-tenant hooks and cache keys. */
+@BasicAuth({ realm: 'params', cache: { ttl: 60, key: (request) => request.params.tenant ?? '' } })
+class ParamUsers {
+  @VerifyPassword() verify(username: string, password: string, request: HookRequest) {
+    record('verifyPassword', request, arguments.length);
+    return TENANT_USERS[request.params.tenant]?.[username] === password ? { name: username, tenant: request.params.tenant } : null;
+  }
+}
+
+@JsonController('/tenants')
+class ParamsController {
+  // A body: on both drivers the check runs before the body parser, as the route's own middleware.
+  @Post('/:tenant/items/:id') @LoginRequired({ auth: ParamUsers }) create(@Body() body: unknown, @CurrentUser() user: unknown) {
+    return { user, body };
+  }
+  @Get('/:tenant/items') @LoginRequired({ auth: ParamUsers }) list(@CurrentUser() user: unknown) {
+    return { user };
+  }
+}
+
+describe.each([...DRIVERS.map(([name, make]) => [`${name}, with use`, make] as const), ...DRIVERS_WITHOUT_USE.map(([name, make]) => [`${name}, without use`, make] as const)])(
+  'hooks see the route params (%s)',
+  (_label, makeApp) => {
+    const app = () => makeApp([ParamsController], createAuthCheckers([new ParamUsers()], { logger: recordingLogger() }));
+
+    it('request.params holds the decoded, frozen params of the route, before the body is read', async () => {
+      const res = await request(app()).post('/tenants/a/items/4%202').send({ name: 'widget' }).set('Authorization', basicHeader('alice', 'pw'));
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual({ user: { name: 'alice', tenant: 'a' }, body: { name: 'widget' } });
+      const { params } = seen[0].request;
+      expect(params).toEqual({ tenant: 'a', id: '4 2' });
+      expect(Object.isFrozen(params)).toBe(true);
+      expect(() => ((params as Record<string, string>).tenant = 'b')).toThrow(TypeError);
+    });
+
+    it('a hook keyed by a route param keeps tenants apart, cache included', async () => {
+      const server = app();
+      const as = (tenant: string) => request(server).get(`/tenants/${tenant}/items`).set('Authorization', basicHeader('alice', 'pw'));
+      expect((await as('a')).status).toBe(200);
+      // Tenant b does not know alice: neither the hook nor tenant a's cached success lets her in.
+      expect((await as('b')).status).toBe(401);
+      expect((await as('a')).status).toBe(200);
+      expect(seen.map((s) => s.request.params.tenant)).toEqual(['a', 'b']);
+    });
+  },
+);
+
+describe('guards and Socket.IO: params where the framework has them, else {}', () => {
+  it('auth.guard() mounted on a path with params sees them', async () => {
+    const auth = createAuthCheckers([new VerifyUsers()], { logger: recordingLogger() });
+    const app = express();
+    app.use('/t/:tenant/docs', auth.guard(), (_req, res) => res.send('docs'));
+    app.use('/docs', auth.guard(), (_req, res) => res.send('docs'));
+    expect((await request(app).get('/t/acme/docs/x').set('Authorization', basicHeader('alice', 'pw'))).status).toBe(200);
+    expect((await request(app).get('/docs/x').set('Authorization', basicHeader('alice', 'pw'))).status).toBe(200);
+    expect(seen.map((s) => s.request.params)).toEqual([{ tenant: 'acme' }, {}]);
+    expect(Object.isFrozen(seen[1].request.params)).toBe(true);
+  });
+
+  it('auth.koaGuard() without a router: {}', async () => {
+    const auth = createAuthCheckers([new VerifyUsers()], { logger: recordingLogger() });
+    const app = new Koa();
+    app.use(auth.koaGuard());
+    app.use((ctx) => (ctx.body = 'docs'));
+    expect((await request(app.callback()).get('/docs').set('Authorization', basicHeader('alice', 'pw'))).status).toBe(200);
+    expect(seen[0].request.params).toEqual({});
+    expect(Object.isFrozen(seen[0].request.params)).toBe(true);
+  });
+
+  it('a Socket.IO handshake: {}', async () => {
+    const auth = createAuthCheckers([new Tokens()], { logger: recordingLogger() });
+    const httpServer = createServer();
+    const io = new Server(httpServer);
+    io.of('/live').use(auth.socketIo());
+    await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
+    const client = connectClient(`http://127.0.0.1:${(httpServer.address() as AddressInfo).port}/live`, { transports: ['websocket'], reconnection: false, forceNew: true, auth: { token: 'good' } });
+    try {
+      await new Promise((resolve, reject) => {
+        client.on('connect', () => resolve(undefined));
+        client.on('connect_error', reject);
+      });
+      expect(seen[0].request.params).toEqual({});
+      expect(Object.isFrozen(seen[0].request.params)).toBe(true);
+    } finally {
+      await new Promise<void>((resolve) => {
+        client.io.engine.once('close', () => resolve());
+        client.disconnect();
+      });
+      await new Promise((resolve) => io.close(resolve));
+    }
   });
 });

@@ -74,7 +74,7 @@ describe('auth.openApiSecuritySchemes()', () => {
     expect(checkers().openApiSecuritySchemes()).toEqual({
       users: { type: 'http', scheme: 'basic', description: 'HTTP Basic (RFC 7617), realm "Authentication Required"' },
       Jwt: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
-      Keys: { type: 'apiKey', in: 'header', name: 'x-api-key' },
+      Keys: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
       KeysQuery: { type: 'apiKey', in: 'query', name: 'api_key' },
       KeysCookie: { type: 'apiKey', in: 'cookie', name: 'session' },
       DigestUsers: { type: 'http', scheme: 'digest', description: 'HTTP Digest (RFC 7616), realm "Authentication Required", SHA-256 or MD5' },

@@ -280,7 +280,7 @@ describe('auth.socketIo() on a socket.io server', () => {
     await connect('/chat', headers(basicHeader('carol', 'nope')));
     await new Promise((resolve) => setImmediate(resolve));
     expect(events).toMatchObject([
-      { type: 'authenticated', authClass: 'ThrottledUsers', scheme: 'basic', username: 'carol', method: 'GET' },
+      { type: 'authenticated', authClass: 'ThrottledUsers', scheme: 'Basic', kind: 'basic', username: 'carol', method: 'GET', namespace: '/chat' },
       { type: 'rejected', status: 401, reason: 'bad-credentials', username: 'carol' },
     ]);
     expect(JSON.stringify(events)).not.toMatch(/nope|"pw"|Basic /);

@@ -309,6 +309,18 @@ TokenAuth({ cache: { ttl: 60, redis: ioredisClient } });
 // @ts-expect-error cache.keyPrefix is a string
 BasicAuth({ cache: { ttl: 60, redis: ioredisClient, keyPrefix: 1 } });
 
+// Issue 14: the cookie option, the audit event's words, the route params of HookRequest.
+TokenAuth({ cookie: 'session' });
+TokenAuth({ cookie: { name: 'session', allowedOrigins: ['https://admin.example.com'], crossSite: false } });
+// @ts-expect-error a cookie object needs its name
+TokenAuth({ cookie: { allowedOrigins: ['https://admin.example.com'] } });
+// @ts-expect-error crossSite is true or false
+TokenAuth({ cookie: { name: 'session', crossSite: 'yes' } });
+assertType<Equals<import('../../src').AuthEvent['scheme'], string>>();
+assertType<Equals<import('../../src').AuthEvent['kind'], 'basic' | 'digest' | 'token'>>();
+assertType<Equals<import('../../src').AuthEvent['namespace'], string | undefined>>();
+assertType<Equals<HookRequest['params'], { readonly [name: string]: string }>>();
+
 BasicAuth({ throttle: { failures: 3, window: 60, block: 300, timeout: 100, maxWait: 2_000 } });
 // @ts-expect-error throttle.timeout is a number of milliseconds
 BasicAuth({ throttle: { failures: 3, window: 60, block: 300, timeout: '1s' } });
@@ -352,7 +364,9 @@ type LaterExports =
   | 'AuthenticationFailure'
   // Issue 9: Apache password files.
   | 'htpasswd'
-  | 'htdigest';
+  | 'htdigest'
+  // Issue 14: cookie tokens refused cross-site.
+  | 'CrossSiteError';
 assertType<Equals<ValueExports, BasicTokenExports | LaterExports>>();
 // Each issue's exports are really there (the union check above could not tell which side is missing).
 assertType<Equals<Extract<ValueExports, BasicTokenExports>, BasicTokenExports>>();
@@ -376,6 +390,7 @@ export type PublicTypes = [
   import('../../src').HttpAuthErrorCode,
   import('../../src').BasicAuthOptions,
   import('../../src').TokenAuthOptions,
+  import('../../src').TokenCookieOptions,
   import('../../src').UsernameFilter,
   import('../../src').OpenApiDocument,
   import('../../src').OpenApiSecurityScheme,
