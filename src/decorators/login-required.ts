@@ -1,6 +1,5 @@
 import { Authorized } from 'routing-controllers';
-import { enforceClassChainRequirements } from '../integration/inheritance';
-import { captureBodiesOf } from '../integration/raw-body';
+import { enforceClassChainRequirements } from '../integration/route-metadata-view';
 import { isAuthClass } from '../registry';
 import { LoginRequirement } from '../requirement';
 import type { LoginRequiredOptions } from '../types';
@@ -55,8 +54,7 @@ export const LoginRequired = dualForm<LoginRequiredOptions>('@LoginRequired', (o
   }
   const requirement = new LoginRequirement(options, where);
   (Authorized(requirement) as (target: object, key?: string | symbol) => void)(target, key);
-  const controller = key === undefined ? (target as Function) : target.constructor;
-  captureBodiesOf(controller, key);
-  // Before any route is built: a subclass serving this action must see the requirement too.
+  // Before any route is built, routing-controllers must read requirements through the library's
+  // view: a subclass serving this action needs it too (see route-metadata-view.ts).
   enforceClassChainRequirements();
 }) as LoginRequiredDecorator;

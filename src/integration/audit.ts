@@ -1,9 +1,9 @@
 import { performance } from 'node:perf_hooks';
 import { HttpError } from 'routing-controllers';
 import type { Refusal, RequestView } from '../authenticators/authenticator';
-import { HookFailure } from '../bind';
+import { HookFailure } from '../flow/hook-errors';
 import { HttpAuthError, PreflightAnswer } from '../errors';
-import type { Admission, DecisionNote } from '../http-auth';
+import type { Admission, DecisionNote } from '../flow/decision';
 import type { LimitedLog } from '../internal/log';
 import { isPromiseLike } from '../internal/steps';
 import type { SchemeKind } from '../registry';

@@ -7,7 +7,7 @@ import type { ExpressAppLike, ExpressGuard } from './express';
 import type { KoaAppLike, KoaGuard } from './koa';
 import type { OpenApiDocument, OpenApiSecurityScheme } from './openapi';
 import type { RequestSource } from './request';
-import type { SocketIoMiddleware } from './socket-io';
+import type { SocketIoMiddleware } from './socket-io-types';
 
 /** The public shape of what `createAuthCheckers` takes and returns. */
 

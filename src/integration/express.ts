@@ -1,13 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HttpError, type Action } from 'routing-controllers';
 import { HttpAuthError } from '../errors';
-import { isRefused, type Decision } from '../http-auth';
+import { isRefused, type Decision } from '../flow/decision';
 import { isPromiseLike, type MaybePromise } from '../internal/steps';
 import type { LoginRequiredOptions } from '../types';
 import { registerEarlyRunner, type EarlyAction } from './before-body';
 import { viewOfExpress, type NodeRequestView } from './request';
 import type { Plan } from './plans';
-import type { AppCore } from './routing-controllers';
+import type { AppCore } from './app-core';
 import { errorBody } from './tags';
 
 /**

@@ -1,5 +1,5 @@
 import { HttpError } from 'routing-controllers';
-import { HookFailure } from '../bind';
+import { HookFailure } from '../flow/hook-errors';
 import { HttpAuthError } from '../errors';
 import { rateLimitedLog, safeLine, type AuthLogger, type LimitedLog } from '../internal/log';
 

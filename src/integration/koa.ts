@@ -1,11 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HttpError, type Action } from 'routing-controllers';
-import { isRefused } from '../http-auth';
+import { isRefused } from '../flow/decision';
 import type { LoginRequiredOptions } from '../types';
 import { earlyActionOf, markBodyDeferred, registerKoaEarlyRunner } from './before-body';
 import { methodOf, viewOfKoa } from './request';
 import type { Plan } from './plans';
-import type { AppCore } from './routing-controllers';
+import type { AppCore } from './app-core';
 import { errorBody } from './tags';
 
 /**

@@ -1,4 +1,4 @@
-import type { BoundAuth } from '../http-auth';
+import type { BoundAuth } from '../flow/decision';
 import type { AuthClassMeta } from '../registry';
 import { authClassesProblem, type EffectiveRequirement } from '../requirement';
 import { roleKey } from '../roles';

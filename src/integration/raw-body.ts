@@ -1,11 +1,10 @@
 import type { IncomingMessage } from 'node:http';
-import { getMetadataArgsStorage } from 'routing-controllers';
 
 /**
  * Digest `auth-int` hashes the request body as sent, but on Express routing-controllers parses
  * a `@Body()` before the authorization check runs, and the bytes are gone. body-parser offers a
- * `verify(req, res, buf)` callback that sees the raw buffer; `@LoginRequired` adds one to the
- * body parameters of the actions it protects. It keeps the bytes only for requests whose
+ * `verify(req, res, buf)` callback that sees the raw buffer; the body parameters of protected
+ * actions get one (see route-metadata-view.ts). It keeps the bytes only for requests whose
  * Authorization asks for auth-int, so other requests pay nothing.
  */
 const captured = new WeakMap<IncomingMessage, Buffer>();
@@ -22,22 +21,22 @@ function captureAuthIntBody(req: IncomingMessage, buf: Buffer): void {
   if (requestsAuthInt(req)) captured.set(req, buf);
 }
 
-type Verify = (req: IncomingMessage, res: unknown, buf: Buffer, encoding: string) => void;
+type Verify = ((req: IncomingMessage, res: unknown, buf: Buffer, encoding: string) => void) & { capturesAuthInt?: true };
 
-/** Adds the capture to the `@Body()` parameters of one action, or of every action of a controller. */
-export function captureBodiesOf(target: Function, method?: string | symbol): void {
-  for (const param of getMetadataArgsStorage().params) {
-    if (param.object.constructor !== target || param.type !== 'body' || (method !== undefined && param.method !== method)) continue;
-    const options = (param.extraOptions ?? {}) as { verify?: Verify };
-    if ((options.verify as { capturesAuthInt?: true } | undefined)?.capturesAuthInt) continue;
-    const userVerify = options.verify;
-    const verify: Verify & { capturesAuthInt?: true } = (req, res, buf, encoding) => {
-      captureAuthIntBody(req, buf);
-      userVerify?.(req, res, buf, encoding);
-    };
-    verify.capturesAuthInt = true;
-    param.extraOptions = { ...options, verify };
-  }
+/**
+ * A `@Body()` parameter's options with the capture added to body-parser's `verify` (the app's own
+ * `verify`, if any, still runs). A copy: routing-controllers' records are left as declared.
+ */
+export function withBodyCapture<P extends { extraOptions?: unknown }>(param: P): P {
+  const options = (param.extraOptions ?? {}) as { verify?: Verify };
+  if (options.verify?.capturesAuthInt) return param;
+  const userVerify = options.verify;
+  const verify: Verify = (req, res, buf, encoding) => {
+    captureAuthIntBody(req, buf);
+    userVerify?.(req, res, buf, encoding);
+  };
+  verify.capturesAuthInt = true;
+  return { ...param, extraOptions: { ...options, verify } };
 }
 
 // Bodies of requests no parser consumed (no @Body on the route) are read here, up to this size.

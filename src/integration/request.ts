@@ -4,7 +4,7 @@ import type { RequestView } from '../authenticators/authenticator';
 import type { HookRequest } from '../types';
 import { attachAppLink, type AppLink } from '../internal/app-link';
 import { rawBodyOf } from './raw-body';
-import type { SocketIoSocketLike } from './socket-io';
+import type { SocketIoSocketLike } from './socket-io-types';
 
 /**
  * What `currentUser()` and `username()` accept: a routing-controllers Action, an Express (or plain

@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { Body, CurrentUser, Get, Head, JsonController, Post } from 'routing-controllers';
+import { Authorized, Body, CurrentUser, Get, Head, JsonController, Post } from 'routing-controllers';
 import {
   BasicAuth,
   createAuthCheckers,
@@ -84,6 +84,21 @@ class GuardedController {
     return { body };
   }
 }
+
+/** Protected by routing-controllers' own @Authorized alone, and by inheritance from a base class. */
+@JsonController('/authorized-int')
+class AuthorizedIntController {
+  @Post('/') @Authorized() create(@Body() body: unknown) {
+    return { body };
+  }
+}
+class IntBase {
+  @Post('/') @LoginRequired() create(@Body() body: unknown) {
+    return { body };
+  }
+}
+@JsonController('/inherited-int')
+class InheritedIntController extends IntBase {}
 
 const quiet = () => ({ logger: recordingLogger() });
 
@@ -564,6 +579,18 @@ describe.each(DRIVERS)('Digest auth (%s)', (_driver, makeApp) => {
       const app = makeApp([DigestController, GuardedController], createAuthCheckers([new (intClass())()], quiet()));
       expect((await post(app, '/guarded', JSON_BODY, JSON_BODY, 'application/json')).body).toEqual({ body: { item: 'café', count: 3 } });
       expect((await post(app, '/guarded', JSON_BODY, '{"item":"tea"}', 'application/json')).status).toBe(401);
+    });
+
+    it('admits a JSON @Body POST to an action protected by plain @Authorized (control: a tampered body is refused)', async () => {
+      const app = makeApp([DigestController, AuthorizedIntController], createAuthCheckers([new (intClass())()], quiet()));
+      expect((await post(app, '/authorized-int', JSON_BODY, JSON_BODY, 'application/json')).body).toEqual({ body: { item: 'café', count: 3 } });
+      expect((await post(app, '/authorized-int', JSON_BODY, '{"item":"tea"}', 'application/json')).status).toBe(401);
+    });
+
+    it('refuses a tampered body to an inherited action, whose @Body routing-controllers does not pass', async () => {
+      const app = makeApp([DigestController, InheritedIntController], createAuthCheckers([new (intClass())()], quiet()));
+      expect((await post(app, '/inherited-int', JSON_BODY, JSON_BODY, 'application/json')).status).toBe(200);
+      expect((await post(app, '/inherited-int', JSON_BODY, '{"item":"tea"}', 'application/json')).status).toBe(401);
     });
 
     it('admits an empty-body GET with auth-int', async () => {

@@ -1,8 +1,8 @@
-import type { RequestView } from './authenticators/authenticator';
-import { HookFailure } from './bind';
-import type { BoundAuth, MisconfigurationReporter } from './http-auth';
-import type { Steps } from './internal/steps';
-import type { Reservation } from './internal/throttle';
+import type { RequestView } from '../authenticators/authenticator';
+import type { BoundAuth, MisconfigurationReporter } from './decision';
+import { HookFailure } from './hook-errors';
+import type { Steps } from '../internal/steps';
+import type { Reservation } from '../internal/throttle';
 
 /**
  * The throttle's step of the flow, before any verify hook runs: who the attempt counts as, then a

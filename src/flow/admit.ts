@@ -1,84 +1,23 @@
 import { HttpError, type Action } from 'routing-controllers';
-import { wantsRequest, type Authenticator, type Outcome, type Refusal, type RequestView } from './authenticators/authenticator';
-import { credentialsHeader } from './authenticators/basic';
-import { AuthenticationError, AuthenticationFailure, CrossSiteError, HttpAuthError, PreflightAnswer, RoleError } from './errors';
-import { addResponseHeader } from './internal/response-headers';
-import type { Steps } from './internal/steps';
-import type { Throttle } from './internal/throttle';
+import { wantsRequest, type Authenticator, type Outcome, type Refusal, type RequestView } from '../authenticators/authenticator';
+import { credentialsHeader } from '../authenticators/basic';
+import { AuthenticationError, AuthenticationFailure, CrossSiteError, HttpAuthError, PreflightAnswer, RoleError } from '../errors';
+import { addResponseHeader } from '../internal/response-headers';
+import type { Steps } from '../internal/steps';
+import { missingRolesHook, type EffectiveRequirement } from '../requirement';
+import { groupsForMethod, hasRequiredRoles, toRoleSet } from '../roles';
+import type { AuthFailureStatus } from '../types';
+import type { Admission, BoundAuth, Decision, DecisionNote, HeaderTarget, MisconfigurationReporter, Refused } from './decision';
+import { HookTimeout } from './hook-errors';
 import { reserveAttempt } from './throttle-step';
-import { HookTimeout } from './bind';
-import type { SchemeKind } from './registry';
-import { missingRolesHook, type EffectiveRequirement } from './requirement';
-import { groupsForMethod, hasRequiredRoles, toRoleSet } from './roles';
-import type { AuthFailureStatus, Awaitable, Credentials, HookRequest } from './types';
-
-/** One auth class bound to its instance for one app: its scheme plus the role and error hooks. */
-export interface BoundAuth {
-  readonly name: string;
-  readonly scheme: SchemeKind;
-  readonly authenticator: Authenticator;
-  readonly getUserRoles?: (user: unknown, credentials: Credentials | undefined, request?: HookRequest) => Awaitable<unknown>;
-  readonly errorHandler?: (status: AuthFailureStatus, action: Action, failure: AuthenticationFailure | undefined) => unknown;
-  readonly throttle?: Throttle;
-  /** A proxy class (without `keepProxyAuthorization`): `Proxy-Authorization` goes once it is used. */
-  readonly dropsProxyAuthorization?: boolean;
-}
-
-/** What the flow notes while it decides, for the audit event: passed only when events are on. */
-export interface DecisionNote {
-  /** The member the flow picked. */
-  selected?: BoundAuth;
-  /** The username the credentials were verified for. */
-  verifiedUsername?: string;
-  /** The refusal the flow answered (before any `@ErrorHandler`). */
-  refusal?: Refusal;
-  /** What the flow threw, before it became the answer. */
-  thrown?: unknown;
-  /** The library's own 429 or 503, before an `@ErrorHandler` shaped it. */
-  unavailable?: HttpAuthError;
-  /** The 503 was a hook that did not settle within `hookTimeout`. */
-  hookTimedOut?: boolean;
-}
-
-/** Where the flow writes response headers: a Node `ServerResponse` fits. */
-export interface HeaderTarget {
-  setHeader(name: string, value: string | readonly string[]): unknown;
-  hasHeader(name: string): boolean;
-  /**
-   * Node's flag: the response has started (an `@ErrorHandler` or another middleware answered
-   * while a hook ran). A header written then would throw, so none is.
-   */
-  readonly headersSent?: boolean;
-}
 
 function setHeaderWhileOpen(response: HeaderTarget, name: string, value: string | readonly string[]): void {
   if (response.headersSent !== true) response.setHeader(name, value);
 }
 
-/** The outcome of a request that may proceed. `hasUser` is false for anonymous optional access. */
-export type Admission = { readonly hasUser: true; readonly user: unknown; readonly username?: string } | { readonly hasUser: false };
-
-/**
- * A refused request: the `HttpError` to answer with, its challenge headers already written. The
- * flow returns refusals rather than throwing them (an exception costs more than the whole check);
- * `authorizationChecker` throws it, since routing-controllers expects a throw.
- */
-export interface Refused {
-  readonly hasUser: false;
-  readonly refused: HttpError;
-}
-
-/** What the flow decides: admitted (with or without a user) or refused. */
-export type Decision = Admission | Refused;
-
-export const isRefused = (decision: Decision): decision is Refused => (decision as Partial<Refused>).refused !== undefined;
-
 const refuse = (answer: HttpError): Refused => ({ hasUser: false, refused: answer });
 
 const ANONYMOUS: Admission = Object.freeze({ hasUser: false });
-
-/** Reports a configuration problem that only a request could reveal: one log line, a generic 500. */
-export type MisconfigurationReporter = (message: string) => HttpAuthError;
 
 /**
  * Flask-HTTPAuth's `login_required`, once for every scheme: pick the member, authenticate,

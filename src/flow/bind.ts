@@ -1,16 +1,17 @@
 import { HttpError, type Action } from 'routing-controllers';
-import type { Authenticator } from './authenticators/authenticator';
-import { createBasicAuthenticator, type BasicConfig } from './authenticators/basic';
-import { createTokenAuthenticator, type TokenConfig } from './authenticators/token';
-import { createDigestAuthenticator, defaultDigestRuntimeParts, type DigestConfig, type DigestHooks } from './authenticators/digest';
-import { DEFAULT_HOOK_TIMEOUT_MS } from './config';
-import { AuthenticationFailure } from './errors';
-import type { BoundAuth } from './http-auth';
-import { withDeadline } from './internal/deadline';
-import { isPromiseLike } from './internal/steps';
-import { Throttle, type ThrottleConfig } from './internal/throttle';
-import { HOOK_DECORATOR, SCHEME_DECORATOR, type AuthClassMeta, type HookKind, type SchemeKind } from './registry';
-import type { AuthFailureStatus, Awaitable, Credentials } from './types';
+import type { Authenticator } from '../authenticators/authenticator';
+import { createBasicAuthenticator, type BasicConfig } from '../authenticators/basic';
+import { createTokenAuthenticator, type TokenConfig } from '../authenticators/token';
+import { createDigestAuthenticator, defaultDigestRuntimeParts, type DigestConfig, type DigestHooks } from '../authenticators/digest';
+import { DEFAULT_HOOK_TIMEOUT_MS } from '../config';
+import { AuthenticationFailure } from '../errors';
+import type { BoundAuth } from './decision';
+import { HookFailure, HookTimeout } from './hook-errors';
+import { withDeadline } from '../internal/deadline';
+import { isPromiseLike } from '../internal/steps';
+import { Throttle, type ThrottleConfig } from '../internal/throttle';
+import { HOOK_DECORATOR, SCHEME_DECORATOR, type AuthClassMeta, type HookKind, type SchemeKind } from '../registry';
+import type { AuthFailureStatus, Awaitable, Credentials } from '../types';
 
 type Hook = (...args: never[]) => unknown;
 type HookReader = <F extends Hook = (...args: never[]) => unknown>(kind: HookKind) => F | undefined;
@@ -134,38 +135,6 @@ export function validateAuthClass(meta: AuthClassMeta): string[] {
   const problem = binding.missing(meta);
   if (problem) throw new TypeError(`http-auth: ${problem}`);
   return binding.warnings?.(meta) ?? [];
-}
-
-/**
- * A hook (or the container building an auth class) threw or rejected with something other than
- * an `HttpError`. It names the culprit, so the flow can log it once and answer a generic 500.
- */
-export class HookFailure extends Error {
-  override name = 'HookFailure';
-  /** `Class.method (@Decorator)`, or the class for a failed construction. */
-  readonly hook: string;
-  readonly reason: unknown;
-  constructor(hook: string, reason: unknown) {
-    super(`${hook} threw`);
-    this.hook = hook;
-    this.reason = reason;
-  }
-}
-
-/**
- * A hook that did not settle within the class's `hookTimeout`: the request is answered 503 (and
- * its throttle slot given back) instead of waiting for ever.
- */
-export class HookTimeout extends Error {
-  override name = 'HookTimeout';
-  constructor(
-    /** `Class.method (@Decorator)`. */
-    readonly hook: string,
-    readonly kind: HookKind,
-    ms: number,
-  ) {
-    super(`${hook} did not settle within ${ms} ms`);
-  }
 }
 
 type Bound = (...args: unknown[]) => unknown;

@@ -1,8 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { getFromContainer, type Action, type HttpError } from 'routing-controllers';
-import { bindAuth, HookFailure, validateAuthClass } from '../bind';
+import { bindAuth, validateAuthClass } from '../flow/bind';
+import { HookFailure } from '../flow/hook-errors';
 import type { RequestView } from '../authenticators/authenticator';
-import { admit, isRefused, type BoundAuth, type Decision, type DecisionNote, type HeaderTarget } from '../http-auth';
+import { admit } from '../flow/admit';
+import { isRefused, type BoundAuth, type Decision, type DecisionNote, type HeaderTarget } from '../flow/decision';
 import { readAuthClass } from '../registry';
 import { LoginRequirement, mergeRequirements } from '../requirement';
 import type { LoginRequiredOptions } from '../types';
@@ -12,7 +14,7 @@ import type { UsernameFilter } from '../internal/credential-cache';
 import { isPromiseLike, runSteps, type MaybePromise, type Steps } from '../internal/steps';
 import { actionsServedBy, rolesOf } from './actions';
 import { earlyActionOf } from './before-body';
-import { enforceClassChainRequirements } from './inheritance';
+import { enforceClassChainRequirements } from './route-metadata-view';
 import { expressIntegration } from './express';
 import { koaIntegration } from './koa';
 import { methodOf, nodeRequestOf, viewOfAction, type NodeRequestView, type RequestSource } from './request';
@@ -26,44 +28,14 @@ import { createAuditor, resolveEventListener } from './audit';
 import { createCacheSync } from './cache-sync';
 import type { AuthCheckers, AuthCheckersOptions, AuthInput } from './auth-checkers';
 
-export type { AuthCheckers, AuthCheckersOptions, AuthInput } from './auth-checkers';
 import { socketIoIntegration } from './socket-io';
-
-export type { SocketIoMiddleware, SocketIoRefusal, SocketIoSocketLike } from './socket-io';
+import type { AppCore, FlowView } from './app-core';
 
 /** routing-controllers expects a refusal thrown from the checker: the one place the flow throws it. */
 const admittedOrThrow = (decision: Decision): true => {
   if (isRefused(decision)) throw decision.refused;
   return true;
 };
-
-/** A request as the flow runs it: `req` keys the recorded user, `res` takes the challenge. */
-export type FlowView = RequestView & { readonly req: object; readonly res: HeaderTarget };
-
-/** What the Express, Koa and Socket.IO integrations use of an app's checkers. */
-export interface AppCore {
-  readonly tags: Tags<Plan>;
-  readonly wiring: WiringCheck;
-  /** The plan for the roles routing-controllers passes (or the early middleware computed). */
-  planForRoles(roles: readonly unknown[]): Plan;
-  /** The plan of a guard, checked at start-up. */
-  startupPlan(options: LoginRequiredOptions | undefined, where: string): Plan;
-  /** Start-up check of an app's routes: the handlers of every route it serves. */
-  checkRoutes(handlers: Iterable<unknown>): void;
-  /**
-   * Decides a request: admitted, or refused with the `HttpError` to answer (never a throw or a
-   * rejection); synchronous when the hooks are, else a promise of the same (see internal/steps.ts).
-   */
-  run(plan: Plan, action: Action, view: FlowView): MaybePromise<Decision>;
-  /** Whether the request can only be authenticated once its body was read (Digest auth-int). */
-  needsBody(plan: Plan, view: NodeRequestView): boolean;
-  /** Whether the response can no longer take an answer (see response-state.ts); logged when somebody else answered. */
-  answeredElsewhere(res: ServerResponse): boolean;
-  /** Logs, rate-limited, a failure of the library itself that reached a driver's last resort. */
-  logInternalError(error: unknown): void;
-  /** The generic 500 for a misconfiguration only a request reveals; each message logged once. */
-  misconfigured(message: string): HttpError;
-}
 
 /**
  * Turns auth classes (instances, or classes resolved through routing-controllers' container) into
