@@ -101,7 +101,7 @@ export function createRemoteJwks(options: RemoteJwksOptions): RemoteJwks {
     const set = current;
     const t = now();
     const fallback = usable(set, t)
-      ? `the ${set.keys.length} keys already known stay in use until ${new Date(set.expiresAt + staleIfErrorMs).toISOString()}`
+      ? `the ${plural(set.keys.length, 'key')} already known stay in use until ${new Date(set.expiresAt + staleIfErrorMs).toISOString()}`
       : 'tokens are refused until a fetch succeeds';
     options.log?.('keys-fetch-failed', `http-auth: the signing keys of ${options.label} could not be fetched: ${reason}; ${fallback} (retried at most every ${unknownKidIntervalMs / 1000} s)`);
   }
@@ -148,7 +148,7 @@ function signingKeys(json: unknown): readonly VerifyKey[] {
   const list = json !== null && typeof json === 'object' ? (json as { keys?: unknown }).keys : undefined;
   if (!Array.isArray(list)) throw new Error('is not a JWK Set (no "keys" array)');
   const keys = list.map(importJwk).filter((entry): entry is VerifyKey => typeof entry !== 'string' && hasKnownAlgorithm(entry));
-  if (keys.length === 0) throw new Error(`has no usable signing key (${list.length} keys of other types or uses)`);
+  if (keys.length === 0) throw new Error(`has no usable signing key (${plural(list.length, 'key')} skipped)`);
   return Object.freeze(keys);
 }
 
@@ -168,6 +168,8 @@ export function freshFor(cacheControl: string | null, maxAgeMs: number): number 
   if (seconds === undefined) return maxAgeMs;
   return Math.min(maxAgeMs, Math.max(floor, seconds * 1000));
 }
+
+const plural = (count: number, noun: string) => `${count} ${noun}${count === 1 ? '' : 's'}`;
 
 function fingerprint(entry: VerifyKey): string {
   return `${entry.kid ?? ''} ${entry.alg ?? ''} ${JSON.stringify(entry.key.export({ format: 'jwk' }))}`;
