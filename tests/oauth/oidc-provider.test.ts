@@ -1,6 +1,6 @@
 import { resolveJwtOptions, type JwtAuthOptions } from '../../src/authenticators/jwt-options';
 import { createKeySource } from '../../src/keys/key-source';
-import { createJwtVerifier, type JwtVerification } from '../../src/schemes/jwt/verify';
+import { createJwtVerifier } from '../../src/schemes/jwt/verify';
 import { sleep } from '../keys/jwks-server';
 import { signingKey, startProvider, type TestProvider } from './provider';
 
