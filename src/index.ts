@@ -1,3 +1,11 @@
+/**
+ * HTTP Basic, Digest and Token authentication for routing-controllers (Express and Koa), in the
+ * spirit of Flask-HTTPAuth. This reference has every export with an example. The guides, listed
+ * among its documents, explain each feature: start with [Setup](../docs/setup.md) and
+ * [Auth classes and hooks](../docs/auth-classes.md), or, coming from Flask,
+ * [Migrating from Flask-HTTPAuth](../docs/migrating-from-flask-httpauth.md).
+ * @packageDocumentation
+ */
 export {
   BasicAuth,
   DigestAuth,

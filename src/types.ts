@@ -99,6 +99,7 @@ export type AuthFailureStatus = 400 | 401 | 403 | 407 | 429 | 503;
 /**
  * The request as a verify, password or roles hook sees it: read-only and frozen. Built only for
  * hooks that declare the parameter, once per request.
+ * @see [Hooks that see the request](../docs/auth-classes.md#hooks-that-see-the-request)
  * @example
  * ```ts
  * @VerifyPassword() verify(username: string, password: string, request: HookRequest) {
@@ -208,7 +209,7 @@ export type VerifyTokenFn = (token: string, request: HookRequest) => unknown;
  */
 export type GetUserRolesFn = (user: never, credentials: Credentials, request: HookRequest) => Awaitable<string | readonly string[] | null | undefined>;
 // Method-style signature: parameters are checked bivariantly, so a handler declared with the
-// narrower `(status: 401 | 403, action)` from the README still compiles.
+// narrower `(status: 401 | 403, action)` from the documentation still compiles.
 /**
  * The signature of an `@ErrorHandler` method: `(status, action, failure?) => body`, where
  * `failure` is the `AuthenticationFailure` a hook threw, when it did. The returned body replaces

@@ -50,6 +50,7 @@ const admittedOrThrow = (decision: Decision): true => {
  * `@HashPassword`), for every `@DigestAuth` class and when `@VerifyPassword` returns `true`; it is
  * `undefined` when `@VerifyToken` returns `true`. Name such classes' user `string` (the default),
  * or a union (`User | string`) when a MultiAuth mixes them.
+ * @see [createAuthCheckers](../../docs/checkers.md)
  *
  * @example
  * ```ts

@@ -108,7 +108,7 @@ export class RequestAwareGetPassword {
   }
 }
 
-// The README's Digest signature. The consumer test (scripts/consumer.sh) compiles this file against
+// The documentation's Digest signature. The consumer test (scripts/consumer.sh) compiles this file against
 // the shipped .d.ts too, where GetPasswordFn once became a plain function type and refused it.
 @DigestAuth({ useHa1Password: true })
 export class RequestAwareDigest {
