@@ -10,6 +10,7 @@ export {
   BasicAuth,
   DigestAuth,
   TokenAuth,
+  JwtAuth,
   VerifyPassword,
   GetPassword,
   HashPassword,
@@ -21,6 +22,7 @@ export {
   GenerateOpaque,
   VerifyOpaque,
   GetUsernameByHash,
+  VerifyClaims,
 } from './decorators/auth-class';
 export { generateHa1, generateUserhash } from './schemes/digest';
 export { MemoryNonceStore } from './stores/memory-nonce-store';
@@ -47,6 +49,8 @@ export type { PasswordHashOptions } from './passwords';
 export type { Htpasswd, HtpasswdOptions, Htdigest, HtdigestOptions, PasswordFileOptions, PathSource } from './password-files';
 export type { BasicAuthOptions } from './authenticators/basic';
 export type { TokenAuthOptions, TokenCookieOptions } from './authenticators/token';
+export type { JwtAuthOptions, JwksOptions, JwtKeysInput } from './authenticators/jwt-options';
+export type { ProtectedResourceMetadata } from './schemes/resource-metadata';
 export type { DigestAuthOptions, DigestAlgorithmName } from './authenticators/digest';
 export type { DigestAlgorithm, DigestQop } from './schemes/digest';
 export type { NonceStore } from './stores/nonce-store';
@@ -67,9 +71,13 @@ export type {
   GetUserRolesFn,
   HashPasswordFn,
   HookRequest,
+  JwtClaims,
   LoginRequiredOptions,
   MethodRoleSpec,
+  MethodScopeSpec,
   RoleSpec,
+  ScopeSpec,
+  VerifyClaimsFn,
   VerifyNonceFn,
   VerifyPasswordFn,
   VerifyTokenFn,

@@ -34,7 +34,14 @@ const METHOD_KEY = /^(?:\*|[A-Za-z]+)$/;
  * A requirement given per HTTP method (`{ GET: …, '*': … }`), validated: keys are methods or `'*'`,
  * case-insensitive, each once; `resolveValue` checks each value. Shared by `role` and `scope`.
  */
-export function resolveMethodMap<T>(spec: Record<string, unknown>, where: string, name: string, resolveValue: (value: unknown, where: string) => T): ReadonlyMap<string, T> {
+export function resolveMethodMap<T>(
+  spec: Record<string, unknown>,
+  where: string,
+  name: string,
+  resolveValue: (value: unknown, where: string) => T,
+  /** What to write instead of an empty map, when a value can say "nobody". */
+  nobody = '',
+): ReadonlyMap<string, T> {
   const byMethod = new Map<string, T>();
   for (const [key, value] of Object.entries(spec)) {
     if (!METHOD_KEY.test(key)) fail(where, `${name} key "${key}" is not an HTTP method or "*"`);
@@ -43,7 +50,7 @@ export function resolveMethodMap<T>(spec: Record<string, unknown>, where: string
     byMethod.set(method, resolveValue(value, `${where} (${name} for ${method})`));
   }
   // An empty map would deny every method; [] says that on purpose, {} is more likely a slip.
-  if (byMethod.size === 0) fail(where, `${name} names no HTTP method; name at least one (or '*'), or write ${name}: [] to admit nobody`);
+  if (byMethod.size === 0) fail(where, `${name} names no HTTP method; name at least one (or '*')${nobody}`);
   return byMethod;
 }
 
@@ -61,7 +68,7 @@ export function entryForMethod<T>(byMethod: ReadonlyMap<string, T>, method: stri
 export function resolveRole(spec: RoleSpec | MethodRoleSpec, where: string): ResolvedRole {
   if (typeof spec === 'string' || Array.isArray(spec)) return Object.freeze({ perMethod: false, groups: toGroups(spec, where) });
   if (!isPlainObject(spec)) return fail(where, 'role must be a string, an array of roles, or an object keyed by HTTP method');
-  return Object.freeze({ perMethod: true, byMethod: resolveMethodMap(spec, where, 'role', toGroups) });
+  return Object.freeze({ perMethod: true, byMethod: resolveMethodMap(spec, where, 'role', toGroups, ', or write role: [] to admit nobody') });
 }
 
 // A Map, a Set or a class instance has no own method keys to read, so it would read as {}.

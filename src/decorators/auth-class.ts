@@ -1,6 +1,7 @@
 import { resolveBasicOptions, type BasicAuthOptions } from '../authenticators/basic';
 import { resolveTokenOptions, type TokenAuthOptions } from '../authenticators/token';
 import { resolveDigestOptions, type DigestAuthOptions } from '../authenticators/digest';
+import { resolveJwtOptions, type JwtAuthOptions } from '../authenticators/jwt-options';
 import { HOOK_DECORATOR, recordHook, recordScheme, SCHEME_DECORATOR, type HookKind, type SchemeKind } from '../registry';
 import type {
   ErrorHandlerFn,
@@ -11,6 +12,7 @@ import type {
   HashPasswordFn,
   VerifyNonceFn,
   VerifyPasswordFn,
+  VerifyClaimsFn,
   VerifyTokenFn,
 } from '../types';
 import { describeTarget, dualForm } from './dual-form';
@@ -136,6 +138,22 @@ export const TokenAuth = schemeDecorator<TokenAuthOptions>('token', resolveToken
  * ```
  */
 export const DigestAuth = schemeDecorator<DigestAuthOptions>('digest', resolveDigestOptions);
+
+/**
+ * Marks a class as an OAuth 2.0 resource server's scheme: JWT access tokens (RFC 9068) in
+ * `Authorization: Bearer`, verified strictly against the issuer's keys (a JWKS URL, discovery,
+ * local keys or a shared secret). Its optional `@VerifyClaims` method turns the claims into the
+ * user; routes may require scopes with `@LoginRequired({ scope })`.
+ * @see [JWT access tokens](../../docs/jwt.md)
+ * @example
+ * ```ts
+ * @JwtAuth({ issuer: 'https://id.example.com/realms/main', audience: 'https://api.example.com', discovery: true })
+ * class ApiAuth {
+ *   @VerifyClaims() verify(claims: JwtClaims) { return { id: claims.sub, roles: claims.roles }; }
+ * }
+ * ```
+ */
+export const JwtAuth = schemeDecorator<JwtAuthOptions>('jwt', resolveJwtOptions);
 
 /**
  * `(username, password) => user | true | null | undefined | false`: the user, `true` for "valid
@@ -298,3 +316,18 @@ export const VerifyOpaque = hookDecorator<VerifyNonceFn>('verifyOpaque');
  * ```
  */
 export const GetUsernameByHash = hookDecorator<GetUsernameByHashFn>('getUsernameByHash');
+
+/**
+ * `@JwtAuth`: `(claims, request?) => user | true | null | false`: the user of a verified access
+ * token (`true`: the claims themselves; `null`/`false`: 401 `invalid_token`). Throw
+ * `AuthenticationFailure` to refuse with a reason, e.g. a revoked `jti` or a missing `acr`.
+ * @see [JWT access tokens](../../docs/jwt.md)
+ * @example
+ * ```ts
+ * @JwtAuth({ issuer: 'https://id.example.com', audience: 'https://api.example.com', jwksUri: 'https://id.example.com/jwks' })
+ * class ApiAuth {
+ *   @VerifyClaims() async verify(claims: JwtClaims) { return (await revoked.has(String(claims.jti))) ? null : claims; }
+ * }
+ * ```
+ */
+export const VerifyClaims = hookDecorator<VerifyClaimsFn>('verifyClaims');

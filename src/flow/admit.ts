@@ -6,6 +6,7 @@ import { addResponseHeader } from '../internal/response-headers';
 import type { Steps } from '../internal/steps';
 import { missingRolesHook, type EffectiveRequirement } from '../requirement';
 import { groupsForMethod, hasRequiredRoles, toRoleSet } from '../roles';
+import { scopesForMethod } from '../scopes';
 import type { AuthFailureStatus } from '../types';
 import type { Admission, BoundAuth, Decision, DecisionNote, HeaderTarget, MisconfigurationReporter, Refused } from './decision';
 import { HookTimeout } from './hook-errors';
@@ -112,6 +113,16 @@ function* decide(
   const { verified, credentials } = outcome;
   const user = verified === true ? credentials?.username : verified;
   if (note) note.verifiedUsername = credentials?.username;
+
+  // OAuth scopes, then roles: both must hold. A token that lacks a scope learns which it needs.
+  if (requirement.scope) {
+    const needed = scopesForMethod(requirement.scope, request.method);
+    const granted = credentials?.scopes;
+    if (!needed || !granted || !needed.every((scope) => granted.includes(scope))) {
+      const refusal: Refusal = { status: 403, bearerError: 'insufficient_scope', reason: 'insufficient-scope', scope: needed ?? [] };
+      return yield* refusalAnswer(selected, members, refusal, request, action, response, note);
+    }
+  }
 
   if (requirement.role) {
     const groups = groupsForMethod(requirement.role, request.method);

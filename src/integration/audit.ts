@@ -47,8 +47,8 @@ export interface AuthEvent {
    * `'Digest'`, `'Bearer'`, or a class's own `scheme` option (e.g. `'ApiKey'`).
    */
   readonly scheme: string;
-  /** The class's scheme decorator: `@BasicAuth` (`'basic'`), `@DigestAuth` (`'digest'`) or `@TokenAuth` (`'token'`). */
-  readonly kind: 'basic' | 'digest' | 'token';
+  /** The class's scheme decorator: `@BasicAuth` (`'basic'`), `@DigestAuth` (`'digest'`), `@TokenAuth` (`'token'`) or `@JwtAuth` (`'jwt'`). */
+  readonly kind: SchemeKind;
   /**
    * Basic and Digest only: the verified username, or on `rejected`/`throttled` the one claimed
    * (unverified, possibly a mistyped password); never from a token scheme, never a userhash.
@@ -79,7 +79,7 @@ export type AuthEventListener = (event: AuthEvent) => unknown;
 /** The member that decided when the flow never picked one (an auth class that could not be built). */
 export interface FallbackMember {
   readonly name: string;
-  readonly kind: 'basic' | 'digest' | 'token';
+  readonly kind: SchemeKind;
   /** Its resolved options: every scheme's carry its `scheme` word. */
   readonly config: unknown;
 }
