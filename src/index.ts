@@ -41,7 +41,7 @@ export type { ExpressAppLike, ExpressGuard } from './integration/express';
 export type { KoaAppLike, KoaContextLike, KoaGuard } from './integration/koa';
 export type { SocketIoMiddleware, SocketIoRefusal, SocketIoSocketLike } from './integration/socket-io-types';
 export type { RequestSource } from './integration/request';
-export type { OpenApiDocument, OpenApiHttpScheme, OpenApiKeyScheme, OpenApiSecurityScheme } from './integration/openapi';
+export type { OpenApiDocument, OpenApiHttpScheme, OpenApiKeyScheme, OpenApiOpenIdConnectScheme, OpenApiSecurityScheme } from './integration/openapi';
 export type { AuthEvent, AuthEventType, AuthEventListener } from './integration/audit';
 export type { AuthLogger } from './internal/log';
 export type { HttpAuthErrorCode } from './errors';
