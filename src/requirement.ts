@@ -12,6 +12,7 @@ export const missingRolesHook = (className: string): string =>
 export interface RouteNeeds {
   readonly role: boolean;
   readonly scope: boolean;
+  readonly fresh?: boolean;
 }
 
 /**
@@ -31,9 +32,10 @@ export function authClassesProblem(classes: readonly AuthClassMeta[], needs: Rou
     const lacking = classes.find((m) => !m.hooks.has('getUserRoles'));
     if (lacking) return missingRolesHook(lacking.name);
   }
-  // Scopes come with OAuth access tokens; a route whose classes read none could never be served.
-  if (needs.scope && !classes.some((m) => m.kind === 'jwt')) {
-    return `a route requires a scope, which only an OAuth access token carries, but none of its auth classes (${classes.map((m) => m.name).join(', ')}) is a @JwtAuth class; add one to its auth (or to createAuthCheckers' defaultAuth)`;
+  // Scopes and freshness come with access tokens; a route whose classes read none could never be served.
+  const needed = needs.scope ? 'a scope' : needs.fresh ? 'a fresh token' : undefined;
+  if (needed && !classes.some((m) => m.kind === 'jwt')) {
+    return `a route requires ${needed}, which only an OAuth access token carries, but none of its auth classes (${classes.map((m) => m.name).join(', ')}) is a @JwtAuth class; add one to its auth (or to createAuthCheckers' defaultAuth)`;
   }
   return undefined;
 }
@@ -65,16 +67,22 @@ export class LoginRequirement {
   readonly scope?: ResolvedScope;
   /** The `optional` option when it was given: let requests without credentials through. */
   readonly optional?: boolean;
+  /** The `fresh` option when it was given: only an access token issued fresh (a login just now) passes. */
+  readonly fresh?: boolean;
   /** The `auth` option when it was given, always as a frozen list (MultiAuth when longer than one). */
   readonly auth?: readonly AuthClass[];
 
   constructor(options: LoginRequiredOptions | undefined, where: string) {
-    const o = assertPlainOptions(options, ['role', 'scope', 'optional', 'auth'], where);
+    const o = assertPlainOptions(options, ['role', 'scope', 'fresh', 'optional', 'auth'], where);
     if (o.role !== undefined) this.role = resolveRole(o.role as LoginRequiredOptions['role'] & object, where);
     if (o.scope !== undefined) this.scope = resolveScope(o.scope as LoginRequiredOptions['scope'] & object, where);
     if (o.optional !== undefined) {
       if (typeof o.optional !== 'boolean') configError(where, 'optional must be true or false');
       this.optional = o.optional;
+    }
+    if (o.fresh !== undefined) {
+      if (typeof o.fresh !== 'boolean') configError(where, 'fresh must be true or false');
+      this.fresh = o.fresh;
     }
     if (o.auth !== undefined) {
       const list = Array.isArray(o.auth) ? o.auth : [o.auth];
@@ -90,7 +98,7 @@ export class LoginRequirement {
       // Known now, so said now rather than by the route's first request.
       const problem = authClassesProblem(
         list.map((cls) => readAuthClass(cls as Function)!),
-        { role: this.role !== undefined, scope: this.scope !== undefined },
+        { role: this.role !== undefined, scope: this.scope !== undefined, fresh: this.fresh === true },
       );
       if (problem) configError(where, problem);
     }
@@ -102,6 +110,7 @@ export class LoginRequirement {
 export interface EffectiveRequirement {
   readonly role?: ResolvedRole;
   readonly scope?: ResolvedScope;
+  readonly fresh?: boolean;
   readonly optional: boolean;
   readonly auth?: readonly AuthClass[];
 }
@@ -142,7 +151,7 @@ function isRoleEntry(entry: unknown): entry is string | readonly string[] {
 export function mergeRequirements(roles: readonly unknown[]): EffectiveRequirement | string {
   if (roles.length === 0) return NO_REQUIREMENT;
   const plain: (string | readonly string[])[] = [];
-  let merged: { role?: ResolvedRole; scope?: ResolvedScope; optional: boolean; auth?: readonly AuthClass[] } = { optional: false };
+  let merged: { role?: ResolvedRole; scope?: ResolvedScope; fresh?: boolean; optional: boolean; auth?: readonly AuthClass[] } = { optional: false };
   for (const r of roles) {
     if (r instanceof LoginRequirement) continue;
     if (isRoleEntry(r)) {
@@ -166,6 +175,7 @@ export function mergeRequirements(roles: readonly unknown[]): EffectiveRequireme
     merged = {
       role: r.role ?? merged.role,
       scope: r.scope ?? merged.scope,
+      fresh: r.fresh ?? merged.fresh,
       optional: r.optional ?? merged.optional,
       auth: r.auth ?? merged.auth,
     };

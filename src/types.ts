@@ -63,6 +63,14 @@ export interface LoginRequiredOptions {
    * A token without them gets 403 with `error="insufficient_scope"`.
    */
   scope?: ScopeSpec | MethodScopeSpec;
+  /**
+   * Only an access token issued fresh passes (Flask-JWT-Extended's `fresh=True`): one from
+   * `tokens.issue(subject, { fresh: true })`, i.e. a login just now, not a refresh. Others get 401
+   * `invalid_token` with `error_description="fresh token required"` (code `fresh_required`).
+   * Needs a `@JwtAuth` class among the route's `auth`.
+   * @default false
+   */
+  fresh?: boolean;
   /** Let requests without credentials through with no current user. Wrong credentials still get 401. @default false */
   optional?: boolean;
   /** The auth class to use, or several (MultiAuth). @default the first one given to createAuthCheckers */

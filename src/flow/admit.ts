@@ -16,6 +16,12 @@ function setHeaderWhileOpen(response: HeaderTarget, name: string, value: string 
   if (response.headersSent !== true) response.setHeader(name, value);
 }
 
+const NOT_FRESH: Refusal = Object.freeze({
+  status: 401,
+  bearerError: 'invalid_token',
+  failure: new AuthenticationFailure('fresh token required', { code: 'fresh_required' }),
+});
+
 const refuse = (answer: HttpError): Refused => ({ hasUser: false, refused: answer });
 
 const ANONYMOUS: Admission = Object.freeze({ hasUser: false });
@@ -113,6 +119,11 @@ function* decide(
   const { verified, credentials } = outcome;
   const user = verified === true ? credentials?.username : verified;
   if (note) note.verifiedUsername = credentials?.username;
+
+  // A token from a login just now, not a refresh (its issuer marks it `fresh`).
+  if (requirement.fresh === true && credentials?.claims?.fresh !== true) {
+    return yield* refusalAnswer(selected, members, NOT_FRESH, request, action, response, note);
+  }
 
   // OAuth scopes, then roles: both must hold. A token that lacks a scope learns which it needs.
   if (requirement.scope) {

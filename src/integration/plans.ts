@@ -46,7 +46,7 @@ export function createPlanner(members: readonly Member[], defaultAuth: readonly 
     }
     return authClassesProblem(
       chosen.map((m) => m.meta),
-      { role: requirement.role !== undefined, scope: requirement.scope !== undefined },
+      { role: requirement.role !== undefined, scope: requirement.scope !== undefined, fresh: requirement.fresh === true },
     );
   };
 
@@ -58,7 +58,7 @@ export function createPlanner(members: readonly Member[], defaultAuth: readonly 
   };
   const plansByKey = new Map<string, Plan | string>();
   return (requirement) => {
-    const key = JSON.stringify([roleKey(requirement.role), scopeKey(requirement.scope), requirement.optional, requirement.auth?.map(idOf) ?? null]);
+    const key = JSON.stringify([roleKey(requirement.role), scopeKey(requirement.scope), requirement.fresh === true, requirement.optional, requirement.auth?.map(idOf) ?? null]);
     let plan = plansByKey.get(key);
     if (plan === undefined) {
       plan = problemWith(requirement) ?? { requirement, members: (requirement.auth ?? defaultAuth).map((cls) => memberFor(cls)!) };

@@ -50,6 +50,9 @@ class JwtController {
   @Get('/admin') @LoginRequired({ auth: HookedApiAuth, scope: 'articles:read', role: 'admin' }) admin() {
     return { admin: true };
   }
+  @Post('/password') @LoginRequired({ auth: HookedApiAuth, fresh: true }) changePassword() {
+    return { changed: true };
+  }
   @Get('/either') @LoginRequired({ auth: [Staff, ApiAuth] }) either(@CurrentUser() user: unknown) {
     return { user: typeof user === 'string' ? user : (user as JwtClaims).sub };
   }
@@ -127,6 +130,15 @@ describe.each(DRIVERS)('@JwtAuth through HTTP (%s)', (_driver, makeApp) => {
     expect(challengeFields(await request(app()).get('/jwt/either'))).toEqual(['Basic realm="Authentication Required"', 'Bearer realm="api"']);
   });
 
+  it('requires a fresh token where fresh: true, with the fresh_required reason', async () => {
+    const stale = await request(app()).post('/jwt/password').set('Authorization', `Bearer ${await token()}`);
+    expect(stale.status).toBe(401);
+    expect(stale.body).toEqual({ status: 401, reason: 'fresh_required' });
+    expect(challengeFields(stale)[0]).toMatch(/^Bearer realm="api", error="invalid_token", error_description="fresh token required"/);
+    expect((await request(app()).post('/jwt/password').set('Authorization', `Bearer ${await token({ fresh: 'yes' })}`)).status).toBe(401);
+    expect((await request(app()).post('/jwt/password').set('Authorization', `Bearer ${await token({ fresh: true })}`)).status).toBe(200);
+  });
+
   it('refuses a token sent twice: two Authorization fields', async () => {
     const t = await token();
     const res = await request(app()).get('/jwt/claims').set('Authorization', [`Bearer ${t}`, `Bearer ${t}`] as unknown as string);
@@ -163,5 +175,22 @@ describe.each(DRIVERS)('RFC 9728 protected-resource metadata (%s)', (_driver, ma
     const res = await request(app).get('/jwt/articles').set('Host', 'evil.example').set('X-Forwarded-Host', 'evil.example');
     expect(res.status).toBe(401);
     expect(challengeFields(res)).toEqual(['Bearer realm="api", resource_metadata="https://api.example.test/.well-known/oauth-protected-resource/v1"']);
+  });
+});
+
+describe('requirements only an access token can meet', () => {
+  it.each([
+    ['scope', { scope: 'articles:read' }, /a route requires a scope, which only an OAuth access token carries, but none of its auth classes \(Staff\) is a @JwtAuth class/],
+    ['fresh', { fresh: true }, /a route requires a fresh token, which only an OAuth access token carries/],
+  ] as const)('throws at decoration for %s on a route without a @JwtAuth class', (_what, options, message) => {
+    expect(() => {
+      @JsonController('/no-jwt')
+      class NoJwt {
+        @Get('/') @LoginRequired({ auth: Staff, ...options }) index() {
+          return {};
+        }
+      }
+      return NoJwt;
+    }).toThrow(message);
   });
 });
