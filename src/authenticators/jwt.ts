@@ -1,4 +1,5 @@
 import { AuthenticationFailure, HttpAuthError } from '../errors';
+import { withAuditReason } from '../internal/audit-reason';
 import { cacheScope, CredentialCache } from '../internal/credential-cache';
 import { runSteps, type Steps } from '../internal/steps';
 import { createKeySource } from '../keys/key-source';
@@ -41,7 +42,8 @@ const SENT_TWICE = refusalOutcome({
 const MALFORMED = refusalOutcome({ status: 400, bearerError: 'invalid_request', reason: 'malformed' });
 const REFUSED_BY_HOOK = refusalOutcome({ status: 401, bearerError: 'invalid_token' });
 
-const unavailable = () => new HttpAuthError(503, 'ERR_HTTP_AUTH_UNAVAILABLE', 'authentication temporarily unavailable');
+// Audit events name the JWT reason code, not the generic store-unavailable.
+const unavailable = () => withAuditReason(new HttpAuthError(503, 'ERR_HTTP_AUTH_UNAVAILABLE', 'authentication temporarily unavailable'), 'keys_unavailable');
 
 /**
  * `@JwtAuth`: OAuth 2.0 JWT access tokens (RFC 9068) in `Authorization: Bearer`, a query
