@@ -43,10 +43,10 @@ afterEach(async () => {
   }
 });
 
-type Keys = Pick<JwtAuthOptions, 'jwksUri' | 'discovery' | 'jwks' | 'issuer'>;
+type Keys = Pick<JwtAuthOptions, 'jwksUri' | 'discovery' | 'jwks'> & { issuer?: string };
 
 function build(makeApp: (typeof DRIVERS)[number][1], keys: Keys) {
-  @JwtAuth({ issuer: ISSUER, audience: AUDIENCE, realm: 'api', ...keys })
+  @JwtAuth({ audience: AUDIENCE, realm: 'api', ...keys, issuer: keys.issuer ?? ISSUER })
   class RemoteAuth {
     @ErrorHandler() onError(status: AuthFailureStatus, _action: Action, failure?: AuthenticationFailure) {
       return { status, reason: failure?.code ?? null };
