@@ -75,7 +75,8 @@ export function createJwtAuthenticator(config: JwtConfig, verifyClaims: VerifyCl
   const refused = (refusal: JwtRefusal): Outcome => {
     if (refusal.code === 'keys_unavailable') throw unavailable();
     if (refusal.code === 'typ_not_allowed' && refusal.detail !== undefined) {
-      context.logWarn('typ', `refused an access token with typ "${refusal.detail}"; if the authorization server issues its access tokens with it, list it in @JwtAuth({ typ: [...] })`);
+      // detail names the typ (reduced to safe characters) and the option to set.
+      context.logWarn('typ', `refused an access token: ${refusal.detail}`);
     }
     return {
       kind: 'rejected',
