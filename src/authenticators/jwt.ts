@@ -1,4 +1,5 @@
 import { AuthenticationFailure, HttpAuthError } from '../errors';
+import { withAuditReason } from '../internal/audit-reason';
 import { cacheScope, CredentialCache } from '../internal/credential-cache';
 import { runSteps, type Steps } from '../internal/steps';
 import { createKeySource } from '../keys/key-source';
@@ -41,7 +42,8 @@ const SENT_TWICE = refusalOutcome({
 const MALFORMED = refusalOutcome({ status: 400, bearerError: 'invalid_request', reason: 'malformed' });
 const REFUSED_BY_HOOK = refusalOutcome({ status: 401, bearerError: 'invalid_token' });
 
-const unavailable = () => new HttpAuthError(503, 'ERR_HTTP_AUTH_UNAVAILABLE', 'authentication temporarily unavailable');
+// Audit events name the JWT reason code, not the generic store-unavailable.
+const unavailable = () => withAuditReason(new HttpAuthError(503, 'ERR_HTTP_AUTH_UNAVAILABLE', 'authentication temporarily unavailable'), 'keys_unavailable');
 
 /**
  * `@JwtAuth`: OAuth 2.0 JWT access tokens (RFC 9068) in `Authorization: Bearer`, a query
@@ -73,7 +75,8 @@ export function createJwtAuthenticator(config: JwtConfig, verifyClaims: VerifyCl
   const refused = (refusal: JwtRefusal): Outcome => {
     if (refusal.code === 'keys_unavailable') throw unavailable();
     if (refusal.code === 'typ_not_allowed' && refusal.detail !== undefined) {
-      context.logWarn('typ', `refused an access token with typ "${refusal.detail}"; if the authorization server issues its access tokens with it, list it in @JwtAuth({ typ: [...] })`);
+      // detail names the typ (reduced to safe characters) and the option to set.
+      context.logWarn('typ', `refused an access token: ${refusal.detail}`);
     }
     return {
       kind: 'rejected',
