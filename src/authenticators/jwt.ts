@@ -1,8 +1,9 @@
 import { AuthenticationFailure, HttpAuthError } from '../errors';
-import { withAuditReason } from '../internal/audit-reason';
+import { withAnswerHints } from '../internal/answer-hints';
 import { cacheScope, CredentialCache } from '../internal/credential-cache';
-import { runSteps, type Steps } from '../internal/steps';
+import { isPromiseLike, runSteps, type Steps } from '../internal/steps';
 import { createKeySource } from '../keys/key-source';
+import type { JwsAlgorithm } from '../schemes/jwt/algorithms';
 import type { JsonObject } from '../schemes/jwt/compact';
 import type { JwtRefusal } from '../schemes/jwt/refusals';
 import { createJwtVerifier, type JwtVerification } from '../schemes/jwt/verify';
@@ -30,6 +31,9 @@ interface Verified {
   readonly user: unknown;
   readonly claims: JwtClaims;
   readonly scopes: readonly string[];
+  /** The key that verified it, looked up again on every cache hit (see `stillKeyed`). */
+  readonly kid: string | undefined;
+  readonly alg: JwsAlgorithm;
 }
 
 // RFC 6750 §3.1: a request that sends the token twice, or in two ways, is malformed (400).
@@ -42,8 +46,6 @@ const SENT_TWICE = refusalOutcome({
 const MALFORMED = refusalOutcome({ status: 400, bearerError: 'invalid_request', reason: 'malformed' });
 const REFUSED_BY_HOOK = refusalOutcome({ status: 401, bearerError: 'invalid_token' });
 
-// Audit events name the JWT reason code, not the generic store-unavailable.
-const unavailable = () => withAuditReason(new HttpAuthError(503, 'ERR_HTTP_AUTH_UNAVAILABLE', 'authentication temporarily unavailable'), 'keys_unavailable');
 
 /**
  * `@JwtAuth`: OAuth 2.0 JWT access tokens (RFC 9068) in `Authorization: Bearer`, a query
@@ -55,21 +57,23 @@ export function createJwtAuthenticator(config: JwtConfig, verifyClaims: VerifyCl
   const { realm } = config;
   const now = context.now ?? Date.now;
   const cache = config.cache && new CredentialCache(config.cache);
-  const verifyToken = createJwtVerifier(
-    config,
-    createKeySource(config, {
-      now,
-      fetch: context.fetch,
-      log: (kind, message) => (kind === 'keys-fetch-failed' ? context.logError(kind, message) : context.logWarn(kind, message)),
-      // A removed key may have been compromised: nothing it verified is served from the cache.
-      onKeysRemoved: () => cache?.clear(),
-    }),
+  const keys = createKeySource(config, {
     now,
-  );
+    fetch: context.fetch,
+    log: (kind, message) => (kind === 'keys-fetch-failed' ? context.logError(kind, message) : context.logWarn(kind, message)),
+    // A removed key may have been compromised: nothing it verified is served from the cache.
+    onKeysRemoved: () => cache?.clear(),
+  });
+  const verifyToken = createJwtVerifier(config, keys, now);
   const reader = createTokenReader(config);
   const claimsWantRequest = wantsRequest(verifyClaims, 1);
   const resourceMetadata = config.resource === undefined ? undefined : resourceMetadataUrl(config.resource);
   const authorizationHeader = credentialsHeader(config.proxy);
+  // No key can be had: a client should come back once a fetch may be tried again, not log in
+  // anew; audit events name the JWT reason code, not the generic store-unavailable.
+  const retryAfterSeconds = Math.max(1, Math.ceil((config.keys.kind === 'jwksUri' || config.keys.kind === 'discovery' ? config.keys.jwks.unknownKidIntervalMs : 1000) / 1000));
+  const unavailable = () =>
+    withAnswerHints(new HttpAuthError(503, 'ERR_HTTP_AUTH_UNAVAILABLE', 'authentication temporarily unavailable'), { reason: 'keys_unavailable', retryAfterSeconds });
 
   /** A refusal of the verifier, as the flow answers it: its code and text travel as an AuthenticationFailure. */
   const refused = (refusal: JwtRefusal): Outcome => {
@@ -101,8 +105,19 @@ export function createJwtAuthenticator(config: JwtConfig, verifyClaims: VerifyCl
     const claims = result.claims as JsonObject as JwtClaims;
     const user = yield* userOf(claims, request);
     if (!isAccepted(user)) return REFUSED_BY_HOOK;
-    return { user, claims, scopes: result.scopes };
+    return { user, claims, scopes: result.scopes, kid: result.header.kid as string | undefined, alg: result.header.alg as JwsAlgorithm };
   }
+
+  /**
+   * Whether a cached token's key is still one the issuer publishes. The lookup is what a verification
+   * would make: synchronous for a known key, and it starts the refresh of a key set past its
+   * `max-age`, so an app serving only cached tokens still learns of a removed key (whose removal
+   * then clears the cache). A key the current set no longer has is a miss: verified in full.
+   */
+  const stillKeyed = (entry: Verified): boolean => {
+    const found = keys.keysFor(entry.claims.iss, entry.kid, entry.alg);
+    return isPromiseLike(found) ? false : typeof found !== 'string';
+  };
 
   function* authentication(request: RequestView): Steps<Outcome> {
     // Node keeps only the first Authorization field: the second must not go unnoticed.
@@ -120,7 +135,7 @@ export function createJwtAuthenticator(config: JwtConfig, verifyClaims: VerifyCl
     if (cache) {
       const key = cache.keyFor('', token, cacheScope(config.cache!, () => request.hookRequest()));
       const hit = cache.hit(key) as { verified: Verified } | undefined;
-      entry = hit ? hit.verified : ((yield cache.verify(key, () => runVerified(token, request), isVerified, untilExpiry)) as Verified | Outcome);
+      entry = hit && stillKeyed(hit.verified) ? hit.verified : ((yield cache.verify(key, () => runVerified(token, request), isVerified, untilExpiry, hit !== undefined)) as Verified | Outcome);
     } else {
       entry = yield* verified(token, request);
     }

@@ -2,6 +2,7 @@ import { HttpError, type Action } from 'routing-controllers';
 import { wantsRequest, type Authenticator, type Outcome, type Refusal, type RequestView } from '../authenticators/authenticator';
 import { credentialsHeader } from '../authenticators/basic';
 import { AuthenticationError, AuthenticationFailure, CrossSiteError, HttpAuthError, PreflightAnswer, RoleError } from '../errors';
+import { answerHintsOf } from '../internal/answer-hints';
 import { addResponseHeader } from '../internal/response-headers';
 import type { Steps } from '../internal/steps';
 import { missingRolesHook, type EffectiveRequirement } from '../requirement';
@@ -62,7 +63,8 @@ export function* admit(
       return yield* unavailableAnswer(error.kind === 'errorHandler' ? undefined : selected.errorHandler, unavailable(), action, response, undefined, note);
     }
     if (error instanceof HttpAuthError && error.code === 'ERR_HTTP_AUTH_UNAVAILABLE') {
-      return yield* unavailableAnswer(selected.errorHandler, error, action, response, undefined, note);
+      const retryAfter = answerHintsOf(error)?.retryAfterSeconds;
+      return yield* unavailableAnswer(selected.errorHandler, error, action, response, retryAfter === undefined ? undefined : String(retryAfter), note);
     }
     throw error;
   }

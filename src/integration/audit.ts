@@ -5,7 +5,7 @@ import { HookFailure } from '../flow/hook-errors';
 import { HttpAuthError, PreflightAnswer } from '../errors';
 import type { Admission, DecisionNote } from '../flow/decision';
 import type { LimitedLog } from '../internal/log';
-import { auditReasonOf } from '../internal/audit-reason';
+import { answerHintsOf } from '../internal/answer-hints';
 import { isPromiseLike } from '../internal/steps';
 import type { SchemeKind } from '../registry';
 import { describeThrown } from './failures';
@@ -163,7 +163,7 @@ export function createAuditor(listener: AuthEventListener, log: LimitedLog) {
             : code === 'ERR_HTTP_AUTH_UNAVAILABLE'
               ? note.hookTimedOut
                 ? 'hook-timeout'
-                : (auditReasonOf(note.unavailable) ?? 'store-unavailable')
+                : (answerHintsOf(note.unavailable)?.reason ?? 'store-unavailable')
               : note.thrown instanceof HookFailure || (note.thrown instanceof HttpError && !(note.thrown instanceof HttpAuthError))
                 ? 'hook-error'
                 : 'internal';

@@ -146,9 +146,10 @@ export class CredentialCache {
    * What `verify` answers for these credentials: from the cache, from a verification of the same
    * credentials already under way, or by calling it (an accepted answer is then remembered,
    * unless `clear` forgot these credentials while it ran, for `ttl` or `maxTtlMs` of it if less).
+   * `refresh`: the remembered answer may no longer hold; verify again.
    */
-  async verify(key: string, verify: () => unknown, accepted: (verified: unknown) => boolean, maxTtlMs?: (verified: unknown) => number): Promise<unknown> {
-    const hit = this.#entries.get(key);
+  async verify(key: string, verify: () => unknown, accepted: (verified: unknown) => boolean, maxTtlMs?: (verified: unknown) => number, refresh = false): Promise<unknown> {
+    const hit = refresh ? undefined : this.#entries.get(key);
     if (hit) return hit.verified;
     const pending = this.#pending.get(key);
     if (pending) return pending.promise;

@@ -43,7 +43,7 @@ afterEach(async () => {
   }
 });
 
-type Keys = Pick<JwtAuthOptions, 'jwksUri' | 'discovery' | 'jwks'> & { issuer?: string };
+type Keys = Pick<JwtAuthOptions, 'jwksUri' | 'discovery' | 'jwks' | 'cache'> & { issuer?: string };
 
 function build(makeApp: (typeof DRIVERS)[number][1], keys: Keys) {
   @JwtAuth({ audience: AUDIENCE, realm: 'api', ...keys, issuer: keys.issuer ?? ISSUER })
@@ -219,7 +219,7 @@ describe.each(DRIVERS)('remote keys through HTTP (%s)', (_driver, makeApp) => {
       expect(res.body).toEqual({ status: 503, reason: null });
       // Not the client's fault: no invalid_token that would make it throw its token away.
       expect(challengeFields(res)).toEqual([]);
-      expect(res.headers['retry-after']).toBeUndefined();
+      expect(res.headers['retry-after']).toBe('5'); // unknownKidInterval: when a fetch may be tried again
     }
     await sleep(20);
     expect(logger.error.mock.calls).toEqual([[expect.stringMatching(/^http-auth: RemoteAuth: the signing keys of .* could not be fetched: .*; tokens are refused until a fetch succeeds \(retried at most every 5 s\)$/)]]);
@@ -259,5 +259,22 @@ describe.each(DRIVERS)('remote keys through HTTP (%s)', (_driver, makeApp) => {
     const res = await request(app).get('/me').set('Authorization', bearer(tokenWith(k1, 'k1', { iss: `${jwksServer.base}/attacker` })));
     expect(res.body).toEqual({ status: 401, reason: 'issuer_not_allowed' });
     expect(jwksServer.hits()).toBe(0);
+  });
+
+  it('serving only cached tokens still learns of a removed key: a hit refreshes a stale key set, and the removal clears the cache', async () => {
+    const { app } = build(makeApp, { jwksUri: jwksServer.jwksUrl, jwks: { maxAge: 1, unknownKidInterval: 1 }, cache: { ttl: 300 } });
+    const cached = tokenWith(k1, 'k1');
+    expect((await request(app).get('/me').set('Authorization', bearer(cached))).status).toBe(200);
+    expect(jwksServer.hits('/jwks')).toBe(1);
+    // The issuer drops k1 (compromised, say). Only the cached token keeps arriving.
+    jwksServer.jwks = { keys: [J2] };
+    await sleep(1_100);
+    let status = 200;
+    for (let i = 0; i < 30 && status === 200; i++) {
+      status = (await request(app).get('/me').set('Authorization', bearer(cached))).status;
+      if (status === 200) await sleep(50);
+    }
+    expect(status).toBe(401);
+    expect(jwksServer.hits('/jwks')).toBe(2);
   });
 });
