@@ -31,8 +31,19 @@ export interface IssuerCookieOptions {
   secure?: boolean;
 }
 
-/** Where cookies are written: an Express `res` or Node `ServerResponse`, a Koa `ctx` or `ctx.response`. */
-export type CookieTarget = ServerResponse | { readonly res: ServerResponse };
+/**
+ * Where cookies are written: an Express `res` or Node `ServerResponse`, a Koa `ctx` or `ctx.response`.
+ * @example
+ * ```ts
+ * router.post('/auth/token', async (ctx) => { const pair = await tokens.issue(ctx.state.user.name); tokens.setCookies(ctx, pair); ctx.body = pair; });
+ * ```
+ */
+export type CookieTarget =
+  | ServerResponse
+  | {
+      /** The Node response under a Koa `ctx` or `ctx.response`. */
+      readonly res: ServerResponse;
+    };
 
 export interface CookieConfig {
   readonly accessCookie: string;

@@ -16,7 +16,13 @@ import { isIdShape, isRefreshTokenShape, keyedHash, newId, newRefreshToken } fro
 import { deriveKey, type PublicJwk } from './signing-key';
 import { TokenGrantError } from './token-error';
 
-/** What `issue` puts in the access token besides the subject. */
+/**
+ * What `issue` puts in the access token besides the subject.
+ * @example
+ * ```ts
+ * const pair = await tokens.issue(user.name, { fresh: true, scope: ['articles:read'], claims: { roles: user.roles }, clientId: 'web-app' });
+ * ```
+ */
 export interface IssueOptions {
   /** The app's own claims (e.g. `{ roles: ['admin'] }`); JSON values only, at most 2 KiB, none of the claims the issuer sets. Kept for the tokens refreshes yield. */
   claims?: Record<string, unknown>;
@@ -28,7 +34,13 @@ export interface IssueOptions {
   clientId?: string;
 }
 
-/** What `refresh` may change. */
+/**
+ * What `refresh` may change.
+ * @example
+ * ```ts
+ * const pair = await tokens.refresh(body.refresh_token, { scope: 'articles:read' }); // narrower than the login's
+ * ```
+ */
 export interface RefreshOptions {
   /**
    * The scopes the new access token should carry, from the client (RFC 6749 §6): a subset of
@@ -38,12 +50,19 @@ export interface RefreshOptions {
   scope?: string | readonly string[] | null;
 }
 
-/** The answer of a token endpoint (RFC 6749 §5.1), ready to send as JSON. */
+/**
+ * The answer of a token endpoint (RFC 6749 §5.1), ready to send as JSON.
+ * @example
+ * ```ts
+ * const { access_token, refresh_token, expires_in }: TokenPair = await tokens.issue('alice');
+ * ```
+ */
 export interface TokenPair {
   /** A signed JWT (RFC 9068, `typ: at+jwt`). */
   readonly access_token: string;
   /** An opaque random value (256 bits, base64url), good for one exchange. */
   readonly refresh_token: string;
+  /** Always `'Bearer'` (RFC 6750). */
   readonly token_type: 'Bearer';
   /** Seconds the access token is valid. */
   readonly expires_in: number;
@@ -51,14 +70,26 @@ export interface TokenPair {
   readonly scope?: string;
 }
 
-/** A JWK Set (RFC 7517 §5) of public keys. */
+/**
+ * A JWK Set (RFC 7517 §5) of public keys.
+ * @example
+ * ```ts
+ * app.get('/.well-known/jwks.json', (_req, res) => res.json(tokens.jwks() satisfies JsonWebKeySet));
+ * ```
+ */
 export interface JsonWebKeySet {
+  /** The public keys: one with `privateKey`, none with `secret`. */
   readonly keys: readonly PublicJwk[];
 }
 
 /**
  * Issues, refreshes and revokes tokens for one API (see `createTokenIssuer`). Pass it to
  * `@JwtAuth({ issuedBy: tokens })` to verify what it issues.
+ * @example
+ * ```ts
+ * const tokens: TokenIssuer = createTokenIssuer({ issuer, audience, privateKey, store: new RedisTokenStore(redis) });
+ * await tokens.revokeAll('alice'); // after a password change
+ * ```
  */
 export interface TokenIssuer {
   /**

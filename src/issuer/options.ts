@@ -6,12 +6,29 @@ import type { TokenStore } from '../stores/token-store';
 import { resolveCookieOptions, type CookieConfig, type IssuerCookieOptions } from './cookies';
 import { resolveSigningKey, type SigningKey } from './signing-key';
 
-interface TokenIssuerCommonOptions {
+/**
+ * Options of `createTokenIssuer`: `issuer`, `audience` and exactly one signing key (`privateKey`
+ * or `secret`) are required.
+ * @example
+ * ```ts
+ * const tokens = createTokenIssuer({ issuer: 'https://api.example.com', audience: 'https://api.example.com', privateKey: JSON.parse(process.env.SIGNING_JWK!) });
+ * ```
+ */
+export interface TokenIssuerOptions {
   /** The `iss` of every token, e.g. `'https://api.example.com'`. */
   issuer: string;
   /** The `aud` of every access token: the API that accepts them, e.g. `'https://api.example.com'`. */
   audience: string;
-  /** The `kid` header of every token. @default the key's JWK thumbprint (RFC 7638) with `privateKey`, none with `secret` */
+  /** A private JWK (with `d`) or a private `KeyObject` (`crypto.createPrivateKey(pem)`); its public key is in `jwks()`. Not with `secret`. */
+  privateKey?: JsonWebKey | KeyObject;
+  /** A shared HMAC secret: a string (its UTF-8 bytes), bytes or a secret `KeyObject`, at least 32 bytes (48 for HS384, 64 for HS512). Not with `privateKey`. */
+  secret?: string | Uint8Array | KeyObject;
+  /**
+   * The signing algorithm; the key must fit it (a P-256 key for ES256, RSA of 2048 bits or more
+   * for RS256/PS256, …). @default 'ES256' with `privateKey` (or the JWK's `alg`), 'HS256' with `secret`
+   */
+  alg?: 'ES256' | 'ES384' | 'ES512' | 'RS256' | 'RS384' | 'RS512' | 'PS256' | 'PS384' | 'PS512' | 'EdDSA' | 'Ed25519' | 'HS256' | 'HS384' | 'HS512';
+  /** The `kid` header of every token. @default the key's JWK thumbprint (RFC 7638) with `privateKey` (or the JWK's `kid`), none with `secret` */
   kid?: string;
   /** Lifetime of access tokens, in seconds. @default 900 (15 minutes) */
   accessTtl?: number;
@@ -26,34 +43,6 @@ interface TokenIssuerCommonOptions {
   /** Clock in epoch ms, for tests. @default Date.now */
   now?: () => number;
 }
-
-/** Signing with a private key (asymmetric: the public key is in `jwks()`). */
-export interface TokenIssuerKeyOptions extends TokenIssuerCommonOptions {
-  /** A private JWK (with `d`) or a private `KeyObject` (`crypto.createPrivateKey(pem)`). */
-  privateKey: JsonWebKey | KeyObject;
-  secret?: never;
-  /** The signing algorithm; the key must fit it. @default 'ES256' (or the JWK's `alg`) */
-  alg?: 'ES256' | 'ES384' | 'ES512' | 'RS256' | 'RS384' | 'RS512' | 'PS256' | 'PS384' | 'PS512' | 'EdDSA' | 'Ed25519';
-}
-
-/** Signing with a shared secret (HMAC: every verifier holds the secret; `jwks()` is empty). */
-export interface TokenIssuerSecretOptions extends TokenIssuerCommonOptions {
-  /** A shared secret: a string (its UTF-8 bytes), bytes or a secret `KeyObject`, at least 32 bytes (48 for HS384, 64 for HS512). */
-  secret: string | Uint8Array | KeyObject;
-  privateKey?: never;
-  /** @default 'HS256' */
-  alg?: 'HS256' | 'HS384' | 'HS512';
-}
-
-/**
- * Options of `createTokenIssuer`: `issuer`, `audience` and one signing key (`privateKey` or
- * `secret`) are required.
- * @example
- * ```ts
- * const tokens = createTokenIssuer({ issuer: 'https://api.example.com', audience: 'https://api.example.com', privateKey: JSON.parse(process.env.SIGNING_JWK!) });
- * ```
- */
-export type TokenIssuerOptions = TokenIssuerKeyOptions | TokenIssuerSecretOptions;
 
 export interface IssuerConfig {
   readonly issuer: string;

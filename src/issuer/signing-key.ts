@@ -5,10 +5,19 @@ import { resolveSecret } from '../keys/local';
 import { isJwsAlgorithm, isSymmetric, JWS_ALGORITHMS, minimumSecretBytes, signingKeyFitsAlgorithm, type JwsAlgorithm } from '../schemes/jwt/algorithms';
 import { MAX_KID_LENGTH } from '../schemes/jwt/jwk';
 
-/** A public JWK as `jwks()` publishes it. */
+/**
+ * A public JWK as `jwks()` publishes it: the key type and public members, and these three.
+ * @example
+ * ```ts
+ * const [key]: readonly PublicJwk[] = tokens.jwks().keys; // { kty: 'EC', crv: 'P-256', x, y, kid, alg: 'ES256', use: 'sig' }
+ * ```
+ */
 export interface PublicJwk extends JsonWebKey {
+  /** The key id, as in the tokens' `kid` header. */
   readonly kid: string;
+  /** The one algorithm the key signs with. */
   readonly alg: string;
+  /** Always `'sig'`: a signing key. */
   readonly use: 'sig';
 }
 

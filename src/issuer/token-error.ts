@@ -1,6 +1,12 @@
 import { HttpAuthError } from '../errors';
 
-/** The OAuth 2.0 token-endpoint error (RFC 6749 §5.2) a failed refresh answers with. */
+/**
+ * The OAuth 2.0 token-endpoint error (RFC 6749 §5.2) a failed refresh answers with.
+ * @example
+ * ```ts
+ * const mustLogIn = (code: TokenGrantErrorCode) => code === 'invalid_grant';
+ * ```
+ */
 export type TokenGrantErrorCode = 'invalid_request' | 'invalid_grant' | 'invalid_scope';
 
 /**
@@ -9,6 +15,10 @@ export type TokenGrantErrorCode = 'invalid_request' | 'invalid_grant' | 'invalid
  * consumed token presented again: its whole family is now revoked), `revoked`, `scope_invalid`
  * (the requested scope is not a scope string), `scope_widened` (it asks for a scope the login
  * did not grant).
+ * @example
+ * ```ts
+ * const suspicious = (reason: TokenGrantFailure) => reason === 'reused';
+ * ```
  */
 export type TokenGrantFailure = 'missing' | 'malformed' | 'unknown' | 'expired' | 'reused' | 'revoked' | 'scope_invalid' | 'scope_widened';
 

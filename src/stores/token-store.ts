@@ -1,9 +1,11 @@
-import type { MaybePromise } from '../internal/steps';
-
 /**
  * One refresh token as a {@link TokenStore} keeps it. The token itself is never stored: the record
  * is found by a keyed hash of it (HMAC-SHA-256), so a copy of the store cannot be replayed. Every
  * field but `consumed` is fixed when the record is written.
+ * @example
+ * ```ts
+ * const record: RefreshTokenRecord | undefined = await store.findRefreshToken(hash);
+ * ```
  */
 export interface RefreshTokenRecord {
   /** The login it descends from (a random id, the `sid` claim of the family's access tokens). */
@@ -22,9 +24,17 @@ export interface RefreshTokenRecord {
   readonly consumed: boolean;
 }
 
-/** A refresh token to write: a record (not consumed yet) under the keyed hash of the token. */
+/**
+ * A refresh token to write: a record (not consumed yet) under the keyed hash of the token.
+ * @example
+ * ```ts
+ * async rotateRefreshToken(hash: string, next: NewRefreshToken) { await db.insert('refresh_tokens', { hash: next.hash, ...next.record, consumed: false }); }
+ * ```
+ */
 export interface NewRefreshToken {
+  /** The keyed hash of the new token: its record's key. */
   readonly hash: string;
+  /** What to store (its `family` is the presented token's, in a rotation). */
   readonly record: Omit<RefreshTokenRecord, 'consumed'>;
   /**
    * Epoch ms until which the family's record and its subject's record must be kept at least (the
@@ -33,7 +43,13 @@ export interface NewRefreshToken {
   readonly keepUntil: number;
 }
 
-/** A login: the first refresh token of a new family. */
+/**
+ * A login: the first refresh token of a new family.
+ * @example
+ * ```ts
+ * async createLogin(login: NewLogin) { await db.transaction((tx) => recordLogin(tx, login)); }
+ * ```
+ */
 export interface NewLogin extends NewRefreshToken {
   /** The subject's key (a keyed hash of `sub`): where its revocation epoch is kept. */
   readonly subjectKey: string;
@@ -48,10 +64,20 @@ export interface NewLogin extends NewRefreshToken {
  * What presenting a refresh token did: `rotated` (consumed; the next token is written), `reused`
  * (it was consumed already: its family is now revoked), `revoked` (its family was revoked, by
  * reuse, `revoke` or `revokeAll`), `expired`, or `unknown` (no such token).
+ * @example
+ * ```ts
+ * const result: RotateResult = await store.rotateRefreshToken(hash, next);
+ * ```
  */
 export type RotateResult = 'rotated' | 'reused' | 'revoked' | 'expired' | 'unknown';
 
-/** Whether an access token the issuer signed is still honoured. */
+/**
+ * Whether an access token the issuer signed is still honoured.
+ * @example
+ * ```ts
+ * const state: AccessTokenState = await store.accessTokenState(claims.jti, claims.sid);
+ * ```
+ */
 export type AccessTokenState = 'active' | 'revoked';
 
 /**
@@ -85,10 +111,10 @@ export interface TokenStore {
    * Records a login: the subject's epoch (set to `login.epoch` if it has none), the family (with
    * that epoch, not revoked) and its first refresh token. All or nothing.
    */
-  createLogin(login: NewLogin): MaybePromise<void>;
+  createLogin(login: NewLogin): void | Promise<void>;
 
   /** The record of a refresh token by its hash, consumed or not; `undefined` when unknown or past its expiry. Changes nothing. */
-  findRefreshToken(hash: string): MaybePromise<RefreshTokenRecord | undefined>;
+  findRefreshToken(hash: string): RefreshTokenRecord | undefined | Promise<RefreshTokenRecord | undefined>;
 
   /**
    * Exchanges a refresh token, atomically: unknown → `unknown`; its family revoked, or recorded
@@ -97,23 +123,23 @@ export interface TokenStore {
    * until its expiry, to detect reuse), writes `next` in the same family and extends the family's
    * and the subject's records to `next.keepUntil` → `rotated`.
    */
-  rotateRefreshToken(hash: string, next: NewRefreshToken): MaybePromise<RotateResult>;
+  rotateRefreshToken(hash: string, next: NewRefreshToken): RotateResult | Promise<RotateResult>;
 
   /** Marks the family of a refresh token revoked; `false` when the token is unknown. */
-  revokeFamilyOf(hash: string): MaybePromise<boolean>;
+  revokeFamilyOf(hash: string): boolean | Promise<boolean>;
 
   /** Records an access token's `jti` as revoked until `until` (epoch ms: its `exp` plus the margin). */
-  revokeAccessToken(jti: string, until: number): MaybePromise<void>;
+  revokeAccessToken(jti: string, until: number): void | Promise<void>;
 
   /**
    * Replaces a subject's epoch with `epoch` (keeping its expiry), which revokes every family
    * recorded with the old one; `false` when the subject has no record (no token of it is alive).
    */
-  revokeSubject(subjectKey: string, epoch: string): MaybePromise<boolean>;
+  revokeSubject(subjectKey: string, epoch: string): boolean | Promise<boolean>;
 
   /**
    * `revoked` when the `jti` is revoked, or the family is unknown, revoked, or recorded with an
    * epoch that is not its subject's current one; else `active`. Changes nothing.
    */
-  accessTokenState(jti: string, family: string): MaybePromise<AccessTokenState>;
+  accessTokenState(jti: string, family: string): AccessTokenState | Promise<AccessTokenState>;
 }
