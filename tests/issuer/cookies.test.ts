@@ -4,7 +4,7 @@ import express from 'express';
 import Koa from 'koa';
 import request from 'supertest';
 import { Controller, createExpressServer, createKoaServer, Ctx, Post, Res } from 'routing-controllers';
-import type { TokenIssuer, TokenPair } from '../../src/issuer/create-token-issuer';
+import type { TokenIssuer, TokenPair } from '../../src/issuer/types';
 import type { IssuerCookieOptions } from '../../src/issuer/cookies';
 import { claimsOf, makeIssuer, quietLogger } from './fixtures';
 

@@ -1,7 +1,8 @@
 import { generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import Redis from 'ioredis';
 import { createClient } from 'redis';
-import { createTokenIssuer, type TokenIssuer } from '../../src/issuer/create-token-issuer';
+import { createTokenIssuer } from '../../src/issuer/create-token-issuer';
+import type { TokenIssuer } from '../../src/issuer/types';
 import type { TokenIssuerOptions } from '../../src/issuer/options';
 import { issuerLinkOf, type IssuerLink } from '../../src/issuer/pairing';
 import { MemoryTokenStore } from '../../src/stores/memory-token-store';

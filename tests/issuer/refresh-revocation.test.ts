@@ -1,5 +1,6 @@
 import { createLocalJWKSet, jwtVerify } from 'jose';
-import { createTokenIssuer, type TokenIssuer } from '../../src/issuer/create-token-issuer';
+import { createTokenIssuer } from '../../src/issuer/create-token-issuer';
+import type { TokenIssuer } from '../../src/issuer/types';
 import { TokenGrantError } from '../../src/issuer/token-error';
 import { createKeySource } from '../../src/keys/key-source';
 import { createJwtVerifier } from '../../src/schemes/jwt/verify';

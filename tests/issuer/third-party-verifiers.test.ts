@@ -3,7 +3,7 @@ import express from 'express';
 import { auth } from 'express-oauth2-jwt-bearer';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import request from 'supertest';
-import type { TokenIssuer } from '../../src/issuer/create-token-issuer';
+import type { TokenIssuer } from '../../src/issuer/types';
 import { startServer, type TestServer } from '../keys/jwks-server';
 import { AUDIENCE, ISSUER, makeIssuer } from './fixtures';
 

@@ -1,5 +1,6 @@
 import { HttpAuthError } from '../../src';
-import { createTokenIssuer, type TokenIssuer } from '../../src/issuer/create-token-issuer';
+import { createTokenIssuer } from '../../src/issuer/create-token-issuer';
+import type { TokenIssuer } from '../../src/issuer/types';
 import { TokenGrantError } from '../../src/issuer/token-error';
 import { MemoryTokenStore } from '../../src/stores/memory-token-store';
 import { AUDIENCE, clock, ISSUER, newEcKey, quietLogger, stateOf } from '../issuer/fixtures';

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
 import { HttpAuthError } from '../../src';
-import { createTokenIssuer, type TokenIssuer } from '../../src/issuer/create-token-issuer';
+import { createTokenIssuer } from '../../src/issuer/create-token-issuer';
+import type { TokenIssuer } from '../../src/issuer/types';
 import { DeadlineError } from '../../src/internal/deadline';
 import { fromNodeRedis, type RedisLikeClient } from '../../src/stores/redis-nonce-store';
 import { RedisTokenStore } from '../../src/stores/redis-token-store';
