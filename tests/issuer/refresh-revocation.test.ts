@@ -55,7 +55,10 @@ function suite([, setUp]: StoreKind): void {
     const other = await tokens.issue('alice');
     for (const t of [login, r1, r2, other]) expect(await stateOf(tokens, t.access_token)).toBe('active');
 
-    expect(await grantFailure(tokens.refresh(login.refresh_token))).toBe('reused');
+    const logger = quietLogger();
+    expect(await grantFailure(issuerOn(setup.store(), { logger }).refresh(login.refresh_token))).toBe('reused');
+    expect(logger.warn.mock.calls).toEqual([[expect.stringMatching(/a consumed refresh token was presented again; every token of its login is revoked/)]]);
+    expect(logger.warn.mock.calls[0][0]).not.toContain(login.refresh_token);
 
     for (const t of [login, r1, r2]) expect(await stateOf(tokens, t.access_token)).toBe('revoked');
     expect(await grantFailure(tokens.refresh(r2.refresh_token))).toBe('revoked');
