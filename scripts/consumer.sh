@@ -5,8 +5,9 @@
 #   express4-ts59  TypeScript 5.9, module commonjs, Express 4 via createExpressServer
 #   express5-ts6   TypeScript 6, module node16 + "types": ["node"], Express 5 via useExpressServer(express())
 #   koa-esm-ts6    TypeScript 6, "type": "module", module nodenext (the package's `import` entry), Koa
-# Each project's tsconfig.json is the documentation's block for it, verbatim (the README's
-# `<!-- readme-check: tsconfig PROJECT -->` blocks), so the documented options are the tested ones.
+# Each project's tsconfig.json is the documentation's block for it, verbatim (the
+# `<!-- readme-check: tsconfig PROJECT -->` blocks of README.md and docs/setup.md), so the
+# documented options are the tested ones.
 # In each project, under that tsconfig and with the shipped .d.ts: every ts block of the
 # documentation and the type tests (tests/types/api.test-d.ts) compile (tests/package/consumer-types.ts),
 # and the app compiles, listens on a free port and is answered with curl (401, 200, 403, Digest via

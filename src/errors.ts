@@ -23,6 +23,7 @@ export type HttpAuthErrorCode =
  * Base of every error the checkers throw for a request. It extends routing-controllers'
  * `HttpError` because the Koa driver only honours `httpCode` on `instanceof HttpError`.
  * `toJSON()` decides the whole response body, so nothing else on the object can leak into it.
+ * @see [Errors and the error handler](../docs/errors.md)
  *
  * @example
  * ```ts
@@ -158,6 +159,7 @@ export class PreflightAnswer extends HttpAuthError {
  * `@ErrorHandler(status, action, failure)` and, with Bearer, the challenge's `error_description`.
  * Thrown by `@GetUserRoles`, it is a 403 with that reason. Not an `HttpError`: the library decides
  * the answer, and the default body stays the generic one (no reason leaks unless you send it).
+ * @see [Why a login failed](../docs/errors.md#why-a-login-failed)
  *
  * @example
  * ```ts

@@ -1,7 +1,16 @@
+/**
+ * HTTP Basic, Digest and Token authentication for routing-controllers (Express and Koa), in the
+ * spirit of Flask-HTTPAuth. This reference has every export with an example. The guides, listed
+ * among its documents, explain each feature: start with [Setup](../docs/setup.md) and
+ * [Auth classes and hooks](../docs/auth-classes.md), or, coming from Flask,
+ * [Migrating from Flask-HTTPAuth](../docs/migrating-from-flask-httpauth.md).
+ * @packageDocumentation
+ */
 export {
   BasicAuth,
   DigestAuth,
   TokenAuth,
+  JwtAuth,
   VerifyPassword,
   GetPassword,
   HashPassword,
@@ -13,6 +22,7 @@ export {
   GenerateOpaque,
   VerifyOpaque,
   GetUsernameByHash,
+  VerifyClaims,
 } from './decorators/auth-class';
 export { generateHa1, generateUserhash } from './schemes/digest';
 export { MemoryNonceStore } from './stores/memory-nonce-store';
@@ -31,7 +41,7 @@ export type { ExpressAppLike, ExpressGuard } from './integration/express';
 export type { KoaAppLike, KoaContextLike, KoaGuard } from './integration/koa';
 export type { SocketIoMiddleware, SocketIoRefusal, SocketIoSocketLike } from './integration/socket-io-types';
 export type { RequestSource } from './integration/request';
-export type { OpenApiDocument, OpenApiHttpScheme, OpenApiKeyScheme, OpenApiSecurityScheme } from './integration/openapi';
+export type { OpenApiDocument, OpenApiHttpScheme, OpenApiKeyScheme, OpenApiOpenIdConnectScheme, OpenApiSecurityScheme } from './integration/openapi';
 export type { AuthEvent, AuthEventType, AuthEventListener } from './integration/audit';
 export type { AuthLogger } from './internal/log';
 export type { HttpAuthErrorCode } from './errors';
@@ -39,6 +49,8 @@ export type { PasswordHashOptions } from './passwords';
 export type { Htpasswd, HtpasswdOptions, Htdigest, HtdigestOptions, PasswordFileOptions, PathSource } from './password-files';
 export type { BasicAuthOptions } from './authenticators/basic';
 export type { TokenAuthOptions, TokenCookieOptions } from './authenticators/token';
+export type { JwtAuthOptions, JwksOptions, JwtKeysInput } from './authenticators/jwt-options';
+export type { ProtectedResourceMetadata } from './schemes/resource-metadata';
 export type { DigestAuthOptions, DigestAlgorithmName } from './authenticators/digest';
 export type { DigestAlgorithm, DigestQop } from './schemes/digest';
 export type { NonceStore } from './stores/nonce-store';
@@ -59,9 +71,13 @@ export type {
   GetUserRolesFn,
   HashPasswordFn,
   HookRequest,
+  JwtClaims,
   LoginRequiredOptions,
   MethodRoleSpec,
+  MethodScopeSpec,
   RoleSpec,
+  ScopeSpec,
+  VerifyClaimsFn,
   VerifyNonceFn,
   VerifyPasswordFn,
   VerifyTokenFn,

@@ -86,6 +86,7 @@ const SALT_ALPHABET = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ01234
  * `pbkdf2:digest:iterations$salt$hex`; or as bcrypt `$2b$cost$…`, refusing passwords over 72
  * bytes. Parameters that OpenSSL, werkzeug or the check's bounds would reject are refused with a
  * `TypeError`, so every hash it writes can be checked here and by werkzeug.
+ * @see [Password hashing](../docs/production.md#password-hashing)
  *
  * @example
  * ```ts
@@ -172,6 +173,7 @@ export async function generatePasswordHash(
  * instead of failing the request or stalling the server. Only a non-string argument throws
  * (`TypeError`). bcrypt compares only the first 72 bytes (UTF-8) of the password, as every bcrypt
  * does: a longer password is accepted when those bytes match.
+ * @see [Password hashing](../docs/production.md#password-hashing)
  *
  * @example
  * ```ts

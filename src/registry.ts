@@ -3,7 +3,7 @@
  * write-once data that holds no app state, so it needs no reset and never leaks.
  */
 
-export type SchemeKind = 'basic' | 'digest' | 'token';
+export type SchemeKind = 'basic' | 'digest' | 'token' | 'jwt';
 
 export type HookKind =
   | 'verifyPassword'
@@ -16,7 +16,8 @@ export type HookKind =
   | 'verifyNonce'
   | 'generateOpaque'
   | 'verifyOpaque'
-  | 'getUsernameByHash';
+  | 'getUsernameByHash'
+  | 'verifyClaims';
 
 /** The decorator each hook kind is written with, for messages. */
 export const HOOK_DECORATOR: Readonly<Record<HookKind, string>> = {
@@ -31,12 +32,14 @@ export const HOOK_DECORATOR: Readonly<Record<HookKind, string>> = {
   generateOpaque: '@GenerateOpaque',
   verifyOpaque: '@VerifyOpaque',
   getUsernameByHash: '@GetUsernameByHash',
+  verifyClaims: '@VerifyClaims',
 };
 
 export const SCHEME_DECORATOR: Readonly<Record<SchemeKind, string>> = {
   basic: '@BasicAuth',
   digest: '@DigestAuth',
   token: '@TokenAuth',
+  jwt: '@JwtAuth',
 };
 
 interface ClassRecord {

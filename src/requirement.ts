@@ -1,18 +1,26 @@
 import { assertPlainOptions, configError } from './config';
 import { isAuthClass, readAuthClass, type AuthClassMeta } from './registry';
 import { resolveRole, type ResolvedRole } from './roles';
+import { resolveScope, type ResolvedScope } from './scopes';
 import type { AuthClass, LoginRequiredOptions } from './types';
 
 /** The fix for a role requirement on an auth class that cannot tell roles. */
 export const missingRolesHook = (className: string): string =>
   `${className} has no @GetUserRoles method, but a route requires a role; add one that returns the user's roles`;
 
+/** What a route asks of its auth classes beyond authentication. */
+export interface RouteNeeds {
+  readonly role: boolean;
+  readonly scope: boolean;
+  readonly fresh?: boolean;
+}
+
 /**
- * Why these auth classes cannot serve one route together (with a role, when `role`), naming the
- * fix; `undefined` when they can. Checked when a requirement names its classes, and again for the
+ * Why these auth classes cannot serve one route together (with what it `needs`), naming the fix;
+ * `undefined` when they can. Checked when a requirement names its classes, and again for the
  * classes an app's default puts on a route.
  */
-export function authClassesProblem(classes: readonly AuthClassMeta[], role: boolean): string | undefined {
+export function authClassesProblem(classes: readonly AuthClassMeta[], needs: RouteNeeds): string | undefined {
   // One answer per route: a 407 with Proxy-Authenticate cannot also be a 401 with WWW-Authenticate.
   const isProxy = (m: AuthClassMeta) => (m.config as { proxy?: boolean } | undefined)?.proxy === true;
   const proxy = classes.find(isProxy);
@@ -20,9 +28,14 @@ export function authClassesProblem(classes: readonly AuthClassMeta[], role: bool
   if (proxy && origin) {
     return `${proxy.name} is a proxy (proxy: true) but ${origin.name} is not, and one route cannot ask for both Proxy-Authorization and Authorization; give them the same proxy option or protect the route with only one of them`;
   }
-  if (role) {
+  if (needs.role) {
     const lacking = classes.find((m) => !m.hooks.has('getUserRoles'));
     if (lacking) return missingRolesHook(lacking.name);
+  }
+  // Scopes and freshness come with access tokens; a route whose classes read none could never be served.
+  const needed = needs.scope ? 'a scope' : needs.fresh ? 'a fresh token' : undefined;
+  if (needed && !classes.some((m) => m.kind === 'jwt')) {
+    return `a route requires ${needed}, which only an OAuth access token carries, but none of its auth classes (${classes.map((m) => m.name).join(', ')}) is a @JwtAuth class; add one to its auth (or to createAuthCheckers' defaultAuth)`;
   }
   return undefined;
 }
@@ -47,17 +60,29 @@ export class LoginRequirement {
    * @internal
    */
   readonly role?: ResolvedRole;
+  /**
+   * The `scope` option, validated and frozen (an internal form of {@link ScopeSpec} / {@link MethodScopeSpec}).
+   * @internal
+   */
+  readonly scope?: ResolvedScope;
   /** The `optional` option when it was given: let requests without credentials through. */
   readonly optional?: boolean;
+  /** The `fresh` option when it was given: only an access token issued fresh (a login just now) passes. */
+  readonly fresh?: boolean;
   /** The `auth` option when it was given, always as a frozen list (MultiAuth when longer than one). */
   readonly auth?: readonly AuthClass[];
 
   constructor(options: LoginRequiredOptions | undefined, where: string) {
-    const o = assertPlainOptions(options, ['role', 'optional', 'auth'], where);
+    const o = assertPlainOptions(options, ['role', 'scope', 'fresh', 'optional', 'auth'], where);
     if (o.role !== undefined) this.role = resolveRole(o.role as LoginRequiredOptions['role'] & object, where);
+    if (o.scope !== undefined) this.scope = resolveScope(o.scope as LoginRequiredOptions['scope'] & object, where);
     if (o.optional !== undefined) {
       if (typeof o.optional !== 'boolean') configError(where, 'optional must be true or false');
       this.optional = o.optional;
+    }
+    if (o.fresh !== undefined) {
+      if (typeof o.fresh !== 'boolean') configError(where, 'fresh must be true or false');
+      this.fresh = o.fresh;
     }
     if (o.auth !== undefined) {
       const list = Array.isArray(o.auth) ? o.auth : [o.auth];
@@ -65,13 +90,16 @@ export class LoginRequirement {
       for (const cls of list) {
         if (!isAuthClass(cls)) {
           const name = typeof cls === 'function' ? cls.name : String(cls);
-          configError(where, `auth: ${name} is not an auth class; decorate it with @BasicAuth, @DigestAuth or @TokenAuth`);
+          configError(where, `auth: ${name} is not an auth class; decorate it with @BasicAuth, @DigestAuth, @TokenAuth or @JwtAuth`);
         }
       }
       if (new Set(list).size !== list.length) configError(where, 'auth lists the same class twice');
       this.auth = Object.freeze([...list] as AuthClass[]);
       // Known now, so said now rather than by the route's first request.
-      const problem = authClassesProblem(list.map((cls) => readAuthClass(cls as Function)!), this.role !== undefined);
+      const problem = authClassesProblem(
+        list.map((cls) => readAuthClass(cls as Function)!),
+        { role: this.role !== undefined, scope: this.scope !== undefined, fresh: this.fresh === true },
+      );
       if (problem) configError(where, problem);
     }
     Object.freeze(this);
@@ -81,6 +109,8 @@ export class LoginRequirement {
 /** The requirement in force for one request: defaults filled in. */
 export interface EffectiveRequirement {
   readonly role?: ResolvedRole;
+  readonly scope?: ResolvedScope;
+  readonly fresh?: boolean;
   readonly optional: boolean;
   readonly auth?: readonly AuthClass[];
 }
@@ -121,7 +151,7 @@ function isRoleEntry(entry: unknown): entry is string | readonly string[] {
 export function mergeRequirements(roles: readonly unknown[]): EffectiveRequirement | string {
   if (roles.length === 0) return NO_REQUIREMENT;
   const plain: (string | readonly string[])[] = [];
-  let merged: { role?: ResolvedRole; optional: boolean; auth?: readonly AuthClass[] } = { optional: false };
+  let merged: { role?: ResolvedRole; scope?: ResolvedScope; fresh?: boolean; optional: boolean; auth?: readonly AuthClass[] } = { optional: false };
   for (const r of roles) {
     if (r instanceof LoginRequirement) continue;
     if (isRoleEntry(r)) {
@@ -144,6 +174,8 @@ export function mergeRequirements(roles: readonly unknown[]): EffectiveRequireme
     if (!(r instanceof LoginRequirement)) continue;
     merged = {
       role: r.role ?? merged.role,
+      scope: r.scope ?? merged.scope,
+      fresh: r.fresh ?? merged.fresh,
       optional: r.optional ?? merged.optional,
       auth: r.auth ?? merged.auth,
     };

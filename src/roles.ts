@@ -30,37 +30,57 @@ function toGroups(spec: unknown, where: string): RoleGroups {
 
 const METHOD_KEY = /^(?:\*|[A-Za-z]+)$/;
 
+/**
+ * A requirement given per HTTP method (`{ GET: …, '*': … }`), validated: keys are methods or `'*'`,
+ * case-insensitive, each once; `resolveValue` checks each value. Shared by `role` and `scope`.
+ */
+export function resolveMethodMap<T>(
+  spec: Record<string, unknown>,
+  where: string,
+  name: string,
+  resolveValue: (value: unknown, where: string) => T,
+  /** What to write instead of an empty map, when a value can say "nobody". */
+  nobody = '',
+): ReadonlyMap<string, T> {
+  const byMethod = new Map<string, T>();
+  for (const [key, value] of Object.entries(spec)) {
+    if (!METHOD_KEY.test(key)) fail(where, `${name} key "${key}" is not an HTTP method or "*"`);
+    const method = key.toUpperCase();
+    if (byMethod.has(method)) fail(where, `${name} lists method ${method} twice`);
+    byMethod.set(method, resolveValue(value, `${where} (${name} for ${method})`));
+  }
+  // An empty map would deny every method; [] says that on purpose, {} is more likely a slip.
+  if (byMethod.size === 0) fail(where, `${name} names no HTTP method; name at least one (or '*')${nobody}`);
+  return byMethod;
+}
+
+/**
+ * The entry of a per-method map that applies to a request method, or `undefined` when the method
+ * has no entry and no `'*'` (such requests are denied). HEAD is answered like GET unless it has
+ * its own entry.
+ */
+export function entryForMethod<T>(byMethod: ReadonlyMap<string, T>, method: string): T | undefined {
+  const m = method.toUpperCase();
+  return byMethod.get(m) ?? (m === 'HEAD' ? byMethod.get('GET') : undefined) ?? byMethod.get('*');
+}
+
 /** Validates a role option once, when it is declared, and freezes the result. */
 export function resolveRole(spec: RoleSpec | MethodRoleSpec, where: string): ResolvedRole {
   if (typeof spec === 'string' || Array.isArray(spec)) return Object.freeze({ perMethod: false, groups: toGroups(spec, where) });
   if (!isPlainObject(spec)) return fail(where, 'role must be a string, an array of roles, or an object keyed by HTTP method');
-  const byMethod = new Map<string, RoleGroups>();
-  for (const [key, value] of Object.entries(spec)) {
-    if (!METHOD_KEY.test(key)) fail(where, `role key "${key}" is not an HTTP method or "*"`);
-    const method = key.toUpperCase();
-    if (byMethod.has(method)) fail(where, `role lists method ${method} twice`);
-    byMethod.set(method, toGroups(value, `${where} (role for ${method})`));
-  }
-  // An empty map would deny every method; [] says that on purpose, {} is more likely a slip.
-  if (byMethod.size === 0) fail(where, `role names no HTTP method; name at least one (or '*'), or write role: [] to admit nobody`);
-  return Object.freeze({ perMethod: true, byMethod });
+  return Object.freeze({ perMethod: true, byMethod: resolveMethodMap(spec, where, 'role', toGroups, ', or write role: [] to admit nobody') });
 }
 
 // A Map, a Set or a class instance has no own method keys to read, so it would read as {}.
-function isPlainObject(value: unknown): value is Record<string, unknown> {
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (value === null || typeof value !== 'object') return false;
   const proto: unknown = Object.getPrototypeOf(value);
   return proto === Object.prototype || proto === null;
 }
 
-/**
- * The groups that apply to a request method, or `undefined` when the method has no entry and no
- * `'*'` (such requests are denied). HEAD is answered like GET unless it has its own entry.
- */
+/** The groups that apply to a request method, or `undefined` when the method is denied (see `entryForMethod`). */
 export function groupsForMethod(role: ResolvedRole, method: string): RoleGroups | undefined {
-  if (!role.perMethod) return role.groups;
-  const m = method.toUpperCase();
-  return role.byMethod.get(m) ?? (m === 'HEAD' ? role.byMethod.get('GET') : undefined) ?? role.byMethod.get('*');
+  return role.perMethod ? entryForMethod(role.byMethod, method) : role.groups;
 }
 
 /** Flask-HTTPAuth's rule: any group whose roles the user all holds. `[]` admits nobody. */

@@ -57,10 +57,75 @@ export type MethodRoleSpec = { readonly [method: string]: RoleSpec };
 export interface LoginRequiredOptions {
   /** Roles the user must have (see {@link RoleSpec}); omitted means any authenticated user. */
   role?: RoleSpec | MethodRoleSpec;
+  /**
+   * OAuth 2.0 scopes the access token must have been granted (see {@link ScopeSpec}); a route
+   * with `scope` needs a `@JwtAuth` class among its `auth`. Combined with `role`: both must hold.
+   * A token without them gets 403 with `error="insufficient_scope"`.
+   */
+  scope?: ScopeSpec | MethodScopeSpec;
+  /**
+   * Only an access token issued fresh passes (Flask-JWT-Extended's `fresh=True`): one from
+   * `tokens.issue(subject, { fresh: true })`, i.e. a login just now, not a refresh. Others get 401
+   * `invalid_token` with `error_description="fresh token required"` (code `fresh_required`).
+   * Needs a `@JwtAuth` class among the route's `auth`.
+   * @default false
+   */
+  fresh?: boolean;
   /** Let requests without credentials through with no current user. Wrong credentials still get 401. @default false */
   optional?: boolean;
   /** The auth class to use, or several (MultiAuth). @default the first one given to createAuthCheckers */
   auth?: AuthClass | readonly AuthClass[];
+}
+
+/**
+ * A scope requirement, in OAuth's language: `'articles:write'` one scope; `['a', 'b']` all of
+ * them (unlike `role`, where a list means any of them).
+ * @example
+ * ```ts
+ * @LoginRequired({ scope: ['articles:read', 'articles:write'] }) class ArticleController {}
+ * ```
+ */
+export type ScopeSpec = string | readonly string[];
+
+/**
+ * Scopes per HTTP method, keys case-insensitive; `'*'` covers the methods not listed, and HEAD
+ * falls back to GET (as for `role`).
+ * @example
+ * ```ts
+ * @LoginRequired({ scope: { GET: 'articles:read', '*': 'articles:write' } }) class ArticleController {}
+ * ```
+ */
+export type MethodScopeSpec = { readonly [method: string]: ScopeSpec };
+
+/**
+ * The claims of a verified JWT access token (RFC 9068), frozen: what `@VerifyClaims` receives, and
+ * the current user of a `@JwtAuth` class without that hook.
+ * @example
+ * ```ts
+ * const subjectOf = (claims: JwtClaims) => claims.sub;
+ * ```
+ */
+export interface JwtClaims {
+  /** The issuer, one of the class's `issuer` values. */
+  readonly iss: string;
+  /** The subject: the user, or the client of a client-credentials token. */
+  readonly sub?: string;
+  /** The audience, containing one of the class's `audience` values. */
+  readonly aud: string | readonly string[];
+  /** Expiry, seconds since the epoch. */
+  readonly exp: number;
+  /** Issued at, seconds since the epoch. */
+  readonly iat?: number;
+  /** Not before, seconds since the epoch. */
+  readonly nbf?: number;
+  /** The token's identifier, for a revocation list. */
+  readonly jti?: string;
+  /** The OAuth client the token was issued to. */
+  readonly client_id?: string;
+  /** Granted scopes, space-separated (also read from `scp`). */
+  readonly scope?: string;
+  /** Every other claim, as the authorization server sent it (`acr`, `amr`, `roles`, …). */
+  readonly [claim: string]: unknown;
 }
 
 /**
@@ -80,6 +145,10 @@ export interface Credentials {
   username?: string;
   /** The token that was accepted (token schemes); absent for Basic and Digest. */
   token?: string;
+  /** `@JwtAuth`: the verified claims of the access token. */
+  claims?: JwtClaims;
+  /** `@JwtAuth`: the scopes the token was granted (`scope` or `scp`). */
+  scopes?: readonly string[];
 }
 
 /**
@@ -99,6 +168,7 @@ export type AuthFailureStatus = 400 | 401 | 403 | 407 | 429 | 503;
 /**
  * The request as a verify, password or roles hook sees it: read-only and frozen. Built only for
  * hooks that declare the parameter, once per request.
+ * @see [Hooks that see the request](../docs/auth-classes.md#hooks-that-see-the-request)
  * @example
  * ```ts
  * @VerifyPassword() verify(username: string, password: string, request: HookRequest) {
@@ -198,6 +268,17 @@ export type HashPasswordFn = (usernameOrPassword: string, password: string) => A
  */
 export type VerifyTokenFn = (token: string, request: HookRequest) => unknown;
 /**
+ * The signature a `@VerifyClaims` method is checked against: it gets the verified claims of a JWT
+ * access token and returns the user, `true` (the user is then the claims), or `null`/`false` to
+ * refuse with 401 `invalid_token`; it may throw `AuthenticationFailure`, whose message becomes the
+ * `error_description`. The request is an optional last parameter.
+ * @example
+ * ```ts
+ * const verifyClaims: VerifyClaimsFn = (claims) => (revoked.has(String(claims.jti)) ? null : { id: claims.sub });
+ * ```
+ */
+export type VerifyClaimsFn = (claims: JwtClaims, request: HookRequest) => unknown;
+/**
  * The signature of a `@GetUserRoles` method: the roles of the user a verify hook returned, checked
  * against `@LoginRequired({ role })`. The user parameter is `never` so that a method typed with
  * the app's own user type is accepted; the request is an optional last parameter.
@@ -208,7 +289,7 @@ export type VerifyTokenFn = (token: string, request: HookRequest) => unknown;
  */
 export type GetUserRolesFn = (user: never, credentials: Credentials, request: HookRequest) => Awaitable<string | readonly string[] | null | undefined>;
 // Method-style signature: parameters are checked bivariantly, so a handler declared with the
-// narrower `(status: 401 | 403, action)` from the README still compiles.
+// narrower `(status: 401 | 403, action)` from the documentation still compiles.
 /**
  * The signature of an `@ErrorHandler` method: `(status, action, failure?) => body`, where
  * `failure` is the `AuthenticationFailure` a hook threw, when it did. The returned body replaces

@@ -35,6 +35,12 @@ import type * as TS from 'typescript';
  */
 export const DOCUMENTATION: readonly string[] = ['README.md', 'docs/**/*.md'];
 
+/**
+ * Folders whose Markdown is generated, not documentation: TypeDoc's output (typedoc.json `out`,
+ * git-ignored), where `npm run docs` puts copies of the guides.
+ */
+export const GENERATED: readonly string[] = ['docs/api'];
+
 const FRAGMENT_KINDS = new Set(['async', 'class-body']);
 
 export interface Block {
@@ -65,7 +71,7 @@ export interface Source {
   readonly text: string;
 }
 
-/** The files DOCUMENTATION (or `patterns`) names below `root`, relative to it, in a stable order. */
+/** The files DOCUMENTATION (or `patterns`) names below `root` but not in GENERATED, relative to it, in a stable order. */
 export function documentationFiles(root: string, patterns: readonly string[] = DOCUMENTATION): string[] {
   const found: string[] = [];
   for (const pattern of patterns) {
@@ -77,7 +83,8 @@ export function documentationFiles(root: string, patterns: readonly string[] = D
     const [, dir, ext] = glob;
     if (!fs.existsSync(path.join(root, dir))) continue;
     const below = fs.readdirSync(path.join(root, dir), { recursive: true, withFileTypes: false }) as string[];
-    found.push(...below.filter((f) => f.endsWith(ext)).map((f) => path.posix.join(dir, f.split(path.sep).join('/'))).sort());
+    found.push(...below.filter((f) => f.endsWith(ext)).map((f) => path.posix.join(dir, f.split(path.sep).join('/')))
+      .filter((f) => !GENERATED.some((g) => f.startsWith(`${g}/`))).sort());
   }
   return [...new Set(found)];
 }

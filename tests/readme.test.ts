@@ -76,13 +76,14 @@ describe('the documentation\'s code blocks', () => {
     ]);
   });
 
-  it('lists README.md and every Markdown file below docs/', () => {
+  it('lists README.md and every Markdown file below docs/ but TypeDoc\'s output', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rch-docs-'));
     try {
       fs.writeFileSync(path.join(dir, 'README.md'), '');
       expect(readDocumentation(dir).map((d) => d.file)).toEqual(['README.md']);
       fs.mkdirSync(path.join(dir, 'docs', 'guides'), { recursive: true });
-      for (const f of ['docs/b.md', 'docs/a.md', 'docs/guides/c.md', 'docs/notes.txt']) fs.writeFileSync(path.join(dir, f), '');
+      fs.mkdirSync(path.join(dir, 'docs', 'api', 'media'), { recursive: true });
+      for (const f of ['docs/b.md', 'docs/a.md', 'docs/guides/c.md', 'docs/notes.txt', 'docs/api/media/a.md']) fs.writeFileSync(path.join(dir, f), '');
       expect(readDocumentation(dir).map((d) => d.file)).toEqual(['README.md', 'docs/a.md', 'docs/b.md', 'docs/guides/c.md']);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });

@@ -18,6 +18,11 @@ export interface RequestView {
   readonly url: string;
   /** A header by lower-case name; repeated fields joined by ", " as Node does. */
   header(name: string): string | undefined;
+  /**
+   * How many fields of this lower-case name were sent: Node keeps only the first `Authorization`,
+   * and a token scheme must refuse two rather than pick one. Absent where it cannot be told.
+   */
+  fieldCount?(name: string): number;
   /** The client's address as the framework reports it (Express `req.ip`, Koa `ctx.ip`). */
   readonly clientAddress: string | undefined;
   /** The raw body as sent (Digest auth-int); `undefined` when it can no longer be had. */
@@ -55,6 +60,8 @@ export interface Refusal {
   readonly stale?: boolean;
   /** Why, when a hook said so by throwing `AuthenticationFailure`. */
   readonly failure?: AuthenticationFailure;
+  /** With `insufficient_scope`: the scopes the route needs (RFC 6750 §3's `scope` attribute). */
+  readonly scope?: readonly string[];
   /**
    * Why, for audit events, when the status alone does not say it (400 is `'malformed'`, 401
    * `'bad-credentials'`, 403 `'role'`).
@@ -63,7 +70,7 @@ export interface Refusal {
 }
 
 /** The reasons the library itself gives for a refusal (see `AuthEvent`). */
-export type RefusalReason = 'no-credentials' | 'malformed' | 'foreign-scheme' | 'bad-credentials' | 'stale-nonce' | 'replay' | 'role' | 'cross-site';
+export type RefusalReason = 'no-credentials' | 'malformed' | 'foreign-scheme' | 'bad-credentials' | 'stale-nonce' | 'replay' | 'role' | 'insufficient-scope' | 'cross-site';
 
 export type Outcome =
   | {

@@ -224,7 +224,7 @@ export function createDigestAuthenticator(config: DigestConfig, hooks: DigestHoo
     if (qop === 'auth-int') {
       const body = (yield request.rawBody()) as Uint8Array | undefined;
       if (!body) {
-        runtime.logError('auth-int-body', 'a Digest auth-int request arrived, but its raw body could not be captured; see the README section on auth-int');
+        runtime.logError('auth-int-body', 'a Digest auth-int request arrived, but its raw body could not be captured; see docs/digest.md#auth-int');
         return BAD_CREDENTIALS;
       }
       bodyHash = digestHash(algorithm, body);

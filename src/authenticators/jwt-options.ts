@@ -1,6 +1,5 @@
 import type { JsonWebKey, KeyObject } from 'node:crypto';
-import { assertPlainOptions, configError, resolveOpenApiName, resolveProxy, resolveRealm } from '../config';
-import { isToken } from '../internal/auth-params';
+import { assertPlainOptions, configError, resolveHookTimeout, resolveKeepProxyAuthorization, resolveOpenApiName, resolveProxy, resolveRealm } from '../config';
 import { resolveCacheOption, type CacheConfig, type CacheOptions } from '../internal/credential-cache';
 import { resolveThrottleOption, type ThrottleConfig, type ThrottleOptions } from '../internal/throttle';
 import type { JwtKeysConfig } from '../keys/key-source';
@@ -9,6 +8,7 @@ import { normalizeTyp } from '../schemes/jwt/header';
 import type { JwtPolicy } from '../schemes/jwt/verify';
 import { fetchableUrlProblem } from '../keys/urls';
 import { resolveJwtAlgorithms, resolveJwtKeys } from './jwt-keys-options';
+import { resolveCookie, type TokenCookieConfig, type TokenCookieOptions } from './token-reader';
 
 /** The `jwks` option: how remote keys are fetched and kept (see README, "Keys that rotate"). */
 export interface JwksOptions {
@@ -73,12 +73,20 @@ export interface JwtAuthOptions {
   bearerFormat?: string;
   /** Also accept the token from this query parameter (RFC 6750 §2.3), as on `@TokenAuth`. */
   query?: string;
-  /** Also accept the token from this cookie, as on `@TokenAuth`. */
-  cookie?: string;
+  /**
+   * Also accept the token from this cookie, as on `@TokenAuth`: its name, or `{ name,
+   * allowedOrigins?, crossSite? }`; refused (403) for unsafe methods and Socket.IO handshakes
+   * from another origin.
+   */
+  cookie?: string | TokenCookieOptions;
   /** Block a client address after too many rejected tokens (429 + Retry-After). */
   throttle?: ThrottleOptions;
   /** Read `Proxy-Authorization` and answer 407. @default false */
   proxy?: boolean;
+  /** With `proxy`: leave `Proxy-Authorization` on the request for the handler. @default false */
+  keepProxyAuthorization?: boolean;
+  /** Milliseconds `@VerifyClaims`, `@GetUserRoles` or `@ErrorHandler` may take to settle; longer answers 503. @default 10000 */
+  hookTimeout?: number;
   /** This API's resource identifier (RFC 9728): turns on protected-resource metadata. */
   resource?: string;
   /** `resource_name` of the metadata. */
@@ -90,6 +98,8 @@ export interface JwtAuthOptions {
 }
 
 export interface JwtConfig extends JwtPolicy {
+  /** The challenge's scheme word: always `Bearer` (RFC 6750). */
+  readonly scheme: 'Bearer';
   readonly issuers: readonly string[];
   readonly audiences: readonly string[];
   readonly keys: JwtKeysConfig;
@@ -105,9 +115,11 @@ export interface JwtConfig extends JwtPolicy {
   readonly openApiName?: string;
   readonly bearerFormat: string;
   readonly query?: string;
-  readonly cookie?: string;
+  readonly cookie?: TokenCookieConfig;
   readonly throttle?: ThrottleConfig;
   readonly proxy: boolean;
+  readonly keepProxyAuthorization: boolean;
+  readonly hookTimeout: number;
   readonly resource?: string;
   readonly resourceName?: string;
   readonly authorizationServers?: readonly string[];
@@ -116,7 +128,8 @@ export interface JwtConfig extends JwtPolicy {
 
 const OPTIONS = [
   'issuer', 'audience', 'jwksUri', 'discovery', 'keys', 'secret', 'algorithms', 'clockTolerance', 'maxTokenAge', 'typ', 'scopeClaim', 'jwks',
-  'realm', 'openApiName', 'bearerFormat', 'query', 'cookie', 'throttle', 'proxy', 'resource', 'resourceName', 'authorizationServers', 'cache',
+  'realm', 'openApiName', 'bearerFormat', 'query', 'cookie', 'throttle', 'proxy', 'keepProxyAuthorization', 'hookTimeout', 'resource', 'resourceName',
+  'authorizationServers', 'cache',
 ];
 
 export const DEFAULT_TYP: readonly string[] = Object.freeze(['at+jwt', 'application/at+jwt']);
@@ -143,6 +156,7 @@ export function resolveJwtOptions(options: JwtAuthOptions | undefined, where: st
   if (metadataOnly && resource === undefined) configError(where, `${metadataOnly} is part of the protected-resource metadata (RFC 9728); add resource (this API's URL)`);
   if (o.bearerFormat !== undefined && (typeof o.bearerFormat !== 'string' || o.bearerFormat === '')) configError(where, 'bearerFormat must be a non-empty string such as "JWT"');
   return Object.freeze({
+    scheme: 'Bearer' as const,
     issuers,
     audiences,
     keys,
@@ -158,6 +172,8 @@ export function resolveJwtOptions(options: JwtAuthOptions | undefined, where: st
     ...(cookie !== undefined ? { cookie } : {}),
     throttle: resolveThrottleOption(o.throttle, where),
     proxy,
+    keepProxyAuthorization: resolveKeepProxyAuthorization(o.keepProxyAuthorization, proxy, where),
+    hookTimeout: resolveHookTimeout(o.hookTimeout, where),
     ...(resource !== undefined ? { resource } : {}),
     ...(o.resourceName !== undefined ? { resourceName: o.resourceName as string } : {}),
     ...(authorizationServers !== undefined ? { authorizationServers } : {}),
@@ -195,13 +211,13 @@ function resolveTyp(value: unknown, where: string): readonly string[] | false {
 
 const normalizedTyps = (values: readonly string[]): readonly string[] => Object.freeze([...new Set(values.map(normalizeTyp))]);
 
-function tokenSources(o: Record<string, unknown>, proxy: boolean, where: string): { query?: string; cookie?: string } {
+function tokenSources(o: Record<string, unknown>, proxy: boolean, where: string): { query?: string; cookie?: TokenCookieConfig } {
   if (o.query !== undefined && (typeof o.query !== 'string' || o.query === '')) configError(where, 'query must name a query parameter, e.g. "access_token"');
-  if (o.cookie !== undefined && (typeof o.cookie !== 'string' || !isToken(o.cookie))) configError(where, 'cookie must name a cookie, e.g. "access_token"');
+  const cookie = o.cookie === undefined ? undefined : resolveCookie(o.cookie, where);
   // As on @TokenAuth: a proxy's credentials are hop-by-hop, in Proxy-Authorization only.
   const other = proxy && (['query', 'cookie'] as const).find((name) => o[name] !== undefined);
   if (other) configError(where, `proxy reads the token from Proxy-Authorization only; remove "${other}" (or proxy)`);
-  return { query: o.query as string | undefined, cookie: o.cookie as string | undefined };
+  return { query: o.query as string | undefined, cookie };
 }
 
 /** A URL that keys or metadata are fetched from or point to: https, or http on loopback. */

@@ -4,11 +4,11 @@ import { resolveThrottleOption, type ThrottleConfig, type ThrottleOptions } from
 import { isToken } from '../internal/auth-params';
 import type { Steps } from '../internal/steps';
 import { tokenChallenge, type BearerError } from '../schemes/token';
-import { tokenFromCookie, tokenFromQuery } from '../schemes/token-sources';
-import { isSafeMethod, isSameOriginRequest, serializedOrigin } from '../schemes/cross-site';
 import { ANONYMOUS_OUTCOME, isAccepted, refusalOutcome, wantsRequest, type Authenticator, type Outcome, type RequestView } from './authenticator';
-import { readAuthorization } from './basic';
+import { createTokenReader, CROSS_SITE, resolveCookie, type TokenCookieConfig, type TokenCookieOptions } from './token-reader';
 import type { HookRequest } from '../types';
+
+export type { TokenCookieOptions } from './token-reader';
 
 /**
  * Options of `@TokenAuth(...)`; all optional: by default the token is read from
@@ -73,37 +73,6 @@ export interface TokenAuthOptions {
   hookTimeout?: number;
 }
 
-/**
- * `@TokenAuth({ cookie: { … } })`: the cookie, and which other sites' pages may use it.
- * @example
- * ```ts
- * @TokenAuth({ cookie: { name: 'session', allowedOrigins: ['https://admin.example.com'] } })
- * class SessionAuth { @VerifyToken() verify(token: string) { return sessions.get(token) ?? null; } }
- * ```
- */
-export interface TokenCookieOptions {
-  /** The cookie's name. */
-  name: string;
-  /**
-   * Origins (`scheme://host[:port]`) besides the server's own whose pages may send requests with
-   * unsafe methods, and open Socket.IO connections, with the cookie. @default []
-   */
-  allowedOrigins?: readonly string[];
-  /**
-   * Accept the cookie from any site, unsafe methods included. Only for an app that defends
-   * against cross-site request forgery itself (a CSRF token checked on every unsafe route).
-   * @default false
-   */
-  crossSite?: boolean;
-}
-
-export interface TokenCookieConfig {
-  readonly name: string;
-  /** Serialized origins, as browsers send them. */
-  readonly allowedOrigins: ReadonlySet<string>;
-  readonly crossSite: boolean;
-}
-
 export interface TokenConfig {
   readonly scheme: string;
   readonly realm: string;
@@ -155,25 +124,6 @@ export function resolveTokenOptions(options: TokenAuthOptions | undefined, where
   });
 }
 
-function resolveCookie(value: unknown, where: string): TokenCookieConfig {
-  const named = typeof value === 'string' ? { name: value } : value;
-  if (named === null || typeof named !== 'object' || Array.isArray(named)) configError(where, 'cookie must name a cookie, e.g. "session", or be { name, allowedOrigins, crossSite }');
-  const o = assertPlainOptions(named, ['name', 'allowedOrigins', 'crossSite'], `${where} cookie`);
-  if (typeof o.name !== 'string' || !isToken(o.name)) configError(where, 'cookie must name a cookie, e.g. "session"');
-  const origins = o.allowedOrigins ?? [];
-  if (!Array.isArray(origins)) configError(where, 'cookie.allowedOrigins must be an array of origins, e.g. ["https://admin.example.com"]');
-  const allowedOrigins = new Set<string>();
-  for (const origin of origins as unknown[]) {
-    const serialized = typeof origin === 'string' ? serializedOrigin(origin) : undefined;
-    if (serialized === undefined) {
-      configError(where, `cookie.allowedOrigins: ${JSON.stringify(origin)} is not an origin; write scheme, host and port only, e.g. "https://admin.example.com"`);
-    }
-    allowedOrigins.add(serialized);
-  }
-  if (o.crossSite !== undefined && typeof o.crossSite !== 'boolean') configError(where, 'cookie.crossSite must be true or false');
-  return Object.freeze({ name: o.name, allowedOrigins, crossSite: o.crossSite === true });
-}
-
 function resolveBearerFormat(value: unknown, scheme: string, header: string | undefined, where: string): string | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'string' || value === '') configError(where, 'bearerFormat must be a non-empty string such as "JWT"');
@@ -183,67 +133,16 @@ function resolveBearerFormat(value: unknown, scheme: string, header: string | un
 
 const INVALID_TOKEN = refusalOutcome({ status: 401, bearerError: 'invalid_token' });
 
-// Cross-site request forgery: a cookie the browser attached to another site's request.
-const CROSS_SITE = refusalOutcome({ status: 403, reason: 'cross-site' });
-
-type Source = 'authorization' | 'header' | 'query' | 'cookie';
-
-type ResponseHeaders = readonly (readonly [string, string])[];
-
-const frozenHeaders = (...headers: [string, string][]): ResponseHeaders => Object.freeze(headers.map((h) => Object.freeze(h)));
-
 export function createTokenAuthenticator(config: TokenConfig, verifyToken: (token: string, request?: HookRequest) => unknown): Authenticator {
-  const { scheme, realm, header } = config;
+  const { scheme, realm } = config;
   const cache = config.cache && new CredentialCache(config.cache);
   const verifyWantsRequest = wantsRequest(verifyToken, 1);
   const keyFor = (request: RequestView, token: string): string => cache!.keyFor('', token, cacheScope(config.cache!, () => request.hookRequest()));
   const challenges = new Map<BearerError | undefined, string[]>(
     ([undefined, 'invalid_request', 'invalid_token', 'insufficient_scope'] as const).map((e) => [e, [tokenChallenge(scheme, realm, e)]]),
   );
-
-  /** From the header: `undefined` when nothing was sent, `null` when what was sent is malformed. */
-  const fromHeader = (request: RequestView): string | null | undefined => {
-    if (header) {
-      const value = request.header(header)?.trim();
-      return value ? value : undefined;
-    }
-    const sent = readAuthorization(request, scheme, config.proxy);
-    if (!sent.present) return undefined;
-    return sent.malformed || sent.rest === '' ? null : sent.rest;
-  };
-
-  /** The first source present decides: header, then query parameter, then cookie. */
-  const readToken = (request: RequestView): { token: string | null; source: Source } | undefined => {
-    const sent = fromHeader(request);
-    if (sent !== undefined) return { token: sent, source: header ? 'header' : 'authorization' };
-    const inQuery = config.query === undefined ? undefined : tokenFromQuery(request.url, config.query);
-    if (inQuery !== undefined) return { token: inQuery, source: 'query' };
-    const inCookie = config.cookie === undefined ? undefined : tokenFromCookie(request.header('cookie'), config.cookie.name);
-    return inCookie === undefined ? undefined : { token: inCookie, source: 'cookie' };
-  };
-
-  /**
-   * Whether a cookie token may be used for this request: safe methods (both the dispatched one and
-   * the one on the request line, so a method override cannot turn a form's POST safe) and
-   * requests from the server's own origin or an allowed one. A Socket.IO handshake is unsafe.
-   */
-  const cookieUsable = (request: RequestView): boolean => {
-    const cookie = config.cookie!;
-    if (cookie.crossSite) return true;
-    if (request.namespace === undefined && isSafeMethod(request.method) && isSafeMethod(request.requestLineMethod)) return true;
-    return isSameOriginRequest(
-      { secFetchSite: request.header('sec-fetch-site'), origin: request.header('origin'), host: request.header('host') ?? request.header(':authority') },
-      cookie.allowedOrigins,
-    );
-  };
-
-  // What a shared cache must not keep, and must key by: the answer depends on this source.
-  const headersFor: { readonly [S in Source]?: ResponseHeaders } = {
-    // RFC 6750 §2.3: a token in the URL must not let shared caches keep the answer, nor leak in Referer.
-    query: frozenHeaders(['Cache-Control', 'private'], ['Referrer-Policy', 'no-referrer']),
-    cookie: frozenHeaders(['Cache-Control', 'private'], ['Vary', 'Cookie']),
-    ...(config.headerName ? { header: frozenHeaders(['Cache-Control', 'private'], ['Vary', config.headerName]) } : {}),
-  };
+  const reader = createTokenReader(config);
+  const readToken = reader.read;
 
   const verify = (token: string, request: RequestView): unknown => (verifyWantsRequest ? verifyToken(token, request.hookRequest()) : verifyToken(token));
   // RFC 6750 §3.1: a malformed request is invalid_request, answered with 400.
@@ -252,7 +151,7 @@ export function createTokenAuthenticator(config: TokenConfig, verifyToken: (toke
   function* authentication(request: RequestView): Steps<Outcome> {
     const sent = readToken(request);
     // Before anything else: another site's request never reaches the hook, the cache or a 400.
-    if (sent?.source === 'cookie' && !cookieUsable(request)) return CROSS_SITE;
+    if (sent?.source === 'cookie' && !reader.cookieUsable(request)) return CROSS_SITE;
     const token = sent?.token;
     if (token === null) return MALFORMED;
     let verified: unknown;
@@ -264,7 +163,7 @@ export function createTokenAuthenticator(config: TokenConfig, verifyToken: (toke
       verified = yield verify(token ?? '', request);
     }
     if (!isAccepted(verified)) return token === undefined ? ANONYMOUS_OUTCOME : INVALID_TOKEN;
-    const headers = sent ? headersFor[sent.source] : undefined;
+    const headers = sent ? reader.headersFor(sent.source) : undefined;
     return { kind: 'authenticated', verified, credentials: token === undefined ? undefined : { scheme, token }, headers };
   }
 

@@ -1,6 +1,7 @@
 import { resolveBasicOptions, type BasicAuthOptions } from '../authenticators/basic';
 import { resolveTokenOptions, type TokenAuthOptions } from '../authenticators/token';
 import { resolveDigestOptions, type DigestAuthOptions } from '../authenticators/digest';
+import { resolveJwtOptions, type JwtAuthOptions } from '../authenticators/jwt-options';
 import { HOOK_DECORATOR, recordHook, recordScheme, SCHEME_DECORATOR, type HookKind, type SchemeKind } from '../registry';
 import type {
   ErrorHandlerFn,
@@ -11,6 +12,7 @@ import type {
   HashPasswordFn,
   VerifyNonceFn,
   VerifyPasswordFn,
+  VerifyClaimsFn,
   VerifyTokenFn,
 } from '../types';
 import { describeTarget, dualForm } from './dual-form';
@@ -94,6 +96,7 @@ function schemeDecorator<O>(kind: SchemeKind, resolve: (options: O | undefined, 
 /**
  * Marks a class as an HTTP Basic auth scheme (RFC 7617), Flask-HTTPAuth's `HTTPBasicAuth`. Its
  * methods are the hooks: `@VerifyPassword`, or `@GetPassword` (with `@HashPassword`).
+ * @see [Basic and Token authentication](../../docs/basic-and-token.md)
  * @example
  * ```ts
  * @BasicAuth({ realm: 'Users' })
@@ -110,6 +113,7 @@ export const BasicAuth = schemeDecorator<BasicAuthOptions>('basic', resolveBasic
 /**
  * Marks a class as a token scheme: `Authorization: Bearer <token>` (RFC 6750), another scheme
  * word, or a raw key in a custom header; Flask-HTTPAuth's `HTTPTokenAuth`.
+ * @see [Basic and Token authentication](../../docs/basic-and-token.md)
  * @example
  * ```ts
  * @TokenAuth({ header: 'X-API-Key', scheme: 'ApiKey' })
@@ -124,6 +128,7 @@ export const TokenAuth = schemeDecorator<TokenAuthOptions>('token', resolveToken
  * Marks a class as an HTTP Digest auth scheme (RFC 7616): MD5, SHA-256 and SHA-512-256, their
  * `-sess` variants, qop auth / auth-int, userhash, stateless signed nonces and replay protection.
  * Flask-HTTPAuth's `HTTPDigestAuth`; it needs a `@GetPassword` method.
+ * @see [Digest authentication](../../docs/digest.md)
  * @example
  * ```ts
  * @DigestAuth({ realm: 'api@example.org', algorithm: ['SHA-256', 'MD5'], secret: process.env.DIGEST_SECRET })
@@ -135,9 +140,26 @@ export const TokenAuth = schemeDecorator<TokenAuthOptions>('token', resolveToken
 export const DigestAuth = schemeDecorator<DigestAuthOptions>('digest', resolveDigestOptions);
 
 /**
+ * Marks a class as an OAuth 2.0 resource server's scheme: JWT access tokens (RFC 9068) in
+ * `Authorization: Bearer`, verified strictly against the issuer's keys (a JWKS URL, discovery,
+ * local keys or a shared secret). Its optional `@VerifyClaims` method turns the claims into the
+ * user; routes may require scopes with `@LoginRequired({ scope })`.
+ * @see [JWT access tokens](../../docs/jwt.md)
+ * @example
+ * ```ts
+ * @JwtAuth({ issuer: 'https://id.example.com/realms/main', audience: 'https://api.example.com', discovery: true })
+ * class ApiAuth {
+ *   @VerifyClaims() verify(claims: JwtClaims) { return { id: claims.sub, roles: claims.roles }; }
+ * }
+ * ```
+ */
+export const JwtAuth = schemeDecorator<JwtAuthOptions>('jwt', resolveJwtOptions);
+
+/**
  * `(username, password) => user | true | null | undefined | false`: the user, `true` for "valid
  * but no user object", `null`/`undefined`/`false` to refuse (anything else, `''` and `0` included,
  * is the user). Also called with `('', '')` when nothing was sent.
+ * @see [Hook decorators](../../docs/auth-classes.md#hook-decorators)
  * @example
  * ```ts
  * @BasicAuth() class UserAuth {
@@ -150,6 +172,7 @@ export const VerifyPassword = hookDecorator<VerifyPasswordFn>('verifyPassword');
 /**
  * `(username, algorithm?) => stored password | undefined`: the library compares it, in constant time, with the
  * (hashed) password the client sent. Used when there is no `@VerifyPassword`; required by Digest.
+ * @see [Hook decorators](../../docs/auth-classes.md#hook-decorators)
  * @example
  * ```ts
  * @BasicAuth() class UserAuth {
@@ -165,6 +188,7 @@ export const GetPassword: HookDecorator<GetPasswordFn> = hookDecorator<GetPasswo
 
 /**
  * `(password)` or `(username, password)` => what `@GetPassword` stores for that password.
+ * @see [Hook decorators](../../docs/auth-classes.md#hook-decorators)
  * @example
  * ```ts
  * @BasicAuth() class UserAuth {
@@ -178,6 +202,7 @@ export const HashPassword = hookDecorator<HashPasswordFn>('hashPassword');
 /**
  * `(token) => user | true | null | undefined | false`, read like `@VerifyPassword`'s; called with
  * `''` when no token was sent.
+ * @see [Hook decorators](../../docs/auth-classes.md#hook-decorators)
  * @example
  * ```ts
  * @TokenAuth() class BearerAuth {
@@ -189,6 +214,7 @@ export const VerifyToken = hookDecorator<VerifyTokenFn>('verifyToken');
 
 /**
  * `(user, credentials) => role | roles | null`: the roles checked by `@LoginRequired({ role })`.
+ * @see [Hook decorators](../../docs/auth-classes.md#hook-decorators)
  * @example
  * ```ts
  * @BasicAuth() class UserAuth {
@@ -205,6 +231,7 @@ export const GetUserRoles = hookDecorator<GetUserRolesFn>('getUserRoles');
  * all; the challenge is added to a 401/403/407 unless the handler set `WWW-Authenticate`
  * (`Proxy-Authenticate` for a proxy class) itself, and `Retry-After` is kept on a 429 whatever the
  * handler answers. Throw an `HttpError` to answer differently.
+ * @see [Errors and the error handler](../../docs/errors.md#the-error-handler)
  * @example
  * ```ts
  * @BasicAuth() class UserAuth {
@@ -220,6 +247,7 @@ export const ErrorHandler: HookDecorator<ErrorHandlerFn> = hookDecorator<ErrorHa
 
 /**
  * Digest: `() => nonce`, replacing the built-in signed nonce; needs `@VerifyNonce` too.
+ * @see [Custom nonces](../../docs/digest.md#custom-nonces)
  * @example
  * ```ts
  * @DigestAuth() class DigestUsers {
@@ -234,6 +262,7 @@ export const GenerateNonce = hookDecorator<GenerateNonceFn>('generateNonce');
 /**
  * Digest: `(nonce) => boolean | Date | epoch ms`, whether a nonce from `@GenerateNonce` is still
  * acceptable; return its fixed expiry rather than `true`, so its replay record lasts exactly as long.
+ * @see [Custom nonces](../../docs/digest.md#custom-nonces)
  * @example
  * ```ts
  * @DigestAuth() class DigestUsers {
@@ -247,6 +276,7 @@ export const VerifyNonce = hookDecorator<VerifyNonceFn>('verifyNonce');
 
 /**
  * Digest: `() => opaque`, replacing the built-in one; needs `@VerifyOpaque` too.
+ * @see [Custom nonces](../../docs/digest.md#custom-nonces)
  * @example
  * ```ts
  * @DigestAuth() class DigestUsers {
@@ -260,6 +290,7 @@ export const GenerateOpaque = hookDecorator<GenerateNonceFn>('generateOpaque');
 
 /**
  * Digest: `(opaque) => boolean`.
+ * @see [Custom nonces](../../docs/digest.md#custom-nonces)
  * @example
  * ```ts
  * @DigestAuth() class DigestUsers {
@@ -274,6 +305,7 @@ export const VerifyOpaque = hookDecorator<VerifyNonceFn>('verifyOpaque');
 /**
  * Digest with `userhash: true`: `(userhash, algorithm) => username | undefined`, mapping
  * H(username:realm) back to a user (store `generateUserhash(...)` next to each user).
+ * @see [userhash](../../docs/digest.md#userhash)
  * @example
  * ```ts
  * @DigestAuth({ realm: 'api', algorithm: 'SHA-256', userhash: true }) class DigestUsers {
@@ -284,3 +316,18 @@ export const VerifyOpaque = hookDecorator<VerifyNonceFn>('verifyOpaque');
  * ```
  */
 export const GetUsernameByHash = hookDecorator<GetUsernameByHashFn>('getUsernameByHash');
+
+/**
+ * `@JwtAuth`: `(claims, request?) => user | true | null | false`: the user of a verified access
+ * token (`true`: the claims themselves; `null`/`false`: 401 `invalid_token`). Throw
+ * `AuthenticationFailure` to refuse with a reason, e.g. a revoked `jti` or a missing `acr`.
+ * @see [JWT access tokens](../../docs/jwt.md)
+ * @example
+ * ```ts
+ * @JwtAuth({ issuer: 'https://id.example.com', audience: 'https://api.example.com', jwksUri: 'https://id.example.com/jwks' })
+ * class ApiAuth {
+ *   @VerifyClaims() async verify(claims: JwtClaims) { return (await revoked.has(String(claims.jti))) ? null : claims; }
+ * }
+ * ```
+ */
+export const VerifyClaims = hookDecorator<VerifyClaimsFn>('verifyClaims');

@@ -26,6 +26,7 @@ export interface LoginRequiredDecorator {
  * Requires authentication on a controller (every action) or an action. Method options override
  * class options key by key. Read the user with routing-controllers' `@CurrentUser()`. Written
  * bare (`@LoginRequired`) it means `@LoginRequired()`.
+ * @see [Roles and requirements](../../docs/roles-and-requirements.md)
  *
  * @example
  * ```ts

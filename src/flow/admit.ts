@@ -6,6 +6,7 @@ import { addResponseHeader } from '../internal/response-headers';
 import type { Steps } from '../internal/steps';
 import { missingRolesHook, type EffectiveRequirement } from '../requirement';
 import { groupsForMethod, hasRequiredRoles, toRoleSet } from '../roles';
+import { scopesForMethod } from '../scopes';
 import type { AuthFailureStatus } from '../types';
 import type { Admission, BoundAuth, Decision, DecisionNote, HeaderTarget, MisconfigurationReporter, Refused } from './decision';
 import { HookTimeout } from './hook-errors';
@@ -14,6 +15,12 @@ import { reserveAttempt } from './throttle-step';
 function setHeaderWhileOpen(response: HeaderTarget, name: string, value: string | readonly string[]): void {
   if (response.headersSent !== true) response.setHeader(name, value);
 }
+
+const NOT_FRESH: Refusal = Object.freeze({
+  status: 401,
+  bearerError: 'invalid_token',
+  failure: new AuthenticationFailure('fresh token required', { code: 'fresh_required' }),
+});
 
 const refuse = (answer: HttpError): Refused => ({ hasUser: false, refused: answer });
 
@@ -112,6 +119,21 @@ function* decide(
   const { verified, credentials } = outcome;
   const user = verified === true ? credentials?.username : verified;
   if (note) note.verifiedUsername = credentials?.username;
+
+  // A token from a login just now, not a refresh (its issuer marks it `fresh`).
+  if (requirement.fresh === true && credentials?.claims?.fresh !== true) {
+    return yield* refusalAnswer(selected, members, NOT_FRESH, request, action, response, note);
+  }
+
+  // OAuth scopes, then roles: both must hold. A token that lacks a scope learns which it needs.
+  if (requirement.scope) {
+    const needed = scopesForMethod(requirement.scope, request.method);
+    const granted = credentials?.scopes;
+    if (!needed || !granted || !needed.every((scope) => granted.includes(scope))) {
+      const refusal: Refusal = { status: 403, bearerError: 'insufficient_scope', reason: 'insufficient-scope', scope: needed ?? [] };
+      return yield* refusalAnswer(selected, members, refusal, request, action, response, note);
+    }
+  }
 
   if (requirement.role) {
     const groups = groupsForMethod(requirement.role, request.method);

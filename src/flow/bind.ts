@@ -2,6 +2,8 @@ import { HttpError, type Action } from 'routing-controllers';
 import type { Authenticator } from '../authenticators/authenticator';
 import { createBasicAuthenticator, type BasicConfig } from '../authenticators/basic';
 import { createTokenAuthenticator, type TokenConfig } from '../authenticators/token';
+import { createJwtAuthenticator } from '../authenticators/jwt';
+import type { JwtConfig } from '../authenticators/jwt-options';
 import { createDigestAuthenticator, defaultDigestRuntimeParts, type DigestConfig, type DigestHooks } from '../authenticators/digest';
 import { DEFAULT_HOOK_TIMEOUT_MS } from '../config';
 import { AuthenticationFailure } from '../errors';
@@ -11,7 +13,7 @@ import { withDeadline } from '../internal/deadline';
 import { isPromiseLike } from '../internal/steps';
 import { Throttle, type ThrottleConfig } from '../internal/throttle';
 import { HOOK_DECORATOR, SCHEME_DECORATOR, type AuthClassMeta, type HookKind, type SchemeKind } from '../registry';
-import type { AuthFailureStatus, Awaitable, Credentials } from '../types';
+import type { AuthFailureStatus, Awaitable, Credentials, HookRequest, JwtClaims } from '../types';
 
 type Hook = (...args: never[]) => unknown;
 type HookReader = <F extends Hook = (...args: never[]) => unknown>(kind: HookKind) => F | undefined;
@@ -20,6 +22,8 @@ type HookReader = <F extends Hook = (...args: never[]) => unknown>(kind: HookKin
 export interface BindContext {
   /** Rate-limited: at most one line per kind a minute (clients can trigger these); kinds are fixed words. */
   logError(kind: string, message: string): void;
+  /** The same, for a line that is news rather than a failure (signing keys rotated). */
+  logWarn(kind: string, message: string): void;
   /** The generic 500 for a hook that broke its contract at request time; each message is logged once. */
   misconfigured(message: string): Error;
 }
@@ -73,6 +77,13 @@ const SCHEMES: Partial<Record<SchemeKind, SchemeBinding>> = {
     hooks: ['verifyToken', ...COMMON_HOOKS],
     missing: (meta) => (meta.hooks.has('verifyToken') ? undefined : `${meta.name} uses @TokenAuth but has no @VerifyToken method; add one`),
     create: (config, hook) => createTokenAuthenticator(config as TokenConfig, hook<(token: string, request?: unknown) => unknown>('verifyToken')!),
+  },
+  jwt: {
+    // @VerifyClaims is optional: without it the user is the token's frozen claims.
+    hooks: ['verifyClaims', ...COMMON_HOOKS],
+    missing: () => undefined,
+    create: (config, hook, _meta, context) =>
+      createJwtAuthenticator(config as JwtConfig, hook<(claims: JwtClaims, request?: HookRequest) => unknown>('verifyClaims'), context),
   },
   digest: {
     hooks: ['getPassword', 'getUsernameByHash', 'generateNonce', 'verifyNonce', 'generateOpaque', 'verifyOpaque', ...COMMON_HOOKS],

@@ -5,6 +5,7 @@ import type { Decision, HeaderTarget } from '../flow/decision';
 import type { MaybePromise } from '../internal/steps';
 import type { LoginRequiredOptions } from '../types';
 import type { Plan } from './plans';
+import type { ProtectedResource } from './protected-resource';
 import type { NodeRequestView } from './request';
 import type { Tags } from './tags';
 import type { WiringCheck } from './wiring';
@@ -39,6 +40,8 @@ export interface AppCore {
   answeredElsewhere(res: ServerResponse): boolean;
   /** Logs, rate-limited, a failure of the library itself that reached a driver's last resort. */
   logInternalError(error: unknown): void;
+  /** The RFC 9728 metadata documents of the app's `@JwtAuth` classes with a `resource`. */
+  readonly protectedResources: readonly ProtectedResource[];
   /** The generic 500 for a misconfiguration only a request reveals; each message logged once. */
   misconfigured(message: string): HttpError;
 }

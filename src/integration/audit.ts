@@ -5,6 +5,7 @@ import { HookFailure } from '../flow/hook-errors';
 import { HttpAuthError, PreflightAnswer } from '../errors';
 import type { Admission, DecisionNote } from '../flow/decision';
 import type { LimitedLog } from '../internal/log';
+import { auditReasonOf } from '../internal/audit-reason';
 import { isPromiseLike } from '../internal/steps';
 import type { SchemeKind } from '../registry';
 import { describeThrown } from './failures';
@@ -26,7 +27,7 @@ export type AuthEventType = 'authenticated' | 'anonymous' | 'rejected' | 'forbid
  * | `rejected` | 401, 407 (proxy) or 400; 403 for a cookie token another site sent | the answer's | see below | the claimed username (Basic, Digest without userhash), unverified |
  * | `forbidden` | authenticated, but 403 | the answer's | `'role'`, or the `AuthenticationFailure` `@GetUserRoles` threw | the verified username |
  * | `throttled` | 429 (throttle) | 429, or what an `@ErrorHandler` answered instead | `'too-many-attempts'` | the claimed username |
- * | `error` | any 5xx | 500 or 503 (or what an `@ErrorHandler` answered instead of the 503) | `'hook-error'`, `'hook-timeout'` (a hook did not settle within `hookTimeout`), `'misconfigured'`, `'store-unavailable'`, `'internal'` | the verified username, if it got that far |
+ * | `error` | any 5xx | 500 or 503 (or what an `@ErrorHandler` answered instead of the 503) | `'hook-error'`, `'hook-timeout'` (a hook did not settle within `hookTimeout`), `'misconfigured'`, `'store-unavailable'`, `'keys_unavailable'` (`@JwtAuth`: no key could be had), `'internal'` | the verified username, if it got that far |
  *
  * `reason` of `rejected`: `'no-credentials'`, `'malformed'`, `'foreign-scheme'` (credentials of a
  * scheme the route does not accept), `'bad-credentials'`, `'stale-nonce'`, `'replay'` (Digest),
@@ -47,8 +48,8 @@ export interface AuthEvent {
    * `'Digest'`, `'Bearer'`, or a class's own `scheme` option (e.g. `'ApiKey'`).
    */
   readonly scheme: string;
-  /** The class's scheme decorator: `@BasicAuth` (`'basic'`), `@DigestAuth` (`'digest'`) or `@TokenAuth` (`'token'`). */
-  readonly kind: 'basic' | 'digest' | 'token';
+  /** The class's scheme decorator: `@BasicAuth` (`'basic'`), `@DigestAuth` (`'digest'`), `@TokenAuth` (`'token'`) or `@JwtAuth` (`'jwt'`). */
+  readonly kind: SchemeKind;
   /**
    * Basic and Digest only: the verified username, or on `rejected`/`throttled` the one claimed
    * (unverified, possibly a mistyped password); never from a token scheme, never a userhash.
@@ -79,7 +80,7 @@ export type AuthEventListener = (event: AuthEvent) => unknown;
 /** The member that decided when the flow never picked one (an auth class that could not be built). */
 export interface FallbackMember {
   readonly name: string;
-  readonly kind: 'basic' | 'digest' | 'token';
+  readonly kind: SchemeKind;
   /** Its resolved options: every scheme's carry its `scheme` word. */
   readonly config: unknown;
 }
@@ -162,7 +163,7 @@ export function createAuditor(listener: AuthEventListener, log: LimitedLog) {
             : code === 'ERR_HTTP_AUTH_UNAVAILABLE'
               ? note.hookTimedOut
                 ? 'hook-timeout'
-                : 'store-unavailable'
+                : (auditReasonOf(note.unavailable) ?? 'store-unavailable')
               : note.thrown instanceof HookFailure || (note.thrown instanceof HttpError && !(note.thrown instanceof HttpAuthError))
                 ? 'hook-error'
                 : 'internal';

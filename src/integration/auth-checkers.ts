@@ -2,6 +2,7 @@ import type { Action } from 'routing-controllers';
 import type { UsernameFilter } from '../internal/credential-cache';
 import type { AuthLogger } from '../internal/log';
 import type { AuthClass, LoginRequiredOptions } from '../types';
+import type { ProtectedResourceMetadata } from '../schemes/resource-metadata';
 import type { AuthEventListener } from './audit';
 import type { ExpressAppLike, ExpressGuard } from './express';
 import type { KoaAppLike, KoaGuard } from './koa';
@@ -170,6 +171,19 @@ export interface AuthCheckers<User> {
    * 401/403 responses, and `components.securitySchemes` lists the auth classes.
    */
   applyOpenApiSecurity<Spec extends OpenApiDocument>(spec: Spec): Spec;
+  /**
+   * The RFC 9728 protected-resource metadata of a `@JwtAuth` class with a `resource` (the first
+   * such class, or `authClass`), for apps that serve it themselves; `useExpress`/`useKoa` serve it
+   * at `/.well-known/oauth-protected-resource` (plus the resource's path). `scopes_supported`
+   * lists every scope the app's routes require, as far as start-up checks have met them (the
+   * `controllers` option, `useExpress`/`useKoa`, guards). Throws a `TypeError` when no class has a
+   * `resource`.
+   * @example
+   * ```ts
+   * app.get('/.well-known/oauth-protected-resource', (_req, res) => res.json(auth.protectedResourceMetadata()));
+   * ```
+   */
+  protectedResourceMetadata(authClass?: AuthClass): ProtectedResourceMetadata;
 }
 
 /**

@@ -22,6 +22,8 @@ import { createMisconfigurationReporter, describeThrown, toHttpError } from './f
 import { createLateAnswerCheck } from './response-state';
 import { applySecurity, securitySchemesFor, type OpenApiDocument } from './openapi';
 import { createPlanner, resolveDefaultAuth, type Member, type Plan } from './plans';
+import { protectedResourcesOf } from './protected-resource';
+import { scopesNamedBy } from '../scopes';
 import { createTags, type Tags } from './tags';
 import { createWiringCheck, type WiringCheck } from './wiring';
 import { createAuditor, resolveEventListener } from './audit';
@@ -50,6 +52,7 @@ const admittedOrThrow = (decision: Decision): true => {
  * `@HashPassword`), for every `@DigestAuth` class and when `@VerifyPassword` returns `true`; it is
  * `undefined` when `@VerifyToken` returns `true`. Name such classes' user `string` (the default),
  * or a union (`User | string`) when a MultiAuth mixes them.
+ * @see [createAuthCheckers](../../docs/checkers.md)
  *
  * @example
  * ```ts
@@ -78,7 +81,7 @@ export function createAuthCheckers<User = string>(
     const meta = readAuthClass(cls);
     if (!meta) {
       throw new TypeError(
-        `http-auth: createAuthCheckers got ${cls?.name || String(input)}, which is not an auth class; decorate it with @BasicAuth, @DigestAuth or @TokenAuth`,
+        `http-auth: createAuthCheckers got ${cls?.name || String(input)}, which is not an auth class; decorate it with @BasicAuth, @DigestAuth, @TokenAuth or @JwtAuth`,
       );
     }
     for (const warning of validateAuthClass(meta)) logger.warn(`http-auth: ${warning}`);
@@ -105,6 +108,7 @@ export function createAuthCheckers<User = string>(
     // Classes are resolved on first use, so useContainer() may be called after createAuthCheckers.
     member.bound ??= bindAuth(member.meta, member.instance ?? construct(member), {
       logError: (kind, message) => limitedLog.error(`${member.meta.name}:${kind}`, `http-auth: ${member.meta.name}: ${message}`),
+      logWarn: (kind, message) => limitedLog.warn(`${member.meta.name}:${kind}`, `http-auth: ${member.meta.name}: ${message}`),
       misconfigured: (message) => misconfigured(message),
     });
     return member.bound;
@@ -134,9 +138,12 @@ export function createAuthCheckers<User = string>(
     return plan;
   };
 
+  // Every scope a route of this app requires, as start-up checks meet them: RFC 9728's scopes_supported.
+  const routeScopes = new Set<string>();
   const checkRoles = (roles: readonly unknown[], where: string): void => {
     const plan = planOf(roles);
     if (typeof plan === 'string') throw new TypeError(`http-auth: ${where}: ${plan}`);
+    for (const scope of scopesNamedBy(plan.requirement.scope)) routeScopes.add(scope);
   };
 
   // Requirements declared with routing-controllers' own @Authorized on a base class reach the
@@ -200,6 +207,7 @@ export function createAuthCheckers<User = string>(
     return runSteps(auditor ? audited(plan, action, view) : decide(plan, action, view));
   };
 
+  const protectedResources = protectedResourcesOf(members, () => routeScopes);
   const wiring = createWiringCheck(logger);
   const answeredElsewhere = createLateAnswerCheck(limitedLog);
   const core: AppCore = {
@@ -209,8 +217,10 @@ export function createAuthCheckers<User = string>(
     startupPlan(guardOptions, where) {
       const plan = planOf([new LoginRequirement(guardOptions, where)]);
       if (typeof plan === 'string') throw new TypeError(`http-auth: ${where}: ${plan}`);
+      for (const scope of scopesNamedBy(plan.requirement.scope)) routeScopes.add(scope);
       return plan;
     },
+    protectedResources,
     checkRoutes(handlers) {
       for (const handler of handlers) {
         const action = earlyActionOf(handler);
@@ -276,6 +286,14 @@ export function createAuthCheckers<User = string>(
     close: caches.close,
 
     openApiSecuritySchemes: () => securitySchemesFor(members),
+    protectedResourceMetadata(authClass) {
+      const resource = protectedResources.find((r) => authClass === undefined || r.authClass === authClass);
+      if (!resource) {
+        const which = authClass === undefined ? 'none of its @JwtAuth classes' : `${authClass.name}`;
+        throw new TypeError(`http-auth: protectedResourceMetadata(): ${which} has a resource; set @JwtAuth({ resource: 'https://api.example.com' }) (this API's URL)`);
+      }
+      return resource.metadata();
+    },
     applyOpenApiSecurity: <Spec extends OpenApiDocument>(spec: Spec) =>
       applySecurity(spec, members, (roles, where) => {
         const plan = planOf(roles);

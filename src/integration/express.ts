@@ -9,6 +9,7 @@ import { viewOfExpress, type NodeRequestView } from './request';
 import type { Plan } from './plans';
 import type { AppCore } from './app-core';
 import { errorBody } from './tags';
+import { METADATA_HEADERS } from './protected-resource';
 
 /**
  * An Express app (4 or 5), as far as `useExpress` needs one: a structural type, so the library
@@ -118,6 +119,13 @@ export function expressIntegration(core: AppCore) {
   return {
     useExpress(app: ExpressAppLike): void {
       core.checkRoutes(routeHandlersOf(app));
+      for (const resource of core.protectedResources) {
+        // RFC 9728 §3: GET (and HEAD) of the metadata path, at the path only: no Host decides it.
+        (app as ExpressAppLike & { get(path: string, handler: (req: IncomingMessage, res: ServerResponse) => void): unknown }).get(resource.path, (_req, res) => {
+          const body = JSON.stringify(resource.metadata());
+          res.writeHead(200, { ...METADATA_HEADERS, 'Content-Length': Buffer.byteLength(body) }).end(body);
+        });
+      }
       registerEarlyRunner(app, (req, res, next, early) => {
         let plan: Plan;
         try {

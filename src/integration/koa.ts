@@ -7,6 +7,7 @@ import { methodOf, viewOfKoa } from './request';
 import type { Plan } from './plans';
 import type { AppCore } from './app-core';
 import { errorBody } from './tags';
+import { METADATA_HEADERS, type ProtectedResource } from './protected-resource';
 
 /**
  * A Koa app, as far as `useKoa` needs one: a structural type, so the library does not depend on
@@ -92,6 +93,18 @@ function answer(ctx: KoaContextLike, error: HttpError): void {
   ctx.body = ctx.status === 204 ? null : errorBody(error);
 }
 
+/** RFC 9728 §3: the metadata documents, at their paths only (GET and HEAD): no Host decides them. */
+function serveProtectedResources(resources: readonly ProtectedResource[]) {
+  return function protectedResourceMetadata(ctx: KoaContextLike & { path: string; method: string; set(headers: Record<string, string>): void }, next: () => Promise<unknown>) {
+    const resource = (ctx.method === 'GET' || ctx.method === 'HEAD') && resources.find((r) => r.path === ctx.path);
+    if (!resource) return next();
+    ctx.status = 200;
+    ctx.set({ ...METADATA_HEADERS });
+    ctx.body = JSON.stringify(resource.metadata());
+    return undefined;
+  };
+}
+
 export function koaIntegration(core: AppCore) {
   /**
    * Runs the flow for a Koa context; answers a failure itself and returns the admitting plan.
@@ -168,6 +181,7 @@ export function koaIntegration(core: AppCore) {
         return parsers.reduceRight<() => Promise<unknown>>((rest, parser) => () => parser(koaCtx, rest), next)();
       });
       app.middleware.unshift(deferBodyParsing(dispatch.router));
+      if (core.protectedResources.length > 0) app.middleware.unshift(serveProtectedResources(core.protectedResources));
     },
 
     koaGuard(options?: LoginRequiredOptions): KoaGuard {

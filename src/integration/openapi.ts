@@ -2,6 +2,8 @@ import { getMetadataArgsStorage } from 'routing-controllers';
 import type { BasicConfig } from '../authenticators/basic';
 import type { DigestConfig } from '../authenticators/digest';
 import type { TokenConfig } from '../authenticators/token';
+import type { JwtConfig } from '../authenticators/jwt-options';
+import { scopesForMethod } from '../scopes';
 import { groupsForMethod, type RoleGroups } from '../roles';
 import { rolesOf } from './actions';
 import type { Member, Plan } from './plans';
@@ -22,7 +24,25 @@ import type { Member, Plan } from './plans';
  * const key: OpenApiSecurityScheme = { type: 'apiKey', in: 'header', name: 'X-API-Key' };
  * ```
  */
-export type OpenApiSecurityScheme = OpenApiHttpScheme | OpenApiKeyScheme;
+export type OpenApiSecurityScheme = OpenApiHttpScheme | OpenApiKeyScheme | OpenApiOpenIdConnectScheme;
+
+/**
+ * An `openIdConnect` security scheme: a `@JwtAuth` class with `discovery`, whose issuer publishes
+ * OpenID Connect discovery; Swagger UI then offers its flows, and operations list their scopes.
+ *
+ * @example
+ * ```ts
+ * const oidc: OpenApiOpenIdConnectScheme = { type: 'openIdConnect', openIdConnectUrl: 'https://id.example.com/.well-known/openid-configuration' };
+ * ```
+ */
+export interface OpenApiOpenIdConnectScheme {
+  /** Always `'openIdConnect'`. */
+  type: 'openIdConnect';
+  /** The issuer's discovery document. */
+  openIdConnectUrl: string;
+  /** What the library knows of the scheme: issuers and audiences. */
+  description?: string;
+}
 
 /**
  * An `http` security scheme (RFC 9110 authentication).
@@ -106,6 +126,7 @@ export function securitySchemesOf(member: Member): [string, OpenApiSecuritySchem
     const { scheme, realm, algorithms } = meta.config as DigestConfig;
     return [[base, { type: 'http', scheme: scheme.toLowerCase(), description: `HTTP Digest (RFC 7616), realm "${realm}", ${algorithms.join(' or ')}` }]];
   }
+  if (meta.kind === 'jwt') return jwtSchemes(base, meta.config as JwtConfig);
   const config = meta.config as TokenConfig;
   const schemes: [string, OpenApiSecurityScheme][] = [];
   if (config.headerName) schemes.push([base, { type: 'apiKey', in: 'header', name: config.headerName }]);
@@ -114,9 +135,25 @@ export function securitySchemesOf(member: Member): [string, OpenApiSecuritySchem
     if (config.bearerFormat) http.bearerFormat = config.bearerFormat;
     schemes.push([base, http]);
   }
+  return [...schemes, ...sourceSchemes(base, config)];
+}
+
+/** The query-parameter and cookie alternatives of a token class, as `apiKey` schemes. */
+function sourceSchemes(base: string, config: Pick<TokenConfig, 'query' | 'cookie'>): [string, OpenApiSecurityScheme][] {
+  const schemes: [string, OpenApiSecurityScheme][] = [];
   if (config.query) schemes.push([`${base}Query`, { type: 'apiKey', in: 'query', name: config.query }]);
   if (config.cookie) schemes.push([`${base}Cookie`, { type: 'apiKey', in: 'cookie', name: config.cookie.name }]);
   return schemes;
+}
+
+/** A `@JwtAuth` class: `openIdConnect` when its issuer is discovered, else `http bearer` with `bearerFormat`. */
+function jwtSchemes(base: string, config: JwtConfig): [string, OpenApiSecurityScheme][] {
+  const description = `JWT access tokens (RFC 9068) issued by ${config.issuers.join(' or ')} for ${config.audiences.join(' or ')}`;
+  const main: OpenApiSecurityScheme =
+    config.keys.kind === 'discovery'
+      ? { type: 'openIdConnect', openIdConnectUrl: `${config.issuers[0].replace(/\/$/, '')}/.well-known/openid-configuration`, description }
+      : { type: 'http', scheme: 'bearer', bearerFormat: config.bearerFormat, description };
+  return [[base, main], ...sourceSchemes(base, config)];
 }
 
 /** `components.securitySchemes` for every auth class of an app. */
@@ -168,7 +205,11 @@ export function applySecurity(spec: OpenApiDocument, members: readonly Member[],
       const roles = rolesOf(action.target, action.method);
       if (roles.length === 0) continue;
       const plan = planOf(roles, operation.operationId!);
-      const security = plan.members.flatMap((member) => securitySchemesOf(member).map(([name]) => ({ [name]: [] as string[] })));
+      const scopes = plan.requirement.scope ? scopesForMethod(plan.requirement.scope, httpMethod.toUpperCase()) : undefined;
+      // OpenAPI 3.0 allows scopes in a requirement of oauth2 and openIdConnect schemes only.
+      const security = plan.members.flatMap((member) =>
+        securitySchemesOf(member).map(([name, scheme]) => ({ [name]: scheme.type === 'openIdConnect' && scopes ? [...scopes] : ([] as string[]) })),
+      );
       if (plan.requirement.optional) security.push({});
       operation.security = security;
       const responses = (operation.responses ??= {});
@@ -179,6 +220,15 @@ export function applySecurity(spec: OpenApiDocument, members: readonly Member[],
         description: plan.requirement.optional ? 'Credentials were sent but are wrong' : 'Credentials are missing or wrong',
         headers: { [challenge]: challengeHeader('One challenge per accepted scheme (RFC 9110 §11.6.1)') },
       };
+      if (plan.requirement.scope) {
+        operation['x-required-scopes'] = scopes ? [...scopes] : [];
+        const line = `Required scopes: ${scopes ? scopes.join(', ') : 'none admits this method'}.`;
+        operation.description = operation.description ? `${operation.description}\n\n${line}` : line;
+        responses['403'] ??= {
+          description: 'Authenticated, but the token lacks a required scope (error="insufficient_scope") or the user a role',
+          headers: { [challenge]: challengeHeader('The challenge of the scheme used') },
+        };
+      }
       const groups = plan.requirement.role && groupsForMethod(plan.requirement.role, httpMethod.toUpperCase());
       if (plan.requirement.role) {
         operation['x-required-roles'] = groups ? groups.map((group) => [...group]) : [];

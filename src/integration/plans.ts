@@ -2,6 +2,7 @@ import type { BoundAuth } from '../flow/decision';
 import type { AuthClassMeta } from '../registry';
 import { authClassesProblem, type EffectiveRequirement } from '../requirement';
 import { roleKey } from '../roles';
+import { scopeKey } from '../scopes';
 
 /** One auth class given to `createAuthCheckers`, bound to its instance on first use. */
 export interface Member {
@@ -45,7 +46,7 @@ export function createPlanner(members: readonly Member[], defaultAuth: readonly 
     }
     return authClassesProblem(
       chosen.map((m) => m.meta),
-      requirement.role !== undefined,
+      { role: requirement.role !== undefined, scope: requirement.scope !== undefined, fresh: requirement.fresh === true },
     );
   };
 
@@ -57,7 +58,7 @@ export function createPlanner(members: readonly Member[], defaultAuth: readonly 
   };
   const plansByKey = new Map<string, Plan | string>();
   return (requirement) => {
-    const key = JSON.stringify([roleKey(requirement.role), requirement.optional, requirement.auth?.map(idOf) ?? null]);
+    const key = JSON.stringify([roleKey(requirement.role), scopeKey(requirement.scope), requirement.fresh === true, requirement.optional, requirement.auth?.map(idOf) ?? null]);
     let plan = plansByKey.get(key);
     if (plan === undefined) {
       plan = problemWith(requirement) ?? { requirement, members: (requirement.auth ?? defaultAuth).map((cls) => memberFor(cls)!) };

@@ -100,6 +100,10 @@ export class NodeRequestView implements RequestView {
     return rawBodyOf(this.req, this.koaRawBody);
   }
 
+  fieldCount(name: string): number {
+    return countFields(this.req.rawHeaders, name);
+  }
+
   removeHeader(name: string): void {
     delete this.req.headers[name];
     // rawHeaders too: a handler that forwards the request may copy either.
@@ -110,6 +114,13 @@ export class NodeRequestView implements RequestView {
   hookRequest(): HookRequest {
     return (this.#hookRequest ??= hookRequestOf(this, this.action, this.params()));
   }
+}
+
+/** How many times a header field was sent (Node keeps only the first of some, `Authorization` among them). */
+export function countFields(rawHeaders: readonly string[] | undefined, name: string): number {
+  let count = 0;
+  if (rawHeaders) for (let i = 0; i < rawHeaders.length; i += 2) if (rawHeaders[i].length === name.length && rawHeaders[i].toLowerCase() === name) count++;
+  return count;
 }
 
 /**

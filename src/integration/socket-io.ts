@@ -6,7 +6,7 @@ import { isRefused, type HeaderTarget } from '../flow/decision';
 import type { HookRequest, LoginRequiredOptions } from '../types';
 import { settled } from '../internal/steps';
 import type { Plan } from './plans';
-import { hookRequestOf } from './request';
+import { countFields, hookRequestOf } from './request';
 import { holdMissedPackets, recoveryMode, replayHeldPackets, SKIPS_MIDDLEWARES, takeHeldPackets } from './socket-io-recovery';
 import type { AppCore } from './app-core';
 import { errorBody } from './tags';
@@ -64,6 +64,11 @@ class HandshakeView implements RequestView {
     return this.synthesized?.[0] === name ? this.synthesized[1] : undefined;
   }
 
+  fieldCount(name: string): number {
+    const raw = (this.req.request as { rawHeaders?: string[] } | undefined)?.rawHeaders;
+    return raw ? countFields(raw, name) : this.header(name) === undefined ? 0 : 1;
+  }
+
   rawBody(): Promise<Uint8Array | undefined> {
     return Promise.resolve(undefined);
   }
@@ -83,8 +88,9 @@ class HandshakeView implements RequestView {
  * read are refused (401) even where login is optional, as over HTTP.
  */
 function tokenTarget(plan: Plan): { readonly header: string; readonly prefix: string } {
-  const member = plan.members.find((m) => m.meta.kind === 'token');
-  const config = member?.meta.config as TokenConfig | undefined;
+  // A @JwtAuth class reads `Authorization: Bearer` (or Proxy-Authorization) like a Bearer @TokenAuth.
+  const member = plan.members.find((m) => m.meta.kind === 'token' || m.meta.kind === 'jwt');
+  const config = member?.meta.config as Pick<TokenConfig, 'header' | 'proxy' | 'scheme'> | undefined;
   if (config?.header) return { header: config.header, prefix: '' };
   if (config?.proxy) return { header: 'proxy-authorization', prefix: `${config.scheme} ` };
   return { header: 'authorization', prefix: `${config?.scheme ?? 'Bearer'} ` };

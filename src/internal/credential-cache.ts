@@ -115,7 +115,10 @@ export class CredentialCache {
   // the same credentials wait for one slow hash instead of each starting their own.
   readonly #pending = new Map<string, Pending>();
 
+  readonly #ttlMs: number;
+
   constructor(config: CacheConfig) {
+    this.#ttlMs = config.ttlMs;
     this.#entries = new LRUCache({ max: config.max, ttl: config.ttlMs });
   }
 
@@ -142,9 +145,9 @@ export class CredentialCache {
   /**
    * What `verify` answers for these credentials: from the cache, from a verification of the same
    * credentials already under way, or by calling it (an accepted answer is then remembered,
-   * unless `clear` forgot these credentials while it ran).
+   * unless `clear` forgot these credentials while it ran, for `ttl` or `maxTtlMs` of it if less).
    */
-  async verify(key: string, verify: () => unknown, accepted: (verified: unknown) => boolean): Promise<unknown> {
+  async verify(key: string, verify: () => unknown, accepted: (verified: unknown) => boolean, maxTtlMs?: (verified: unknown) => number): Promise<unknown> {
     const hit = this.#entries.get(key);
     if (hit) return hit.verified;
     const pending = this.#pending.get(key);
@@ -153,7 +156,7 @@ export class CredentialCache {
     record.promise = (async () => {
       try {
         const verified = await verify();
-        if (!record.cleared && accepted(verified)) this.#entries.set(key, { verified });
+        if (!record.cleared && accepted(verified)) this.#remember(key, verified, maxTtlMs?.(verified));
         return verified;
       } finally {
         if (this.#pending.get(key) === record) this.#pending.delete(key);
@@ -161,6 +164,12 @@ export class CredentialCache {
     })();
     this.#pending.set(key, record as Pending);
     return record.promise;
+  }
+
+  /** Remembers an accepted answer for the configured `ttl`, or less when the credentials expire sooner (`maxTtlMs`). */
+  #remember(key: string, verified: unknown, maxTtlMs: number | undefined): void {
+    if (maxTtlMs === undefined) this.#entries.set(key, { verified });
+    else if (maxTtlMs > 0) this.#entries.set(key, { verified }, { ttl: Math.min(maxTtlMs, this.#ttlMs) });
   }
 
   /**

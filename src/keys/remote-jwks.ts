@@ -6,6 +6,7 @@ import { fetchJson } from './fetch-json';
 
 /** The fixed kinds of the key log lines; a kind never carries text from the network. */
 export type KeysLogKind = 'keys-rotated' | 'keys-fetch-failed';
+/** Receives a line without prefix: the app's log adds `http-auth: <class>: ` (as for every scheme's lines). */
 export type KeysLog = (kind: KeysLogKind, message: string) => void;
 
 /** The `jwks` option, resolved to milliseconds (and bytes). */
@@ -90,7 +91,7 @@ export function createRemoteJwks(options: RemoteJwksOptions): RemoteJwks {
     const removed = [...previous.prints].filter(([print]) => !prints.has(print)).map(([, kid]) => kid);
     const added = [...prints].filter(([print]) => !previous.prints.has(print)).map(([, kid]) => kid);
     if (removed.length === 0 && added.length === 0) return;
-    options.log?.('keys-rotated', `http-auth: the signing keys of ${options.label} changed: ${describe(added)} added, ${describe(removed)} removed`);
+    options.log?.('keys-rotated', `the signing keys of ${options.label} changed: ${describe(added)} added, ${describe(removed)} removed`);
     if (removed.length > 0) options.onKeysRemoved?.(Object.freeze(removed));
   }
 
@@ -103,7 +104,7 @@ export function createRemoteJwks(options: RemoteJwksOptions): RemoteJwks {
     const fallback = usable(set, t)
       ? `the ${plural(set.keys.length, 'key')} already known stay in use until ${new Date(set.expiresAt + staleIfErrorMs).toISOString()}`
       : 'tokens are refused until a fetch succeeds';
-    options.log?.('keys-fetch-failed', `http-auth: the signing keys of ${options.label} could not be fetched: ${reason}; ${fallback} (retried at most every ${unknownKidIntervalMs / 1000} s)`);
+    options.log?.('keys-fetch-failed', `the signing keys of ${options.label} could not be fetched: ${reason}; ${fallback} (retried at most every ${unknownKidIntervalMs / 1000} s)`);
   }
 
   function start(): Promise<void> {

@@ -38,6 +38,7 @@ const SEPARATOR = '\u0000';
 
 /**
  * Reads an Apache `htdigest` file (`username:realm:HA1` lines, MD5), reloaded as `htpasswd()`'s.
+ * @see [Apache password files](../../docs/password-files.md)
  * @example
  * const digestUsers = htdigest('/etc/app/users.htdigest');
  * @DigestAuth({ realm: 'api', useHa1Password: true }) class DigestUsers {
@@ -47,6 +48,7 @@ const SEPARATOR = '\u0000';
 export function htdigest<R = HookRequest>(path: string, options?: HtdigestOptions): Htdigest<R>;
 /**
  * A file per tenant: `fileName` returns one file name in `options.root` for the request.
+ * @see [Apache password files](../../docs/password-files.md)
  * @example
  * const digestUsers = htdigest((request) => `${tenantOf(request)}.htdigest`, { root: '/etc/app/tenants' });
  */

@@ -105,6 +105,7 @@ async function matches(entry: Entry, password: string): Promise<boolean> {
  * crypt(3) DES (`-d`) and, with `allowPlain`, plain text (`-p`). The file is loaded once,
  * reloaded when it changes; a file that no longer parses keeps its last good version, a deleted
  * one refuses everyone.
+ * @see [Apache password files](../../docs/password-files.md)
  * @example
  * const users = htpasswd('/etc/app/users.htpasswd');
  * @BasicAuth() class FileUsers {
@@ -114,6 +115,7 @@ async function matches(entry: Entry, password: string): Promise<boolean> {
 export function htpasswd<R = HookRequest>(path: string, options?: HtpasswdOptions): Htpasswd<R>;
 /**
  * A file per tenant: `fileName` returns one file name in `options.root` for the request.
+ * @see [Apache password files](../../docs/password-files.md)
  * @example
  * const users = htpasswd((request) => `${tenantOf(request)}.htpasswd`, { root: '/etc/app/tenants' });
  * @BasicAuth() class TenantUsers {

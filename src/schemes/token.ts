@@ -13,10 +13,40 @@ export type BearerError = 'invalid_request' | 'invalid_token' | 'insufficient_sc
  *   param     = realm / scope / error / error-description / error-uri / auth-param
  */
 export function tokenChallenge(scheme: string, realm: string, error?: BearerError, description?: string): string {
-  const withError = error !== undefined && scheme.toLowerCase() === 'bearer';
-  if (!withError) return `${scheme} realm=${quote(realm)}`;
-  const text = description === undefined ? '' : errorDescription(description);
-  return `${scheme} realm=${quote(realm)}, error=${quote(error)}${text ? `, error_description=${quote(text)}` : ''}`;
+  if (scheme.toLowerCase() !== 'bearer') return `${scheme} realm=${quote(realm)}`;
+  return bearerChallenge({ scheme, realm, error, description });
+}
+
+/** The parameters of a `Bearer` challenge this library sends. */
+export interface BearerChallenge {
+  /** The scheme word as configured (`Bearer`, or a proxy's). */
+  readonly scheme: string;
+  readonly realm: string;
+  /** Absent when the request carried no credentials (RFC 6750 §3.1). */
+  readonly error?: BearerError;
+  readonly description?: string;
+  /** With `insufficient_scope`: the scopes the request needs (RFC 6750 §3). */
+  readonly scope?: readonly string[];
+  /** RFC 9728 §5.1: where a client finds this resource's metadata. */
+  readonly resourceMetadata?: string;
+}
+
+/**
+ * A `Bearer` challenge with RFC 6750 §3's parameters and RFC 9728 §5.1's `resource_metadata`.
+ *
+ *   scope             = 1*NQCHAR / scope-token *( SP scope-token )  (quoted)
+ *   resource_metadata = the absolute URL of the protected resource metadata  (quoted)
+ */
+export function bearerChallenge(challenge: BearerChallenge): string {
+  const params = [`realm=${quote(challenge.realm)}`];
+  if (challenge.error !== undefined) {
+    params.push(`error=${quote(challenge.error)}`);
+    const text = challenge.description === undefined ? '' : errorDescription(challenge.description);
+    if (text) params.push(`error_description=${quote(text)}`);
+  }
+  if (challenge.scope !== undefined && challenge.scope.length > 0) params.push(`scope=${quote(challenge.scope.join(' '))}`);
+  if (challenge.resourceMetadata !== undefined) params.push(`resource_metadata=${quote(challenge.resourceMetadata)}`);
+  return `${challenge.scheme} ${params.join(', ')}`;
 }
 
 /**

@@ -123,6 +123,7 @@ const positiveInteger = (value: unknown, fallback: number, name: string): number
  *
  * Client errors and calls slower than `timeout` are not swallowed: `use` rejects, and the caller
  * must refuse the request rather than skip the replay check.
+ * @see [Running several instances](../../docs/production.md#running-several-instances)
  * @example
  * ```ts
  * const store = new RedisNonceStore(new Redis(process.env.REDIS_URL!, { enableOfflineQueue: false }), { timeout: 250 });

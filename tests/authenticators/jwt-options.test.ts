@@ -23,6 +23,7 @@ describe('resolveJwtOptions', () => {
     expect(JSON.stringify(options)).toBe(snapshot);
     expect(Object.isFrozen(config)).toBe(true);
     expect(config).toEqual({
+      scheme: 'Bearer',
       issuers: ['https://id.example.test'],
       audiences: ['https://api.example.test'],
       keys: { kind: 'jwksUri', uris: { 'https://id.example.test': 'https://id.example.test/jwks' }, jwks: { timeoutMs: 1000, unknownKidIntervalMs: 5000, maxAgeMs: 600_000, staleIfErrorMs: 3_600_000, maxBytes: 524_288 } },
@@ -34,6 +35,8 @@ describe('resolveJwtOptions', () => {
       bearerFormat: 'JWT',
       throttle: undefined,
       proxy: false,
+      keepProxyAuthorization: false,
+      hookTimeout: 10_000,
       cache: undefined,
     });
     expect(Object.isFrozen(config.issuers) && Object.isFrozen(config.algorithms) && Object.isFrozen(config.typ) && Object.isFrozen(config.keys)).toBe(true);
@@ -74,7 +77,7 @@ describe('resolveJwtOptions', () => {
       realm: 'api',
       openApiName: 'apiAuth',
       query: 'access_token',
-      cookie: 'access_token',
+      cookie: { name: 'access_token', allowedOrigins: new Set(), crossSite: false },
       throttle: { failures: 10, windowSeconds: 60, blockSeconds: 300 },
       resource: 'https://api.example.test/v1',
       resourceName: 'Example API',

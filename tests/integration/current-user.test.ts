@@ -265,7 +265,7 @@ describe.each(DRIVERS)('createAuthCheckers with classes (%s)', (_driver, makeApp
   });
 });
 
-// --- README "What @CurrentUser() holds": one row per scheme and hook --------------------------
+// --- docs/checkers.md "What @CurrentUser() holds": one row per scheme and hook -------------
 
 @BasicAuth({ realm: 'Objects' })
 class VerifyReturnsObject {
@@ -379,7 +379,7 @@ const digest =
     return request(app).get(path).set('Authorization', header);
   };
 
-describe.each(DRIVERS)('what @CurrentUser() holds, per scheme and hook (README table) (%s)', (_driver, makeApp) => {
+describe.each(DRIVERS)('what @CurrentUser() holds, per scheme and hook (the table of docs/checkers.md) (%s)', (_driver, makeApp) => {
   // [row, auth class, route, how the request authenticates, what @CurrentUser() and @GetUserRoles get]
   it.each([
     ['Basic, @VerifyPassword returns an object', VerifyReturnsObject, '/holds', basic, JOHN],

@@ -41,7 +41,7 @@ describeWithRedisServer.each(DRIVERS)('Digest with RedisNonceStore while Redis i
 
   beforeEach(async () => {
     server = await startPrivateRedis();
-    // The README's client, with ioredis's defaults: offline queue on, 20 retries per command.
+    // The documentation's client, with ioredis's defaults: offline queue on, 20 retries per command.
     client = new Redis(server.url);
     // Connection errors are expected here; without a listener ioredis prints each one.
     client.on('error', () => undefined);

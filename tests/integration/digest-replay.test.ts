@@ -98,7 +98,7 @@ function issuedForeverClass(store: NonceStore) {
   return IssuedForever;
 }
 
-/** The README's hook that expires its nonces: @VerifyNonce returns the expiry it issued them with. */
+/** The documented hook that expires its nonces (docs/digest.md): @VerifyNonce returns the expiry it issued them with. */
 function expiringClass(store: NonceStore) {
   @DigestAuth({ secret: SECRET, store, nonceLifetime: 0.1 })
   class ExpiringNonces {

@@ -242,7 +242,7 @@ describe.each(DRIVERS)('credential cache and request-dependent hooks (%s)', (_dr
     const auth = tenantUsers({ ttl: 60 });
     const app = makeApp([TenantController], createAuthCheckers([auth], { logger: recordingLogger() }));
     expect(await as(app, 'a')).toBe(200);
-    // Wrong, and why the README says to add `key`: the hook is never asked about tenant B.
+    // Wrong, and why the documentation says to add `key`: the hook is never asked about tenant B.
     expect(await as(app, 'b')).toBe(200);
     expect(auth.calls).toBe(1);
   });

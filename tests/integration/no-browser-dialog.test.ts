@@ -1,5 +1,5 @@
 /**
- * README recipe "API clients without the browser's login dialog" (Flask-HTTPAuth's most-asked
+ * The recipe "API clients without the browser's login dialog" (docs/errors.md; Flask-HTTPAuth's most-asked
  * question). Browsers show their login dialog for a 401 whose `WWW-Authenticate` names Basic (or
  * Digest); a challenge in a scheme they do not know shows none. Two ways, both through HTTP:
  * an `@ErrorHandler` that writes its own challenge (clients keep sending `Authorization: Basic`),
@@ -33,7 +33,7 @@ class SilentApiAuth {
     return 'reader';
   }
   @ErrorHandler() onError(status: AuthFailureStatus, action: Action) {
-    // As in the README: Express's res.set and Koa's ctx.response.set take the same arguments.
+    // As in the documentation: Express's res.set and Koa's ctx.response.set take the same arguments.
     action.response.set('WWW-Authenticate', 'xBasic realm="api"');
     return { error: status === 403 ? 'forbidden' : 'unauthorized' };
   }

@@ -31,7 +31,7 @@ describeWithRedisServer.each(DRIVERS)('throttling through Redis that goes down (
 
   beforeAll(async () => {
     server = await startPrivateRedis();
-    // The README's `new Redis(url)`: ioredis defaults, offline queue and retries included.
+    // The documentation's `new Redis(url)`: ioredis defaults, offline queue and retries included.
     client = new Redis(server.url);
     client.on('error', () => {});
     await until(() => client.status === 'ready', 'the client to connect');

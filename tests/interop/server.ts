@@ -122,7 +122,7 @@ export async function startInteropServer(driver: Driver): Promise<InteropServer>
 }
 
 /**
- * Serves routing-controllers on `driver` with `auth` wired as the README says, at 127.0.0.1 on a
+ * Serves routing-controllers on `driver` with `auth` wired as the documentation says, at 127.0.0.1 on a
  * free port, recording each request as `record` describes it.
  */
 export async function serveApp<Entry>(

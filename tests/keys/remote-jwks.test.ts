@@ -331,7 +331,7 @@ describe('remote JWK Set', () => {
     jwks.keysFor('k2', 'ES256');
     await sleep(50);
     expect(removed).toEqual([['k1']]); // nothing changed the second time
-    expect(lines).toEqual([{ kind: 'keys-rotated', message: `http-auth: the signing keys of ${server.jwksUrl} changed: none added, 1 ("k1") removed` }]);
+    expect(lines).toEqual([{ kind: 'keys-rotated', message: `the signing keys of ${server.jwksUrl} changed: none added, 1 ("k1") removed` }]);
   });
 
   it('never fetches the jku, x5u or jwk a token names; only the configured JWKS URL is used', async () => {

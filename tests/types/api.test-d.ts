@@ -108,7 +108,7 @@ export class RequestAwareGetPassword {
   }
 }
 
-// The README's Digest signature. The consumer test (scripts/consumer.sh) compiles this file against
+// The documentation's Digest signature. The consumer test (scripts/consumer.sh) compiles this file against
 // the shipped .d.ts too, where GetPasswordFn once became a plain function type and refused it.
 @DigestAuth({ useHa1Password: true })
 export class RequestAwareDigest {
@@ -317,7 +317,7 @@ TokenAuth({ cookie: { allowedOrigins: ['https://admin.example.com'] } });
 // @ts-expect-error crossSite is true or false
 TokenAuth({ cookie: { name: 'session', crossSite: 'yes' } });
 assertType<Equals<import('../../src').AuthEvent['scheme'], string>>();
-assertType<Equals<import('../../src').AuthEvent['kind'], 'basic' | 'digest' | 'token'>>();
+assertType<Equals<import('../../src').AuthEvent['kind'], 'basic' | 'digest' | 'token' | 'jwt'>>();
 assertType<Equals<import('../../src').AuthEvent['namespace'], string | undefined>>();
 assertType<Equals<HookRequest['params'], { readonly [name: string]: string }>>();
 
@@ -366,7 +366,10 @@ type LaterExports =
   | 'htpasswd'
   | 'htdigest'
   // Issue 14: cookie tokens refused cross-site.
-  | 'CrossSiteError';
+  | 'CrossSiteError'
+  // Issue 16: JWT access tokens (OAuth 2.0 resource server).
+  | 'JwtAuth'
+  | 'VerifyClaims';
 assertType<Equals<ValueExports, BasicTokenExports | LaterExports>>();
 // Each issue's exports are really there (the union check above could not tell which side is missing).
 assertType<Equals<Extract<ValueExports, BasicTokenExports>, BasicTokenExports>>();

@@ -1,5 +1,5 @@
-// The consumer app's auth classes, written as the README shows them, importing the package by
-// name. Shared by the three consumer projects (scripts/consumer.sh copies it into each).
+// The consumer app's auth classes, written as the documentation shows them, importing the package
+// by name. Shared by the three consumer projects (scripts/consumer.sh copies it into each).
 import {
   BasicAuth,
   DigestAuth,

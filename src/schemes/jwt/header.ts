@@ -56,7 +56,7 @@ export function checkHeader(header: JsonObject, policy: HeaderPolicy): CheckedHe
   if (crit !== undefined) return jwtRefusal(wellFormedCrit(crit) ? 'crit_unsupported' : 'malformed');
   if (kid !== undefined && (typeof kid !== 'string' || kid === '' || kid.length > MAX_KID_LENGTH)) return jwtRefusal('kid_invalid');
   if (policy.typ !== false && (typeof typ !== 'string' || !policy.typ.includes(normalizeTyp(typ)))) {
-    return jwtRefusal('typ_not_allowed', `typ ${forLog(typ)} is not accepted; if this issuer's access tokens carry it, add it to the typ option of @JwtAuth`);
+    return jwtRefusal('typ_not_allowed', `typ ${forLog(typ)} is not accepted; if this issuer's access tokens carry it, add it to the typ option: @JwtAuth({ typ: [...] })`);
   }
   return kid === undefined ? { alg } : { alg, kid };
 }

@@ -1,0 +1,168 @@
+import { AuthenticationFailure, HttpAuthError } from '../errors';
+import { withAuditReason } from '../internal/audit-reason';
+import { cacheScope, CredentialCache } from '../internal/credential-cache';
+import { runSteps, type Steps } from '../internal/steps';
+import { createKeySource } from '../keys/key-source';
+import type { JsonObject } from '../schemes/jwt/compact';
+import type { JwtRefusal } from '../schemes/jwt/refusals';
+import { createJwtVerifier, type JwtVerification } from '../schemes/jwt/verify';
+import { bearerChallenge, type BearerError } from '../schemes/token';
+import type { HookRequest, JwtClaims } from '../types';
+import { ANONYMOUS_OUTCOME, isAccepted, refusalOutcome, wantsRequest, type Authenticator, type Outcome, type Refusal, type RequestView } from './authenticator';
+import { credentialsHeader } from './basic';
+import type { JwtConfig } from './jwt-options';
+import { resourceMetadataUrl } from '../schemes/resource-metadata';
+import { createTokenReader, CROSS_SITE } from './token-reader';
+
+/** What a `@JwtAuth` class may use of its app: rate-limited log lines with fixed kinds. */
+export interface JwtContext {
+  logError(kind: string, message: string): void;
+  logWarn(kind: string, message: string): void;
+  /** Milliseconds since the epoch. @default Date.now */
+  readonly now?: () => number;
+  readonly fetch?: typeof fetch;
+}
+
+type VerifyClaims = (claims: JwtClaims, request?: HookRequest) => unknown;
+
+/** A verified token as the flow needs it again on a cache hit. */
+interface Verified {
+  readonly user: unknown;
+  readonly claims: JwtClaims;
+  readonly scopes: readonly string[];
+}
+
+// RFC 6750 §3.1: a request that sends the token twice, or in two ways, is malformed (400).
+const SENT_TWICE = refusalOutcome({
+  status: 400,
+  bearerError: 'invalid_request',
+  reason: 'malformed',
+  failure: new AuthenticationFailure('the token was sent more than once', { code: 'token_sent_twice' }),
+});
+const MALFORMED = refusalOutcome({ status: 400, bearerError: 'invalid_request', reason: 'malformed' });
+const REFUSED_BY_HOOK = refusalOutcome({ status: 401, bearerError: 'invalid_token' });
+
+// Audit events name the JWT reason code, not the generic store-unavailable.
+const unavailable = () => withAuditReason(new HttpAuthError(503, 'ERR_HTTP_AUTH_UNAVAILABLE', 'authentication temporarily unavailable'), 'keys_unavailable');
+
+/**
+ * `@JwtAuth`: OAuth 2.0 JWT access tokens (RFC 9068) in `Authorization: Bearer`, a query
+ * parameter or a cookie, verified strictly by `schemes/jwt/verify.ts` against the class's keys;
+ * `@VerifyClaims` then turns the claims into the user. Every refusal carries its reason code as an
+ * `AuthenticationFailure`, for `@ErrorHandler`, the challenge's `error_description` and audit events.
+ */
+export function createJwtAuthenticator(config: JwtConfig, verifyClaims: VerifyClaims | undefined, context: JwtContext): Authenticator {
+  const { realm } = config;
+  const now = context.now ?? Date.now;
+  const cache = config.cache && new CredentialCache(config.cache);
+  const verifyToken = createJwtVerifier(
+    config,
+    createKeySource(config, {
+      now,
+      fetch: context.fetch,
+      log: (kind, message) => (kind === 'keys-fetch-failed' ? context.logError(kind, message) : context.logWarn(kind, message)),
+      // A removed key may have been compromised: nothing it verified is served from the cache.
+      onKeysRemoved: () => cache?.clear(),
+    }),
+    now,
+  );
+  const reader = createTokenReader(config);
+  const claimsWantRequest = wantsRequest(verifyClaims, 1);
+  const resourceMetadata = config.resource === undefined ? undefined : resourceMetadataUrl(config.resource);
+  const authorizationHeader = credentialsHeader(config.proxy);
+
+  /** A refusal of the verifier, as the flow answers it: its code and text travel as an AuthenticationFailure. */
+  const refused = (refusal: JwtRefusal): Outcome => {
+    if (refusal.code === 'keys_unavailable') throw unavailable();
+    if (refusal.code === 'typ_not_allowed' && refusal.detail !== undefined) {
+      // detail names the typ (reduced to safe characters) and the option to set.
+      context.logWarn('typ', `refused an access token: ${refusal.detail}`);
+    }
+    return {
+      kind: 'rejected',
+      refusal: {
+        status: refusal.status,
+        bearerError: refusal.error,
+        failure: new AuthenticationFailure(refusal.description, { code: refusal.code }),
+      },
+    };
+  };
+
+  /** The claims as the user: `@VerifyClaims`'s answer (`true`: the claims themselves), else the claims. */
+  function* userOf(claims: JwtClaims, request: RequestView): Steps<unknown> {
+    if (!verifyClaims) return claims;
+    const verified = yield claimsWantRequest ? verifyClaims(claims, request.hookRequest()) : verifyClaims(claims);
+    return verified === true ? claims : verified;
+  }
+
+  function* verified(token: string, request: RequestView): Steps<Verified | Outcome> {
+    const result = (yield verifyToken(token)) as JwtVerification;
+    if (!result.ok) return refused(result);
+    const claims = result.claims as JsonObject as JwtClaims;
+    const user = yield* userOf(claims, request);
+    if (!isAccepted(user)) return REFUSED_BY_HOOK;
+    return { user, claims, scopes: result.scopes };
+  }
+
+  function* authentication(request: RequestView): Steps<Outcome> {
+    // Node keeps only the first Authorization field: the second must not go unnoticed.
+    if ((request.fieldCount?.(authorizationHeader) ?? 0) > 1) return SENT_TWICE;
+    const sources = reader.sources(request);
+    if (sources.length === 0) return ANONYMOUS_OUTCOME;
+    // RFC 6750 §2: one method per request. A cookie is ambient (the browser adds it), so the
+    // header wins over it rather than making the request malformed.
+    if (sources.filter((s) => s.source !== 'cookie').length > 1) return SENT_TWICE;
+    const sent = sources[0];
+    if (sent.source === 'cookie' && !reader.cookieUsable(request)) return CROSS_SITE;
+    const token = sent.token;
+    if (token === null) return MALFORMED;
+    let entry: Verified | Outcome;
+    if (cache) {
+      const key = cache.keyFor('', token, cacheScope(config.cache!, () => request.hookRequest()));
+      const hit = cache.hit(key) as { verified: Verified } | undefined;
+      entry = hit ? hit.verified : ((yield cache.verify(key, () => runVerified(token, request), isVerified, untilExpiry)) as Verified | Outcome);
+    } else {
+      entry = yield* verified(token, request);
+    }
+    if (!isVerified(entry)) return entry;
+    return {
+      kind: 'authenticated',
+      verified: entry.user,
+      credentials: { scheme: 'Bearer', token, claims: entry.claims, scopes: entry.scopes },
+      headers: reader.headersFor(sent.source),
+    };
+  }
+
+  // The cache calls a function returning a value or a promise; the steps run to their end there.
+  const runVerified = (token: string, request: RequestView): unknown => runSteps(verified(token, request));
+
+  /** A cached verification never outlives the token: `exp` caps the cache's own `ttl`. */
+  const untilExpiry = (entry: unknown): number => Math.floor((entry as Verified).claims.exp * 1000 - now());
+
+  const challenge = (error: BearerError | undefined, description?: string, scope?: readonly string[], status = 401): string =>
+    bearerChallenge({ scheme: 'Bearer', realm, error, description, scope, resourceMetadata: status === 401 ? resourceMetadata : undefined });
+
+  return {
+    scheme: 'Bearer',
+    proxy: config.proxy,
+    presents: (request) => reader.read(request) !== undefined,
+    authenticate: authentication,
+    challenges(refusal: Refusal) {
+      if (refusal.status === 403) {
+        // A cross-site refusal carries no error code: no token would fix it.
+        if (refusal.reason === 'cross-site') return [challenge(undefined, undefined, undefined, 403)];
+        return [challenge('insufficient_scope', refusal.failure?.message, refusal.scope, 403)];
+      }
+      // RFC 6750 §3.1: a request that sent no credentials gets no error attribute.
+      return [challenge(refusal.bearerError, refusal.failure?.message, undefined, refusal.status)];
+    },
+    knownGood(request) {
+      const token = cache && reader.read(request)?.token;
+      return typeof token === 'string' && cache!.has(cache!.keyFor('', token, cacheScope(config.cache!, () => request.hookRequest())));
+    },
+    clearCache: () => cache?.clear(),
+  };
+}
+
+const isVerified = (entry: unknown): entry is Verified => (entry as Partial<Outcome>).kind === undefined;
+
