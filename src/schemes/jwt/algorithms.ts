@@ -1,4 +1,4 @@
-import { constants, createHmac, verify, type KeyObject } from 'node:crypto';
+import { constants, createHmac, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
 import { timingSafeEqual } from '../../internal/timing-safe-equal';
 
 /**
@@ -116,5 +116,35 @@ export function verifySignature(alg: JwsAlgorithm, key: KeyObject, signingInput:
     }
   } catch {
     return false;
+  }
+}
+
+/**
+ * Whether `key` may sign `alg` (for the token issuer): a secret of at least the hash size for
+ * HS*, else a private key whose public half fits `alg` as {@link keyFitsAlgorithm} says (RSA
+ * of 2048 bits or more, the algorithm's curve, Ed25519/Ed448 for EdDSA).
+ */
+export function signingKeyFitsAlgorithm(key: KeyObject, alg: JwsAlgorithm): boolean {
+  if (isSymmetric(alg)) return keyFitsAlgorithm(key, alg);
+  return key.type === 'private' && keyFitsAlgorithm(createPublicKey(key), alg);
+}
+
+/**
+ * `alg`'s signature of `signingInput` under `key`, in the form JWS carries (R || S for ECDSA,
+ * RFC 7518 §3.4). The key must fit (checked once, when the issuer is created).
+ */
+export function createSignature(alg: JwsAlgorithm, key: KeyObject, signingInput: Buffer): Buffer {
+  const spec = ALGORITHMS.get(alg)!;
+  switch (spec.family) {
+    case 'hmac':
+      return createHmac(spec.hash!, key).update(signingInput).digest();
+    case 'rsa':
+      return sign(spec.hash!, signingInput, { key, padding: constants.RSA_PKCS1_PADDING });
+    case 'rsa-pss':
+      return sign(spec.hash!, signingInput, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: spec.hashBytes! });
+    case 'ec':
+      return sign(spec.hash!, signingInput, { key, dsaEncoding: 'ieee-p1363' });
+    case 'eddsa':
+      return sign(null, signingInput, key);
   }
 }
