@@ -33,6 +33,10 @@ export { HttpAuthError, AuthenticationError, AuthenticationFailure, RoleError, C
 export { LoginRequirement } from './requirement';
 export { generatePasswordHash, checkPasswordHash } from './passwords';
 export { htpasswd, htdigest } from './password-files';
+export { createTokenIssuer } from './issuer/create-token-issuer';
+export { TokenGrantError } from './issuer/token-error';
+export { MemoryTokenStore } from './stores/memory-token-store';
+export { RedisTokenStore } from './stores/redis-token-store';
 
 export type { HookDecorator, HookMethodDecorator, SchemeDecorator } from './decorators/auth-class';
 export type { LoginRequiredDecorator } from './decorators/login-required';
@@ -51,6 +55,14 @@ export type { BasicAuthOptions } from './authenticators/basic';
 export type { TokenAuthOptions, TokenCookieOptions } from './authenticators/token';
 export type { JwtAuthOptions, JwksOptions, JwtKeysInput } from './authenticators/jwt-options';
 export type { ProtectedResourceMetadata } from './schemes/resource-metadata';
+export type { TokenIssuer, TokenPair, IssueOptions, RefreshOptions, JsonWebKeySet } from './issuer/types';
+export type { TokenIssuerOptions } from './issuer/options';
+export type { IssuerCookieOptions, CookieTarget } from './issuer/cookies';
+export type { PublicJwk } from './issuer/signing-key';
+export type { TokenGrantErrorCode, TokenGrantFailure } from './issuer/token-error';
+export type { TokenStore, RefreshTokenRecord, NewRefreshToken, NewLogin, RotateResult, AccessTokenState } from './stores/token-store';
+export type { MemoryTokenStoreOptions } from './stores/memory-token-store';
+export type { RedisTokenStoreOptions } from './stores/redis-token-store';
 export type { DigestAuthOptions, DigestAlgorithmName } from './authenticators/digest';
 export type { DigestAlgorithm, DigestQop } from './schemes/digest';
 export type { NonceStore } from './stores/nonce-store';

@@ -9,6 +9,8 @@ import type { JwtPolicy } from '../schemes/jwt/verify';
 import { fetchableUrlProblem } from '../keys/urls';
 import { resolveJwtAlgorithms, resolveJwtKeys } from './jwt-keys-options';
 import { resolveCookie, type TokenCookieConfig, type TokenCookieOptions } from './token-reader';
+import { issuerLinkOf, type IssuerLink } from '../issuer/pairing';
+import type { TokenIssuer } from '../issuer/types';
 
 /** The `jwks` option: how remote keys are fetched and kept (see README, "Keys that rotate"). */
 export interface JwksOptions {
@@ -37,10 +39,25 @@ export type JwtKeysInput = KeyObject | JsonWebKey | { readonly keys: readonly Js
  * ```
  */
 export interface JwtAuthOptions {
-  /** The accepted `iss` values, compared exactly. A token of another issuer is refused without any fetch. */
-  issuer: string | readonly string[];
-  /** The accepted audiences: the token's `aud` (string or array) must contain one of them. */
-  audience: string | readonly string[];
+  /** The accepted `iss` values, compared exactly. A token of another issuer is refused without any fetch. Not with `issuedBy`. */
+  issuer?: string | readonly string[];
+  /** The accepted audiences: the token's `aud` (string or array) must contain one of them. Not with `issuedBy`. */
+  audience?: string | readonly string[];
+  /**
+   * The tokens of this app's own issuer (`createTokenIssuer`): its issuer, audience and public
+   * key (or secret) are taken from it — local keys, no network — and a token it revoked
+   * (`revoke`, `revokeAll`, a reused refresh token) is refused before `@VerifyClaims` runs.
+   * Instead of `issuer`, `audience` and the key options.
+   */
+  issuedBy?: TokenIssuer;
+  /**
+   * `'double-submit'`: with `cookie`, a request of any method but GET, HEAD and OPTIONS whose
+   * token comes from the cookie is accepted only with an `X-CSRF-Token` header equal to the
+   * token's `csrf` claim (what `tokens.setCookies` puts in the readable CSRF cookie); else 401
+   * `error_description="CSRF token missing or invalid"`. A token sent in `Authorization` needs no
+   * such header. It replaces the cookie's same-origin rule for those methods.
+   */
+  csrf?: 'double-submit';
   /** The issuer's JWK Set URL; with several issuers, a record `{ [issuer]: url }` (or one URL they share). */
   jwksUri?: string | Readonly<Record<string, string>>;
   /** Find each issuer's `jwks_uri` in its `/.well-known/openid-configuration` (or RFC 8414 metadata), on first use. */
@@ -98,6 +115,9 @@ export interface JwtAuthOptions {
 }
 
 export interface JwtConfig extends JwtPolicy {
+  /** With `issuedBy`: where revocation is checked. */
+  readonly issuedBy?: IssuerLink;
+  readonly csrf?: 'double-submit';
   /** The challenge's scheme word: always `Bearer` (RFC 6750). */
   readonly scheme: 'Bearer';
   readonly issuers: readonly string[];
@@ -129,8 +149,11 @@ export interface JwtConfig extends JwtPolicy {
 const OPTIONS = [
   'issuer', 'audience', 'jwksUri', 'discovery', 'keys', 'secret', 'algorithms', 'clockTolerance', 'maxTokenAge', 'typ', 'scopeClaim', 'jwks',
   'realm', 'openApiName', 'bearerFormat', 'query', 'cookie', 'throttle', 'proxy', 'keepProxyAuthorization', 'hookTimeout', 'resource', 'resourceName',
-  'authorizationServers', 'cache',
+  'authorizationServers', 'cache', 'issuedBy', 'csrf',
 ];
+
+/** What `issuedBy` stands for; given with it, these would say something else. */
+const ISSUER_OWNED = ['issuer', 'audience', 'jwksUri', 'discovery', 'keys', 'secret', 'algorithms', 'jwks'] as const;
 
 export const DEFAULT_TYP: readonly string[] = Object.freeze(['at+jwt', 'application/at+jwt']);
 
@@ -138,10 +161,11 @@ export const DEFAULT_TYP: readonly string[] = Object.freeze(['at+jwt', 'applicat
 export function resolveJwtOptions(options: JwtAuthOptions | undefined, where: string): JwtConfig {
   if (options === undefined) configError(where, 'options are required: { issuer, audience } and one of jwksUri, discovery, keys or secret');
   const o = assertPlainOptions(options, OPTIONS, where);
-  const issuers = strings(o.issuer, 'issuer', where, 'issuer must be a string or a non-empty array of strings, e.g. "https://id.example.com/realms/main"');
-  const audiences = strings(o.audience, 'audience', where, 'audience must be a string or a non-empty array of strings, e.g. "https://api.example.com"');
-  const keys = resolveJwtKeys(o, issuers, where);
-  const algorithms = resolveJwtAlgorithms(o.algorithms, keys, where);
+  const issuedBy = o.issuedBy === undefined ? undefined : resolveIssuedBy(o, where);
+  const issuers = issuedBy ? [issuedBy.issuer] : strings(o.issuer, 'issuer', where, 'issuer must be a string or a non-empty array of strings, e.g. "https://id.example.com/realms/main"');
+  const audiences = issuedBy ? [issuedBy.audience] : strings(o.audience, 'audience', where, 'audience must be a string or a non-empty array of strings, e.g. "https://api.example.com"');
+  const keys = issuedBy ? issuedBy.keys : resolveJwtKeys(o, issuers, where);
+  const algorithms = issuedBy ? issuedBy.algorithms : resolveJwtAlgorithms(o.algorithms, keys, where);
   const clockTolerance = seconds(o.clockTolerance, 30, 'clockTolerance', where, true);
   const maxTokenAge = o.maxTokenAge === undefined ? undefined : seconds(o.maxTokenAge, 0, 'maxTokenAge', where, false);
   if (o.scopeClaim !== undefined && o.scopeClaim !== 'scope' && o.scopeClaim !== 'scp') configError(where, 'scopeClaim must be "scope" or "scp"');
@@ -155,8 +179,14 @@ export function resolveJwtOptions(options: JwtAuthOptions | undefined, where: st
   const metadataOnly = (['resourceName', 'authorizationServers'] as const).find((name) => o[name] !== undefined);
   if (metadataOnly && resource === undefined) configError(where, `${metadataOnly} is part of the protected-resource metadata (RFC 9728); add resource (this API's URL)`);
   if (o.bearerFormat !== undefined && (typeof o.bearerFormat !== 'string' || o.bearerFormat === '')) configError(where, 'bearerFormat must be a non-empty string such as "JWT"');
+  if (o.csrf !== undefined) {
+    if (o.csrf !== 'double-submit') configError(where, "csrf must be 'double-submit'");
+    if (cookie === undefined) configError(where, "csrf: 'double-submit' protects a token read from a cookie; add cookie (e.g. cookie: 'access_token')");
+  }
   return Object.freeze({
     scheme: 'Bearer' as const,
+    ...(issuedBy ? { issuedBy } : {}),
+    ...(o.csrf !== undefined ? { csrf: 'double-submit' as const } : {}),
     issuers,
     audiences,
     keys,
@@ -179,6 +209,15 @@ export function resolveJwtOptions(options: JwtAuthOptions | undefined, where: st
     ...(authorizationServers !== undefined ? { authorizationServers } : {}),
     cache: resolveCacheOption(o.cache, where),
   });
+}
+
+/** `issuedBy`: the link of a token issuer, which stands for the issuer, audience and key options. */
+function resolveIssuedBy(o: Record<string, unknown>, where: string): IssuerLink {
+  const link = issuerLinkOf(o.issuedBy);
+  if (!link) configError(where, 'issuedBy must be a token issuer made by createTokenIssuer(...)');
+  const clash = ISSUER_OWNED.find((name) => o[name] !== undefined);
+  if (clash) configError(where, `issuedBy gives the issuer, audience and keys; remove ${clash}`);
+  return link;
 }
 
 /** A string or a non-empty array of non-empty strings, deduplicated and frozen. */

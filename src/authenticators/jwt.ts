@@ -14,6 +14,7 @@ import { credentialsHeader } from './basic';
 import type { JwtConfig } from './jwt-options';
 import { resourceMetadataUrl } from '../schemes/resource-metadata';
 import { createTokenReader, CROSS_SITE } from './token-reader';
+import { csrfRefusal, needsCsrfHeader } from './jwt-csrf';
 
 /** What a `@JwtAuth` class may use of its app: rate-limited log lines with fixed kinds. */
 export interface JwtContext {
@@ -45,6 +46,11 @@ const SENT_TWICE = refusalOutcome({
 });
 const MALFORMED = refusalOutcome({ status: 400, bearerError: 'invalid_request', reason: 'malformed' });
 const REFUSED_BY_HOOK = refusalOutcome({ status: 401, bearerError: 'invalid_token' });
+const REVOKED = refusalOutcome({
+  status: 401,
+  bearerError: 'invalid_token',
+  failure: new AuthenticationFailure('the token has been revoked', { code: 'revoked' }),
+});
 
 
 /**
@@ -92,6 +98,13 @@ export function createJwtAuthenticator(config: JwtConfig, verifyClaims: VerifyCl
     };
   };
 
+  /** With `issuedBy`: refused when its issuer revoked it (a store outage throws the 503). */
+  function* revocation(claims: JwtClaims): Steps<Outcome | undefined> {
+    if (!config.issuedBy) return undefined;
+    const state = yield config.issuedBy.checkAccessToken(claims);
+    return state === 'active' ? undefined : REVOKED;
+  }
+
   /** The claims as the user: `@VerifyClaims`'s answer (`true`: the claims themselves), else the claims. */
   function* userOf(claims: JwtClaims, request: RequestView): Steps<unknown> {
     if (!verifyClaims) return claims;
@@ -103,6 +116,9 @@ export function createJwtAuthenticator(config: JwtConfig, verifyClaims: VerifyCl
     const result = (yield verifyToken(token)) as JwtVerification;
     if (!result.ok) return refused(result);
     const claims = result.claims as JsonObject as JwtClaims;
+    // Before @VerifyClaims: a revoked token never reaches the app's own checks.
+    const revoked = yield* revocation(claims);
+    if (revoked) return revoked;
     const user = yield* userOf(claims, request);
     if (!isAccepted(user)) return REFUSED_BY_HOOK;
     return { user, claims, scopes: result.scopes, kid: result.header.kid as string | undefined, alg: result.header.alg as JwsAlgorithm };
@@ -128,14 +144,26 @@ export function createJwtAuthenticator(config: JwtConfig, verifyClaims: VerifyCl
     // header wins over it rather than making the request malformed.
     if (sources.filter((s) => s.source !== 'cookie').length > 1) return SENT_TWICE;
     const sent = sources[0];
-    if (sent.source === 'cookie' && !reader.cookieUsable(request)) return CROSS_SITE;
     const token = sent.token;
+    if (sent.source === 'cookie') {
+      // With double-submit, the echoed CSRF value is the proof of origin for unsafe methods.
+      if (config.csrf && needsCsrfHeader(request)) {
+        const refusal = token === null ? MALFORMED : csrfRefusal(request, token);
+        if (refusal) return refusal;
+      } else if (!reader.cookieUsable(request)) return CROSS_SITE;
+    }
     if (token === null) return MALFORMED;
     let entry: Verified | Outcome;
     if (cache) {
       const key = cache.keyFor('', token, cacheScope(config.cache!, () => request.hookRequest()));
       const hit = cache.hit(key) as { verified: Verified } | undefined;
-      entry = hit && stillKeyed(hit.verified) ? hit.verified : ((yield cache.verify(key, () => runVerified(token, request), isVerified, untilExpiry, hit !== undefined)) as Verified | Outcome);
+      if (hit && stillKeyed(hit.verified)) {
+        // Revocation is checked on every request, cached or not: it takes effect at once.
+        const revoked = yield* revocation(hit.verified.claims);
+        entry = revoked ?? hit.verified;
+      } else {
+        entry = (yield cache.verify(key, () => runVerified(token, request), isVerified, untilExpiry, hit !== undefined)) as Verified | Outcome;
+      }
     } else {
       entry = yield* verified(token, request);
     }

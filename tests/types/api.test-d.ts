@@ -369,7 +369,12 @@ type LaterExports =
   | 'CrossSiteError'
   // Issue 16: JWT access tokens (OAuth 2.0 resource server).
   | 'JwtAuth'
-  | 'VerifyClaims';
+  | 'VerifyClaims'
+  // Issue 18: issuing tokens.
+  | 'createTokenIssuer'
+  | 'TokenGrantError'
+  | 'MemoryTokenStore'
+  | 'RedisTokenStore';
 assertType<Equals<ValueExports, BasicTokenExports | LaterExports>>();
 // Each issue's exports are really there (the union check above could not tell which side is missing).
 assertType<Equals<Extract<ValueExports, BasicTokenExports>, BasicTokenExports>>();
