@@ -11,6 +11,7 @@ export {
   DigestAuth,
   TokenAuth,
   JwtAuth,
+  IntrospectionAuth,
   VerifyPassword,
   GetPassword,
   HashPassword,
@@ -54,6 +55,7 @@ export type { Htpasswd, HtpasswdOptions, Htdigest, HtdigestOptions, PasswordFile
 export type { BasicAuthOptions } from './authenticators/basic';
 export type { TokenAuthOptions, TokenCookieOptions } from './authenticators/token';
 export type { JwtAuthOptions, JwksOptions, JwtKeysInput } from './authenticators/jwt-options';
+export type { IntrospectionAuthOptions, IntrospectionCacheOptions } from './authenticators/introspection-options';
 export type { ProtectedResourceMetadata } from './schemes/resource-metadata';
 export type { TokenIssuer, TokenPair, IssueOptions, RefreshOptions, JsonWebKeySet } from './issuer/types';
 export type { TokenIssuerOptions } from './issuer/options';

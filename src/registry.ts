@@ -3,7 +3,7 @@
  * write-once data that holds no app state, so it needs no reset and never leaks.
  */
 
-export type SchemeKind = 'basic' | 'digest' | 'token' | 'jwt';
+export type SchemeKind = 'basic' | 'digest' | 'token' | 'jwt' | 'introspection';
 
 export type HookKind =
   | 'verifyPassword'
@@ -40,6 +40,7 @@ export const SCHEME_DECORATOR: Readonly<Record<SchemeKind, string>> = {
   digest: '@DigestAuth',
   token: '@TokenAuth',
   jwt: '@JwtAuth',
+  introspection: '@IntrospectionAuth',
 };
 
 interface ClassRecord {

@@ -144,4 +144,9 @@ export interface Authenticator {
   knownGood?(request: RequestView): boolean;
   /** Forgets cached verified credentials: one user's, those whose username matches, or all. */
   clearCache?(which?: UsernameFilter): void;
+  /**
+   * Forgets what another instance's `clearCache` published over Redis, when the message is not a
+   * username (`@IntrospectionAuth` publishes a token's digest, never the token).
+   */
+  clearPublished?(published?: string): void;
 }

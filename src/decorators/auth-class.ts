@@ -2,6 +2,7 @@ import { resolveBasicOptions, type BasicAuthOptions } from '../authenticators/ba
 import { resolveTokenOptions, type TokenAuthOptions } from '../authenticators/token';
 import { resolveDigestOptions, type DigestAuthOptions } from '../authenticators/digest';
 import { resolveJwtOptions, type JwtAuthOptions } from '../authenticators/jwt-options';
+import { resolveIntrospectionOptions, type IntrospectionAuthOptions } from '../authenticators/introspection-options';
 import { HOOK_DECORATOR, recordHook, recordScheme, SCHEME_DECORATOR, type HookKind, type SchemeKind } from '../registry';
 import type {
   ErrorHandlerFn,
@@ -154,6 +155,23 @@ export const DigestAuth = schemeDecorator<DigestAuthOptions>('digest', resolveDi
  * ```
  */
 export const JwtAuth = schemeDecorator<JwtAuthOptions>('jwt', resolveJwtOptions);
+
+/**
+ * Marks a class as an OAuth 2.0 resource server's scheme for opaque access tokens in
+ * `Authorization: Bearer`, checked at the authorization server's introspection endpoint
+ * (RFC 7662) with a deadline, one request per token at a time, and an optional cache. Its
+ * optional `@VerifyClaims` method turns the introspection response into the user; routes may
+ * require scopes with `@LoginRequired({ scope })`.
+ * @see [Opaque tokens (introspection)](../../docs/introspection.md)
+ * @example
+ * ```ts
+ * @IntrospectionAuth({ endpoint: 'https://id.example.com/oauth/introspect', clientId: 'orders-api', clientSecret: process.env.INTROSPECTION_SECRET!, cache: { ttl: 60, max: 10_000 } })
+ * class ApiAuth {
+ *   @VerifyClaims() verify(response: JwtClaims) { return { id: response.sub, scopes: response.scope }; }
+ * }
+ * ```
+ */
+export const IntrospectionAuth = schemeDecorator<IntrospectionAuthOptions>('introspection', resolveIntrospectionOptions);
 
 /**
  * `(username, password) => user | true | null | undefined | false`: the user, `true` for "valid

@@ -4,6 +4,8 @@ import { createBasicAuthenticator, type BasicConfig } from '../authenticators/ba
 import { createTokenAuthenticator, type TokenConfig } from '../authenticators/token';
 import { createJwtAuthenticator } from '../authenticators/jwt';
 import type { JwtConfig } from '../authenticators/jwt-options';
+import { createIntrospectionAuthenticator } from '../authenticators/introspection';
+import type { IntrospectionConfig } from '../authenticators/introspection-options';
 import { createDigestAuthenticator, defaultDigestRuntimeParts, type DigestConfig, type DigestHooks } from '../authenticators/digest';
 import { DEFAULT_HOOK_TIMEOUT_MS } from '../config';
 import { AuthenticationFailure } from '../errors';
@@ -84,6 +86,13 @@ const SCHEMES: Partial<Record<SchemeKind, SchemeBinding>> = {
     missing: () => undefined,
     create: (config, hook, _meta, context) =>
       createJwtAuthenticator(config as JwtConfig, hook<(claims: JwtClaims, request?: HookRequest) => unknown>('verifyClaims'), context),
+  },
+  introspection: {
+    // @VerifyClaims is optional: without it the user is the frozen introspection response.
+    hooks: ['verifyClaims', ...COMMON_HOOKS],
+    missing: () => undefined,
+    create: (config, hook, _meta, context) =>
+      createIntrospectionAuthenticator(config as IntrospectionConfig, hook<(claims: JwtClaims, request?: HookRequest) => unknown>('verifyClaims'), context),
   },
   digest: {
     hooks: ['getPassword', 'getUsernameByHash', 'generateNonce', 'verifyNonce', 'generateOpaque', 'verifyOpaque', ...COMMON_HOOKS],

@@ -27,7 +27,7 @@ export type AuthEventType = 'authenticated' | 'anonymous' | 'rejected' | 'forbid
  * | `rejected` | 401, 407 (proxy) or 400; 403 for a cookie token another site sent | the answer's | see below | the claimed username (Basic, Digest without userhash), unverified |
  * | `forbidden` | authenticated, but 403 | the answer's | `'role'`, or the `AuthenticationFailure` `@GetUserRoles` threw | the verified username |
  * | `throttled` | 429 (throttle) | 429, or what an `@ErrorHandler` answered instead | `'too-many-attempts'` | the claimed username |
- * | `error` | any 5xx | 500 or 503 (or what an `@ErrorHandler` answered instead of the 503) | `'hook-error'`, `'hook-timeout'` (a hook did not settle within `hookTimeout`), `'misconfigured'`, `'store-unavailable'`, `'keys_unavailable'` (`@JwtAuth`: no key could be had), `'internal'` | the verified username, if it got that far |
+ * | `error` | any 5xx | 500 or 503 (or what an `@ErrorHandler` answered instead of the 503) | `'hook-error'`, `'hook-timeout'` (a hook did not settle within `hookTimeout`), `'misconfigured'`, `'store-unavailable'`, `'keys_unavailable'` (`@JwtAuth`: no key could be had), `'introspection_unavailable'` (`@IntrospectionAuth`: the endpoint failed), `'internal'` | the verified username, if it got that far |
  *
  * `reason` of `rejected`: `'no-credentials'`, `'malformed'`, `'foreign-scheme'` (credentials of a
  * scheme the route does not accept), `'bad-credentials'`, `'stale-nonce'`, `'replay'` (Digest),
@@ -48,7 +48,7 @@ export interface AuthEvent {
    * `'Digest'`, `'Bearer'`, or a class's own `scheme` option (e.g. `'ApiKey'`).
    */
   readonly scheme: string;
-  /** The class's scheme decorator: `@BasicAuth` (`'basic'`), `@DigestAuth` (`'digest'`), `@TokenAuth` (`'token'`) or `@JwtAuth` (`'jwt'`). */
+  /** The class's scheme decorator: `@BasicAuth` (`'basic'`), `@DigestAuth` (`'digest'`), `@TokenAuth` (`'token'`), `@JwtAuth` (`'jwt'`) or `@IntrospectionAuth` (`'introspection'`). */
   readonly kind: SchemeKind;
   /**
    * Basic and Digest only: the verified username, or on `rejected`/`throttled` the one claimed

@@ -3,6 +3,7 @@ import type { BasicConfig } from '../authenticators/basic';
 import type { DigestConfig } from '../authenticators/digest';
 import type { TokenConfig } from '../authenticators/token';
 import type { JwtConfig } from '../authenticators/jwt-options';
+import type { IntrospectionConfig } from '../authenticators/introspection-options';
 import { scopesForMethod } from '../scopes';
 import { groupsForMethod, type RoleGroups } from '../roles';
 import { rolesOf } from './actions';
@@ -127,6 +128,10 @@ export function securitySchemesOf(member: Member): [string, OpenApiSecuritySchem
     return [[base, { type: 'http', scheme: scheme.toLowerCase(), description: `HTTP Digest (RFC 7616), realm "${realm}", ${algorithms.join(' or ')}` }]];
   }
   if (meta.kind === 'jwt') return jwtSchemes(base, meta.config as JwtConfig);
+  if (meta.kind === 'introspection') {
+    const { endpoint } = meta.config as IntrospectionConfig;
+    return [[base, { type: 'http', scheme: 'bearer', description: `Opaque OAuth 2.0 access tokens, checked by introspection (RFC 7662) at ${endpoint}` }]];
+  }
   const config = meta.config as TokenConfig;
   const schemes: [string, OpenApiSecurityScheme][] = [];
   if (config.headerName) schemes.push([base, { type: 'apiKey', in: 'header', name: config.headerName }]);

@@ -1,4 +1,5 @@
 import type { JwtConfig } from '../authenticators/jwt-options';
+import type { IntrospectionConfig } from '../authenticators/introspection-options';
 import { resourceMetadataPath, type ProtectedResourceMetadata } from '../schemes/resource-metadata';
 import type { Member } from './plans';
 
@@ -25,8 +26,8 @@ export const METADATA_HEADERS: Readonly<Record<string, string>> = Object.freeze(
 export function protectedResourcesOf(members: readonly Member[], scopes: () => Iterable<string>): readonly ProtectedResource[] {
   const resources: ProtectedResource[] = [];
   for (const { cls, meta } of members) {
-    if (meta.kind !== 'jwt') continue;
-    const config = meta.config as JwtConfig;
+    if (meta.kind !== 'jwt' && meta.kind !== 'introspection') continue;
+    const config = meta.config as Partial<JwtConfig> & Pick<IntrospectionConfig, 'resource' | 'resourceName' | 'authorizationServers'>;
     if (config.resource === undefined) continue;
     const path = resourceMetadataPath(config.resource);
     const clash = resources.find((r) => r.path === path);
@@ -41,7 +42,8 @@ export function protectedResourcesOf(members: readonly Member[], scopes: () => I
       metadata: () =>
         Object.freeze({
           resource,
-          authorization_servers: Object.freeze([...(config.authorizationServers ?? config.issuers)]),
+          // @IntrospectionAuth requires issuer or authorizationServers with resource (its options check).
+          authorization_servers: Object.freeze([...(config.authorizationServers ?? config.issuers ?? [])]),
           scopes_supported: Object.freeze([...new Set(scopes())].sort()),
           // RFC 9728 §2 names "header", "body" and "query"; a cookie is none of them.
           bearer_methods_supported: Object.freeze(config.query === undefined ? ['header'] : ['header', 'query']),

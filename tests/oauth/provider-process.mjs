@@ -3,6 +3,9 @@
 // indicators (RFC 8707). Configured by the OP_CONFIG environment variable (JSON); reports
 // { type: 'ready', issuer } over IPC, and restarts with new keys when sent
 // { type: 'restart', keys, signingKid }, keeping its port, so the issuer stays the same.
+// With accessTokenFormat 'opaque' its access tokens are opaque (checked by introspection, RFC 7662);
+// config.resourceServers adds clients that only introspect (client_secret_basic/post or
+// private_key_jwt with their public jwks); revocation (RFC 7009) is on for the token's own client.
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import Provider from 'oidc-provider';
@@ -12,14 +15,18 @@ const config = JSON.parse(process.env.OP_CONFIG);
 function provider(keys, signingKid) {
   const alg = keys.find((key) => key.kid === signingKid)?.alg ?? keys[0].alg;
   return new Provider(issuer, {
-    clients: config.clients.map((client) => ({
+    clients: [
+      ...config.clients.map((client) => ({
       grant_types: ['client_credentials'],
       redirect_uris: [],
       response_types: [],
       token_endpoint_auth_method: 'client_secret_basic',
       id_token_signed_response_alg: alg,
       ...client,
-    })),
+      })),
+      // Resource servers: no grant of their own, they only call the introspection endpoint.
+      ...(config.resourceServers ?? []).map((client) => ({ grant_types: [], redirect_uris: [], response_types: [], id_token_signed_response_alg: alg, ...client })),
+    ],
     jwks: { keys },
     // oidc-provider warns (and refuses some defaults) outside production; these keep it quiet and fast.
     cookies: { keys: ['test-cookie-key-not-secret'] },
@@ -28,6 +35,7 @@ function provider(keys, signingKid) {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
       introspection: { enabled: true },
+      revocation: { enabled: true },
       resourceIndicators: {
         enabled: true,
         defaultResource: () => config.resource,
@@ -35,9 +43,10 @@ function provider(keys, signingKid) {
         getResourceServerInfo: (ctx, resourceIndicator) => ({
           scope: config.scopes.join(' '),
           audience: resourceIndicator,
-          accessTokenFormat: 'jwt',
           accessTokenTTL: config.accessTokenTTL,
-          jwt: { sign: { alg, ...(signingKid ? { kid: signingKid } : {}) } },
+          ...(config.accessTokenFormat === 'opaque'
+            ? { accessTokenFormat: 'opaque' }
+            : { accessTokenFormat: 'jwt', jwt: { sign: { alg, ...(signingKid ? { kid: signingKid } : {}) } } }),
         }),
       },
     },

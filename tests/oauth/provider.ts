@@ -27,6 +27,10 @@ export interface TestProvider {
   readonly clientId: string;
   /** Runs the client credentials grant through oauth4webapi and returns the access token. */
   clientCredentialsToken(options?: { scope?: string; resource?: string }): Promise<string>;
+  /** `<issuer>/token/introspection`: oidc-provider's introspection endpoint (RFC 7662). */
+  readonly introspectionEndpoint: string;
+  /** Revokes an access token through oauth4webapi (RFC 7009), as its client. */
+  revoke(token: string): Promise<void>;
   /** Serves new keys from now on, on the same port; the first of `keys` (or `signingKid`) signs. */
   restart(options: { keys: JsonWebKey[]; signingKid?: string }): Promise<void>;
   stop(): Promise<void>;
@@ -42,6 +46,10 @@ export interface ProviderOptions {
   scopes?: string[];
   /** Seconds. Default 600. */
   accessTokenTTL?: number;
+  /** `'opaque'`: access tokens are opaque strings, checked by introspection. Default `'jwt'`. */
+  accessTokenFormat?: 'jwt' | 'opaque';
+  /** Clients that only introspect: oidc-provider client metadata (`client_id`, `client_secret` or `jwks`, `token_endpoint_auth_method`). */
+  resourceServers?: Record<string, unknown>[];
 }
 
 const CLIENT_ID = 'test-client';
@@ -92,6 +100,8 @@ export async function startProvider(options: ProviderOptions = {}): Promise<Test
     scopes: options.scopes ?? ['articles:read', 'articles:write'],
     accessTokenTTL: options.accessTokenTTL ?? 600,
     clients: [{ client_id: CLIENT_ID, client_secret: CLIENT_SECRET }],
+    accessTokenFormat: options.accessTokenFormat ?? 'jwt',
+    resourceServers: options.resourceServers ?? [],
   };
   // execArgv: [] so the child does not inherit jest's or ts-node's flags.
   const child = fork(join(__dirname, 'provider-process.mjs'), [], { execArgv: [], env: { ...process.env, OP_CONFIG: JSON.stringify(config) }, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
@@ -105,6 +115,11 @@ export async function startProvider(options: ProviderOptions = {}): Promise<Test
     jwksUri: `${issuer}/jwks`,
     resource,
     clientId: CLIENT_ID,
+    introspectionEndpoint: `${issuer}/token/introspection`,
+    async revoke(token) {
+      const args = JSON.stringify({ issuer, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, revoke: token });
+      await run(process.execPath, [join(__dirname, 'client-process.mjs'), args], { timeout: 15_000 });
+    },
     async clientCredentialsToken({ scope, resource: audience } = {}) {
       const args = JSON.stringify({ issuer, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, scope, resource: audience ?? resource });
       const { stdout } = await run(process.execPath, [join(__dirname, 'client-process.mjs'), args], { timeout: 15_000 });

@@ -24,6 +24,7 @@ import {
   DigestAuth,
   htpasswd,
   htdigest,
+  IntrospectionAuth,
 } from '../../src';
 
 /** jose-style zero-dependency type equality. */
@@ -317,13 +318,26 @@ TokenAuth({ cookie: { allowedOrigins: ['https://admin.example.com'] } });
 // @ts-expect-error crossSite is true or false
 TokenAuth({ cookie: { name: 'session', crossSite: 'yes' } });
 assertType<Equals<import('../../src').AuthEvent['scheme'], string>>();
-assertType<Equals<import('../../src').AuthEvent['kind'], 'basic' | 'digest' | 'token' | 'jwt'>>();
+assertType<Equals<import('../../src').AuthEvent['kind'], 'basic' | 'digest' | 'token' | 'jwt' | 'introspection'>>();
 assertType<Equals<import('../../src').AuthEvent['namespace'], string | undefined>>();
 assertType<Equals<HookRequest['params'], { readonly [name: string]: string }>>();
 
 BasicAuth({ throttle: { failures: 3, window: 60, block: 300, timeout: 100, maxWait: 2_000 } });
 // @ts-expect-error throttle.timeout is a number of milliseconds
 BasicAuth({ throttle: { failures: 3, window: 60, block: 300, timeout: '1s' } });
+
+// Issue 17 §3: @IntrospectionAuth.
+IntrospectionAuth({ endpoint: 'https://id.example.com/introspect', clientId: 'api', clientSecret: 's3cret', audience: 'api', cache: { ttl: 60, max: 1000, redis: ioredisClient } });
+IntrospectionAuth({ endpoint: 'https://id.example.com/introspect', clientId: 'api', clientSecret: 's3cret', clientAuth: 'client_secret_post' });
+declare const introspectionKey: import('node:crypto').KeyObject;
+IntrospectionAuth({ endpoint: 'https://id.example.com/introspect', clientId: 'api', clientAuth: 'private_key_jwt', privateKey: introspectionKey });
+// @ts-expect-error clientAuth names one of the three methods
+IntrospectionAuth({ endpoint: 'https://id.example.com/introspect', clientId: 'api', clientSecret: 's', clientAuth: 'client_secret_jwt' });
+// @ts-expect-error endpoint and clientId are required
+IntrospectionAuth({ clientSecret: 's' });
+const introspectionOptions: import('../../src').IntrospectionAuthOptions = { endpoint: 'https://id.example.com/introspect', clientId: 'api', clientSecret: 's', cache: { ttl: 60, negativeTtl: 5 } };
+const introspectionCache: import('../../src').IntrospectionCacheOptions | undefined = introspectionOptions.cache;
+void introspectionCache;
 
 // --- the barrel: exactly these value exports --------------------------------------------------
 
@@ -374,7 +388,9 @@ type LaterExports =
   | 'createTokenIssuer'
   | 'TokenGrantError'
   | 'MemoryTokenStore'
-  | 'RedisTokenStore';
+  | 'RedisTokenStore'
+  // Issue 17 §3: opaque tokens by introspection.
+  | 'IntrospectionAuth';
 assertType<Equals<ValueExports, BasicTokenExports | LaterExports>>();
 // Each issue's exports are really there (the union check above could not tell which side is missing).
 assertType<Equals<Extract<ValueExports, BasicTokenExports>, BasicTokenExports>>();

@@ -1,0 +1,119 @@
+import { AuthenticationFailure, HttpAuthError } from '../errors';
+import { withAnswerHints } from '../internal/answer-hints';
+import type { Steps } from '../internal/steps';
+import { createIntrospectionClient, IntrospectionUnavailable } from '../keys/introspection-client';
+import { introspectionDescription, MAX_TOKEN_LENGTH, tokenDigest, type IntrospectionCheck, type IntrospectionReasonCode } from '../schemes/introspection';
+import { resourceMetadataUrl } from '../schemes/resource-metadata';
+import { bearerChallenge, type BearerError } from '../schemes/token';
+import type { HookRequest, JwtClaims } from '../types';
+import { ANONYMOUS_OUTCOME, isAccepted, refusalOutcome, wantsRequest, type Authenticator, type Outcome, type Refusal } from './authenticator';
+import type { IntrospectionConfig } from './introspection-options';
+import type { JwtContext } from './jwt';
+import { createTokenReader } from './token-reader';
+
+type VerifyClaims = (claims: JwtClaims, request?: HookRequest) => unknown;
+
+const SENT_TWICE = refusalOutcome({
+  status: 400,
+  bearerError: 'invalid_request',
+  reason: 'malformed',
+  failure: new AuthenticationFailure('the token was sent more than once', { code: 'token_sent_twice' }),
+});
+const MALFORMED = refusalOutcome({ status: 400, bearerError: 'invalid_request', reason: 'malformed' });
+const REFUSED_BY_HOOK = refusalOutcome({ status: 401, bearerError: 'invalid_token' });
+
+const REFUSALS = new Map<IntrospectionReasonCode, Outcome>();
+/** The frozen 401 (400 for a token too large) of a reason code, its description as the failure's message. */
+function refusalFor(code: IntrospectionReasonCode): Outcome {
+  let outcome = REFUSALS.get(code);
+  if (!outcome) {
+    const tooLarge = code === 'token_too_large';
+    outcome = refusalOutcome({
+      status: tooLarge ? 400 : 401,
+      bearerError: tooLarge ? 'invalid_request' : 'invalid_token',
+      failure: new AuthenticationFailure(introspectionDescription(code), { code }),
+    });
+    REFUSALS.set(code, outcome);
+  }
+  return outcome;
+}
+
+/**
+ * `@IntrospectionAuth`: opaque access tokens in `Authorization: Bearer`, checked at the
+ * authorization server's introspection endpoint (RFC 7662) through `keys/introspection-client.ts`
+ * (deadline, single flight, cache); `@VerifyClaims` then turns the response into the user, on every
+ * request (the cache keeps the endpoint's answer, not the user). An endpoint that is down, slow or
+ * answers nonsense is a 503 with one log line, never an admission.
+ */
+export function createIntrospectionAuthenticator(config: IntrospectionConfig, verifyClaims: VerifyClaims | undefined, context: JwtContext): Authenticator {
+  const { realm } = config;
+  const client = createIntrospectionClient({
+    endpoint: config.endpoint,
+    auth: config.auth,
+    policy: { issuers: config.issuers, audiences: config.audiences, clockTolerance: config.clockTolerance },
+    timeoutMs: config.timeoutMs,
+    maxBytes: config.maxBytes,
+    cache: config.cache,
+    now: context.now,
+    fetch: context.fetch,
+  });
+  const reader = createTokenReader({ scheme: 'Bearer', proxy: false });
+  const claimsWantRequest = wantsRequest(verifyClaims, 1);
+  const resourceMetadata = config.resource === undefined ? undefined : resourceMetadataUrl(config.resource);
+  const retryAfterSeconds = Math.max(1, Math.ceil(config.timeoutMs / 1000));
+
+  /** The 503 of an outage, with one (rate-limited) log line that names the endpoint, never the token. */
+  const unavailable = (error: unknown): never => {
+    if (!(error instanceof IntrospectionUnavailable)) throw error;
+    context.logError('introspection-failed', `the introspection endpoint ${config.endpoint} ${error.message}; bearer tokens are refused with 503 until it answers`);
+    throw withAnswerHints(new HttpAuthError(503, 'ERR_HTTP_AUTH_UNAVAILABLE', 'authentication temporarily unavailable'), { reason: 'introspection_unavailable', retryAfterSeconds });
+  };
+
+  function* admitted(answer: IntrospectionCheck, token: string, request: Parameters<Authenticator['authenticate']>[0]): Steps<Outcome> {
+    if (!answer.ok) return refusalFor(answer.code);
+    const claims = answer.claims as unknown as JwtClaims;
+    let user: unknown = claims;
+    if (verifyClaims) {
+      const verified = yield claimsWantRequest ? verifyClaims(claims, request.hookRequest()) : verifyClaims(claims);
+      if (!isAccepted(verified)) return REFUSED_BY_HOOK;
+      user = verified === true ? claims : verified;
+    }
+    return { kind: 'authenticated', verified: user, credentials: { scheme: 'Bearer', token, claims, scopes: answer.scopes } };
+  }
+
+  function* authentication(request: Parameters<Authenticator['authenticate']>[0]): Steps<Outcome> {
+    // Node keeps only the first Authorization field: the second must not go unnoticed.
+    if ((request.fieldCount?.('authorization') ?? 0) > 1) return SENT_TWICE;
+    const sent = reader.read(request);
+    if (sent === undefined) return ANONYMOUS_OUTCOME;
+    const token = sent.token;
+    if (token === null) return MALFORMED;
+    // Never sent on: a 10 KB "token" costs the authorization server nothing.
+    if (token.length > MAX_TOKEN_LENGTH) return refusalFor('token_too_large');
+    let answer: IntrospectionCheck;
+    try {
+      // A cached answer comes back synchronously; a rejection is thrown in here at the yield.
+      answer = (yield client.introspect(token)) as IntrospectionCheck;
+    } catch (error) {
+      return unavailable(error);
+    }
+    return yield* admitted(answer, token, request);
+  }
+
+  const challenge = (error: BearerError | undefined, description?: string, scope?: readonly string[], status = 401): string =>
+    bearerChallenge({ scheme: 'Bearer', realm, error, description, scope, resourceMetadata: status === 401 ? resourceMetadata : undefined });
+
+  return {
+    scheme: 'Bearer',
+    presents: (request) => reader.read(request) !== undefined,
+    authenticate: authentication,
+    challenges(refusal: Refusal) {
+      if (refusal.status === 403) return [challenge('insufficient_scope', refusal.failure?.message, refusal.scope, 403)];
+      // RFC 6750 §3.1: a request that sent no credentials gets no error attribute.
+      return [challenge(refusal.bearerError, refusal.failure?.message, undefined, refusal.status)];
+    },
+    // `auth.clearCache(token)`: a string is a token here; anything else forgets every answer.
+    clearCache: (which) => client.clear(typeof which === 'string' ? tokenDigest(which) : undefined),
+    clearPublished: (digest) => client.clear(digest),
+  };
+}
