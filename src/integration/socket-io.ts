@@ -88,8 +88,8 @@ class HandshakeView implements RequestView {
  * read are refused (401) even where login is optional, as over HTTP.
  */
 function tokenTarget(plan: Plan): { readonly header: string; readonly prefix: string } {
-  // A @JwtAuth or @IntrospectionAuth class reads `Authorization: Bearer` (or Proxy-Authorization) like a Bearer @TokenAuth.
-  const member = plan.members.find((m) => m.meta.kind === 'token' || m.meta.kind === 'jwt' || m.meta.kind === 'introspection');
+  // A @JwtAuth class reads `Authorization: Bearer` (or Proxy-Authorization) like a Bearer @TokenAuth.
+  const member = plan.members.find((m) => m.meta.kind === 'token' || m.meta.kind === 'jwt');
   const config = member?.meta.config as Pick<TokenConfig, 'header' | 'proxy' | 'scheme'> | undefined;
   if (config?.header) return { header: config.header, prefix: '' };
   if (config?.proxy) return { header: 'proxy-authorization', prefix: `${config.scheme} ` };
