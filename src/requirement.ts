@@ -35,7 +35,7 @@ export function authClassesProblem(classes: readonly AuthClassMeta[], needs: Rou
   // Scopes and freshness come with access tokens; a route whose classes read none could never be served.
   const needed = needs.scope ? 'a scope' : needs.fresh ? 'a fresh token' : undefined;
   if (needed && !classes.some((m) => m.kind === 'jwt' || (m.kind === 'introspection' && !needs.fresh))) {
-    return `a route requires ${needed}, which only an OAuth access token carries, but none of its auth classes (${classes.map((m) => m.name).join(', ')}) is a ${needs.fresh ? '@JwtAuth class' : '@JwtAuth or @IntrospectionAuth class'}; add one to its auth (or to createAuthCheckers' defaultAuth)`;
+    return `a route requires ${needed}, which only an OAuth access token carries, but none of its auth classes (${classes.map((m) => m.name).join(', ')}) is a @JwtAuth class${needs.fresh ? '' : ' (or an @IntrospectionAuth class)'}; add one to its auth (or to createAuthCheckers' defaultAuth)`;
   }
   return undefined;
 }
