@@ -269,7 +269,7 @@ export type HashPasswordFn = (usernameOrPassword: string, password: string) => A
 export type VerifyTokenFn = (token: string, request: HookRequest) => unknown;
 /**
  * The signature a `@VerifyClaims` method is checked against: it gets the verified claims of a JWT
- * access token and returns the user, `true` (the user is then the claims), or `null`/`false` to
+ * access token (`@JwtAuth`) or the checked introspection response (`@IntrospectionAuth`) and returns the user, `true` (the user is then the claims), or `null`/`false` to
  * refuse with 401 `invalid_token`; it may throw `AuthenticationFailure`, whose message becomes the
  * `error_description`. The request is an optional last parameter.
  * @example

@@ -336,8 +336,8 @@ export const VerifyOpaque = hookDecorator<VerifyNonceFn>('verifyOpaque');
 export const GetUsernameByHash = hookDecorator<GetUsernameByHashFn>('getUsernameByHash');
 
 /**
- * `@JwtAuth`: `(claims, request?) => user | true | null | false`: the user of a verified access
- * token (`true`: the claims themselves; `null`/`false`: 401 `invalid_token`). Throw
+ * `@JwtAuth` and `@IntrospectionAuth`: `(claims, request?) => user | true | null | false`: the user of a verified access
+ * token (for `@IntrospectionAuth`, `claims` is the introspection response) (`true`: the claims themselves; `null`/`false`: 401 `invalid_token`). Throw
  * `AuthenticationFailure` to refuse with a reason, e.g. a revoked `jti` or a missing `acr`.
  * @see [JWT access tokens](../../docs/jwt.md)
  * @example
