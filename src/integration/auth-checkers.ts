@@ -130,7 +130,9 @@ export interface AuthCheckers<User> {
    * change; those of the usernames a test matches (`(name) => name.toLowerCase() === 'alice'`
    * where usernames are case-insensitive); or all of them. A verification already running for
    * them is not remembered when it ends. `@TokenAuth` caches carry no usernames: any call
-   * forgets every cached token.
+   * forgets every cached token. For `@IntrospectionAuth` the string is a token: its cached answer
+   * is forgotten (after a revocation); only its SHA-256 is sent to the other instances, and the
+   * app's other classes then tell them to forget every user rather than name it.
    *
    * This instance forgets at once, before the call returns. With `cache.redis`, every other
    * instance is told through Redis too (a predicate cannot be sent: they forget every user); the
