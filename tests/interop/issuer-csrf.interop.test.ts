@@ -11,18 +11,16 @@
  * 401 with `error_description="CSRF token missing or invalid"`, and the handler never runs.
  * With the default `SameSite=Lax`, Chromium does not even send the cookie: 401 without credentials.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { ContentType, CurrentUser, Get, JsonController, Post, Res } from 'routing-controllers';
 import { BasicAuth, createAuthCheckers, createTokenIssuer, JwtAuth, LoginRequired, VerifyPassword, type JwtClaims } from '../../src';
-import { CHROMIUM_PATH, itWith, probeChromium } from './clients';
+import { itWith, probeChromium } from './clients';
+import { useCrossSite } from './cross-site';
 import { INTEROP_DRIVERS, serveApp } from './server';
 
 const probe = probeChromium();
 const it = itWith(probe);
 
-const LAUNCH_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
 
 /** The app's page: logs in with Basic, then posts with the CSRF cookie's value in the header. */
 const APP_PAGE = `<!doctype html><meta charset="utf-8"><script>
@@ -36,31 +34,9 @@ async function run() {
 }
 </script>`;
 
-/** A page of another site that posts a form to `action` as soon as it loads. */
-const formPage = (action: string) =>
-  `<!doctype html><form method="POST" action="${action}"><input name="amount" value="1000"><input name="to" value="mallory"></form><script>document.forms[0].submit()</script>`;
 
-let browser: Browser | undefined;
-let attacker: Server | undefined;
-let attackerPort = 0;
 let target = '';
-
-beforeAll(async () => {
-  if (probe.problem) return;
-  browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: LAUNCH_ARGS });
-  attacker = createServer((req, res) => {
-    res.setHeader('Content-Type', 'text/html; charset=utf-8');
-    res.end(req.url === '/prize' ? formPage(target) : '<!doctype html><p>nothing to see</p>');
-  });
-  await new Promise<void>((resolve) => attacker!.listen(0, '127.0.0.1', resolve));
-  attackerPort = (attacker.address() as AddressInfo).port;
-});
-
-afterAll(async () => {
-  await browser?.close();
-  attacker?.closeAllConnections();
-  await new Promise((resolve) => (attacker ? attacker.close(resolve) : resolve(undefined)));
-});
+const crossSite = useCrossSite(probe, () => target);
 
 describe.each(INTEROP_DRIVERS)('issued tokens in cookies, in chromium, against %s', (driver) => {
   describe.each([
@@ -131,7 +107,7 @@ describe.each(INTEROP_DRIVERS)('issued tokens in cookies, in chromium, against %
 
     /** A fresh browser profile on the app's page, logged in by the page itself. */
     const loggedIn = async (): Promise<{ page: Page; result: string }> => {
-      const context = await browser!.newContext();
+      const context = await crossSite.browser().newContext();
       contexts.push(context);
       const page = await context.newPage();
       expect((await page.goto(`${app.url}/page`))?.status()).toBe(200);
@@ -150,7 +126,7 @@ describe.each(INTEROP_DRIVERS)('issued tokens in cookies, in chromium, against %
       orders.length = 0;
       const from = app.seen.length;
       const answer = page.waitForResponse((response) => response.url() === target && response.request().method() === 'POST');
-      await page.goto(`http://localhost:${attackerPort}/prize`);
+      await page.goto(crossSite.attackerPage());
       const response = await answer;
       expect(response.status()).toBe(401);
       expect(orders).toEqual([]);
