@@ -40,6 +40,7 @@ export { RedisTokenStore } from './stores/redis-token-store';
 
 export type { HookDecorator, HookMethodDecorator, SchemeDecorator } from './decorators/auth-class';
 export type { LoginRequiredDecorator } from './decorators/login-required';
+export type { SchemeKind } from './registry';
 export type { AuthCheckers, AuthCheckersOptions, AuthInput } from './integration/auth-checkers';
 export type { ExpressAppLike, ExpressGuard } from './integration/express';
 export type { KoaAppLike, KoaContextLike, KoaGuard } from './integration/koa';

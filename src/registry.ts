@@ -3,6 +3,10 @@
  * write-once data that holds no app state, so it needs no reset and never leaks.
  */
 
+/**
+ * The scheme of an auth class, as audit events name it (`AuthEvent.kind`): which decorator made it.
+ * @example const fromAccessToken = (event: AuthEvent) => event.kind === 'jwt';
+ */
 export type SchemeKind = 'basic' | 'digest' | 'token' | 'jwt';
 
 export type HookKind =

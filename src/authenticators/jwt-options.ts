@@ -12,7 +12,10 @@ import { resolveCookie, type TokenCookieConfig, type TokenCookieOptions } from '
 import { issuerLinkOf, type IssuerLink } from '../issuer/pairing';
 import type { TokenIssuer } from '../issuer/types';
 
-/** The `jwks` option: how remote keys are fetched and kept (see README, "Keys that rotate"). */
+/**
+ * The `jwks` option: how remote keys are fetched and kept (see docs/jwt.md, "Keys that rotate").
+ * @example const jwks: JwksOptions = { timeout: 1000, unknownKidInterval: 5, staleIfError: 3600 };
+ */
 export interface JwksOptions {
   /** Deadline of each fetch, in milliseconds. @default 1000 */
   timeout?: number;
@@ -26,8 +29,18 @@ export interface JwksOptions {
   maxBytes?: number;
 }
 
-/** Public keys given locally: a JWK Set, a JWK, a `KeyObject`, or an array of JWKs and `KeyObject`s. */
-export type JwtKeysInput = KeyObject | JsonWebKey | { readonly keys: readonly JsonWebKey[] } | readonly (KeyObject | JsonWebKey)[];
+/**
+ * Public keys given locally: a JWK Set, a JWK, a `KeyObject`, or an array of JWKs and `KeyObject`s.
+ * @example const keys: JwtKeysInput = createPublicKey(readFileSync('issuer-es256.pem'));
+ */
+export type JwtKeysInput =
+  | KeyObject
+  | JsonWebKey
+  | {
+      /** The keys of a JWK Set (RFC 7517 §5). */
+      readonly keys: readonly JsonWebKey[];
+    }
+  | readonly (KeyObject | JsonWebKey)[];
 
 /**
  * Options of `@JwtAuth(...)`: JWT access tokens (RFC 9068) from an OAuth 2.0 authorization server.

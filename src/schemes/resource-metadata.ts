@@ -24,7 +24,10 @@ export function resourceMetadataPath(resource: string): string {
   return new URL(resourceMetadataUrl(resource)).pathname;
 }
 
-/** RFC 9728 §2's members this library fills in. */
+/**
+ * RFC 9728 §2's members this library fills in.
+ * @example const metadata: ProtectedResourceMetadata = auth.protectedResourceMetadata(ApiAuth);
+ */
 export interface ProtectedResourceMetadata {
   /** The resource identifier (the `resource` option). */
   readonly resource: string;
