@@ -3,7 +3,7 @@
  * write-once data that holds no app state, so it needs no reset and never leaks.
  */
 
-export type SchemeKind = 'basic' | 'digest' | 'token' | 'jwt';
+export type SchemeKind = 'basic' | 'digest' | 'token' | 'jwt' | 'clientCert';
 
 export type HookKind =
   | 'verifyPassword'
@@ -17,7 +17,8 @@ export type HookKind =
   | 'generateOpaque'
   | 'verifyOpaque'
   | 'getUsernameByHash'
-  | 'verifyClaims';
+  | 'verifyClaims'
+  | 'verifyCertificate';
 
 /** The decorator each hook kind is written with, for messages. */
 export const HOOK_DECORATOR: Readonly<Record<HookKind, string>> = {
@@ -33,6 +34,7 @@ export const HOOK_DECORATOR: Readonly<Record<HookKind, string>> = {
   verifyOpaque: '@VerifyOpaque',
   getUsernameByHash: '@GetUsernameByHash',
   verifyClaims: '@VerifyClaims',
+  verifyCertificate: '@VerifyCertificate',
 };
 
 export const SCHEME_DECORATOR: Readonly<Record<SchemeKind, string>> = {
@@ -40,6 +42,7 @@ export const SCHEME_DECORATOR: Readonly<Record<SchemeKind, string>> = {
   digest: '@DigestAuth',
   token: '@TokenAuth',
   jwt: '@JwtAuth',
+  clientCert: '@ClientCertAuth',
 };
 
 interface ClassRecord {
