@@ -139,7 +139,7 @@ describe('OpenAPI: a mutualTLS security scheme (OpenAPI 3.1)', () => {
 
 describe.each(DRIVERS)('%s: RFC 9728 metadata of certificate-bound tokens', (_driver, makeApp) => {
   it('says tls_client_certificate_bound_access_tokens: true with mtlsBound, and nothing without it', async () => {
-    const auth = createAuthCheckers([BoundApi, PlainApi], { logger: recordingLogger() });
+    const auth = createAuthCheckers([BoundApi, PlainApi, Devices, ProxiedDevices], { logger: recordingLogger() });
     const app = makeApp([Documented], auth);
     const bound = await request(app).get('/.well-known/oauth-protected-resource/bound');
     expect(bound.status).toBe(200);
