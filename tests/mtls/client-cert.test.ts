@@ -22,6 +22,7 @@ import {
   type AuthEvent,
   type AuthFailureStatus,
   type Credentials,
+  type HookRequest,
   type JwtClaims,
 } from '../../src';
 import { basicHeader, DRIVERS, recordingLogger, tokenHeader } from '../helpers';
@@ -64,6 +65,14 @@ class CertUsers extends ReasonHandler {
 @ClientCertAuth()
 class DeviceAuth extends CertUsers {}
 
+/** A hook that declares the request gets it (frozen, as for every hook). */
+@ClientCertAuth()
+class RequestAwareAuth extends ReasonHandler {
+  @VerifyCertificate() verify(cert: X509Certificate, request?: HookRequest) {
+    return request && Object.isFrozen(request) ? { name: `${commonName(cert)} via ${request.method} ${request.url}` } : null;
+  }
+}
+
 const PROXY = '127.0.0.2';
 
 @ClientCertAuth({ from: { header: 'x-ssl-client-cert', trustedProxies: [PROXY] } })
@@ -93,6 +102,9 @@ class PlainJwt extends ReasonHandler {}
 @JsonController()
 class MtlsController {
   @Get('/cert') @LoginRequired({ auth: DeviceAuth }) cert(@CurrentUser() user: { name: string }) {
+    return { user: user.name };
+  }
+  @Get('/cert/request') @LoginRequired({ auth: RequestAwareAuth }) withRequest(@CurrentUser() user: { name: string }) {
     return { user: user.name };
   }
   @Get('/cert/admin') @LoginRequired({ auth: DeviceAuth, role: 'admin' }) admin(@CurrentUser() user: { name: string }) {
@@ -155,6 +167,7 @@ const ROWS: Record<string, Row> = {
     path: '/cert', sent: as('expired'), status: 401, reason: 'certificate_not_verified',
     message: 'the client certificate was not verified by the TLS layer (CERT_HAS_EXPIRED)',
   },
+  'control: @VerifyCertificate(cert, request) gets the request': { path: '/cert/request', sent: as('bob'), status: 200, user: 'bob via GET /cert/request' },
   'a certificate @VerifyCertificate does not know': { path: '/cert', sent: as('mallory'), status: 401, reason: null },
   'a forwarded-certificate header is not read by a class without from': {
     path: '/cert', sent: none({ headers: { 'x-ssl-client-cert': nginxEscaped(pki.clients.alice.cert) }, from: PROXY }), status: 401, reason: null,
@@ -183,7 +196,7 @@ const ROWS: Record<string, Row> = {
   'nginx header: not a certificate': { path: '/nginx', sent: viaProxy('x-ssl-client-cert', () => 'hello'), status: 401, reason: 'certificate_malformed' },
   'nginx header: bad percent-encoding': { path: '/nginx', sent: viaProxy('x-ssl-client-cert', () => '%E0%A4%A'), status: 401, reason: 'certificate_malformed' },
   'nginx header: truncated base64': {
-    path: '/nginx', sent: viaProxy('x-ssl-client-cert', () => nginxEscaped(pki.clients.alice.cert.replace(/[A-Za-z0-9+/]{10}\n-----END/, '\n-----END'))), status: 401, reason: 'certificate_malformed',
+    path: '/nginx', sent: viaProxy('x-ssl-client-cert', () => nginxEscaped(pki.clients.alice.cert.replace(/\n[^\n]+\n-----END/, '\n-----END'))), status: 401, reason: 'certificate_malformed',
   },
   'nginx header: two certificates in one value': {
     path: '/nginx', sent: viaProxy('x-ssl-client-cert', () => nginxEscaped(pki.clients.alice.cert + pki.clients.bob.cert)), status: 401, reason: 'certificate_malformed',
@@ -240,7 +253,7 @@ describe.each(DRIVERS)('%s over TLS', (_driver, makeApp) => {
   let close: () => Promise<void>;
   const events: AuthEvent[] = [];
   beforeAll(async () => {
-    const checkers = createAuthCheckers([DeviceAuth, NginxAuth, EnvoyAuth, UserAuth, AllowedJwt, RequiredJwt, PlainJwt], { logger, onEvent: (event) => events.push(event) });
+    const checkers = createAuthCheckers([DeviceAuth, RequestAwareAuth, NginxAuth, EnvoyAuth, UserAuth, AllowedJwt, RequiredJwt, PlainJwt], { logger, onEvent: (event) => events.push(event) });
     ({ port, close } = await listenHttps(pki, makeApp([MtlsController], checkers) as never));
   });
   afterAll(() => close());
