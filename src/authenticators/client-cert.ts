@@ -125,27 +125,19 @@ function trustedProxyMatcher(entries: readonly string[]): (address: string | und
 
 type VerifyCertificate = (certificate: X509Certificate, request?: HookRequest) => unknown;
 
-const failure = (status: 401, code: string, message: string, reason?: 'malformed'): Outcome =>
-  refusalOutcome({ status, failure: new AuthenticationFailure(message, { code }), ...(reason ? { reason } : {}) });
+const failure = (code: string, message: string, reason?: 'malformed'): Outcome =>
+  refusalOutcome({ status: 401, failure: new AuthenticationFailure(message, { code }), ...(reason ? { reason } : {}) });
 
-const MALFORMED = failure(401, 'certificate_malformed', 'the forwarded client certificate cannot be read', 'malformed');
-const UNTRUSTED_SOURCE = failure(401, 'certificate_header_untrusted', 'a client certificate header is accepted only from a trusted proxy');
+const MALFORMED = failure('certificate_malformed', 'the forwarded client certificate cannot be read', 'malformed');
+const UNTRUSTED_SOURCE = failure('certificate_header_untrusted', 'a client certificate header is accepted only from a trusted proxy');
 const REFUSED_BY_HOOK = refusalOutcome({ status: 401 });
-const notVerified = new Map<string, Outcome>();
 
 /** The certificate the TLS layer refused, with OpenSSL's reason (a fixed code such as `CERT_HAS_EXPIRED`). */
-function notVerifiedOutcome(error: string | undefined): Outcome {
-  const code = error !== undefined && /^[A-Z0-9_]{1,64}$/.test(error) ? error : 'UNKNOWN';
-  let outcome = notVerified.get(code);
-  if (!outcome) {
-    outcome = failure(401, 'certificate_not_verified', `the client certificate was not verified by the TLS layer (${code})`);
-    if (notVerified.size < 64) notVerified.set(code, outcome);
-  }
-  return outcome;
-}
+const notVerified = (error: string | undefined): Outcome =>
+  failure('certificate_not_verified', `the client certificate was not verified by the TLS layer (${error !== undefined && /^[A-Z0-9_]{1,64}$/.test(error) ? error : 'UNKNOWN'})`);
 
-/** Where the certificate of a request is, for `@ClientCertAuth` (and what refuses it). */
-export type CertificateSource =
+/** Where the certificate of a request is (and what refuses it). */
+type CertificateSource =
   | { readonly kind: 'none' }
   | { readonly kind: 'certificate'; readonly certificate: X509Certificate }
   | { readonly kind: 'refused'; readonly outcome: Outcome; readonly log?: string };
@@ -184,7 +176,7 @@ export function createClientCertAuthenticator(
       if (trusted(connection?.peerAddress)) return NONE;
     }
     if (!connection?.certificate) return NONE;
-    if (!connection.authorized) return { kind: 'refused', outcome: notVerifiedOutcome(connection.authorizationError) };
+    if (!connection.authorized) return { kind: 'refused', outcome: notVerified(connection.authorizationError) };
     return { kind: 'certificate', certificate: connection.certificate };
   }
 
@@ -203,7 +195,12 @@ export function createClientCertAuthenticator(
 
   return {
     scheme: config.scheme,
-    presents: (request) => sourceOf(request).kind !== 'none',
+    // As sourceOf decides, without reading a certificate: MultiAuth asks this of every request.
+    presents(request) {
+      if (from && request.header(from.header) !== undefined) return true;
+      const connection = request.connection?.();
+      return connection?.certificate !== undefined && !(from && trusted(connection.peerAddress));
+    },
     authenticate: authentication,
     // TLS has no HTTP authentication scheme: nothing to put in WWW-Authenticate.
     challenges: () => [],
