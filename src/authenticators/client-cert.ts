@@ -160,10 +160,16 @@ export function createClientCertAuthenticator(
   const trusted = from ? trustedProxyMatcher(from.trustedProxies) : () => false;
   const verifyWantsRequest = wantsRequest(verifyCertificate, 1);
 
+  /** The proxy header's value; empty counts as absent (a proxy may send it so for a client without a certificate). */
+  const forwardedOf = (request: RequestView): string | undefined => {
+    const value = from && request.header(from.header);
+    return value && value.trim() !== '' ? value : undefined;
+  };
+
   function sourceOf(request: RequestView): CertificateSource {
     const connection = request.connection?.();
     if (from) {
-      const forwarded = request.header(from.header);
+      const forwarded = forwardedOf(request);
       if (forwarded !== undefined) {
         if (!trusted(connection?.peerAddress)) {
           return { kind: 'refused', outcome: UNTRUSTED_SOURCE, log: `refused a request carrying ${from.header} from ${connection?.peerAddress ?? 'an unknown address'}, which is not in trustedProxies` };
@@ -197,7 +203,7 @@ export function createClientCertAuthenticator(
     scheme: config.scheme,
     // As sourceOf decides, without reading a certificate: MultiAuth asks this of every request.
     presents(request) {
-      if (from && request.header(from.header) !== undefined) return true;
+      if (forwardedOf(request) !== undefined) return true;
       const connection = request.connection?.();
       return connection?.certificate !== undefined && !(from && trusted(connection.peerAddress));
     },

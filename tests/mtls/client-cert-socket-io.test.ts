@@ -33,8 +33,18 @@ class BoundApi {}
 
 const clients: ClientSocket[] = [];
 const servers: Server[] = [];
+/** Disconnects a client and waits until its connection is closed, so that nothing outlives the test. */
+function closeClient(client: ClientSocket): Promise<void> {
+  const engine = client.io.engine;
+  return new Promise<void>((resolve) => {
+    if (!engine || engine.readyState === 'closed') resolve();
+    else engine.once('close', () => resolve());
+    client.disconnect();
+  });
+}
+
 afterEach(async () => {
-  for (const client of clients.splice(0)) client.disconnect();
+  await Promise.all(clients.splice(0).map(closeClient));
   await Promise.all(servers.splice(0).map((io) => new Promise<void>((resolve) => io.close(() => resolve()))));
 });
 

@@ -193,6 +193,7 @@ const ROWS: Record<string, Row> = {
   'control: nginx header from the trusted proxy': { path: '/nginx', sent: viaProxy('x-ssl-client-cert', () => nginxEscaped(pki.clients.alice.cert)), status: 200, user: 'alice' },
   'control: a direct client without the header uses its own TLS certificate': { path: '/nginx', sent: as('bob'), status: 200, user: 'bob' },
   'the trusted proxy without the header: its own certificate is not the client': { path: '/nginx', sent: as('alice', { from: PROXY }), status: 401, reason: null },
+  'the trusted proxy sends the header empty: no certificate': { path: '/nginx', sent: viaProxy('x-ssl-client-cert', () => ''), status: 401, reason: null },
   'nginx header: not a certificate': { path: '/nginx', sent: viaProxy('x-ssl-client-cert', () => 'hello'), status: 401, reason: 'certificate_malformed' },
   'nginx header: bad percent-encoding': { path: '/nginx', sent: viaProxy('x-ssl-client-cert', () => '%E0%A4%A'), status: 401, reason: 'certificate_malformed' },
   'nginx header: truncated base64': {
