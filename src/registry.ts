@@ -7,7 +7,7 @@
  * The scheme of an auth class, as audit events name it (`AuthEvent.kind`): which decorator made it.
  * @example const fromAccessToken = (event: AuthEvent) => event.kind === 'jwt';
  */
-export type SchemeKind = 'basic' | 'digest' | 'token' | 'jwt';
+export type SchemeKind = 'basic' | 'digest' | 'token' | 'jwt' | 'clientCert';
 
 export type HookKind =
   | 'verifyPassword'
@@ -21,7 +21,8 @@ export type HookKind =
   | 'generateOpaque'
   | 'verifyOpaque'
   | 'getUsernameByHash'
-  | 'verifyClaims';
+  | 'verifyClaims'
+  | 'verifyCertificate';
 
 /** The decorator each hook kind is written with, for messages. */
 export const HOOK_DECORATOR: Readonly<Record<HookKind, string>> = {
@@ -37,6 +38,7 @@ export const HOOK_DECORATOR: Readonly<Record<HookKind, string>> = {
   verifyOpaque: '@VerifyOpaque',
   getUsernameByHash: '@GetUsernameByHash',
   verifyClaims: '@VerifyClaims',
+  verifyCertificate: '@VerifyCertificate',
 };
 
 export const SCHEME_DECORATOR: Readonly<Record<SchemeKind, string>> = {
@@ -44,6 +46,7 @@ export const SCHEME_DECORATOR: Readonly<Record<SchemeKind, string>> = {
   digest: '@DigestAuth',
   token: '@TokenAuth',
   jwt: '@JwtAuth',
+  clientCert: '@ClientCertAuth',
 };
 
 interface ClassRecord {

@@ -11,6 +11,7 @@ import { resolveJwtAlgorithms, resolveJwtKeys } from './jwt-keys-options';
 import { resolveCookie, type TokenCookieConfig, type TokenCookieOptions } from './token-reader';
 import { issuerLinkOf, type IssuerLink } from '../issuer/pairing';
 import type { TokenIssuer } from '../issuer/types';
+import { resolveMtlsBound, type MtlsBound } from './jwt-mtls';
 
 /**
  * The `jwks` option: how remote keys are fetched and kept (see docs/jwt.md, "Keys that rotate").
@@ -125,6 +126,12 @@ export interface JwtAuthOptions {
   authorizationServers?: readonly string[];
   /** Remember verified tokens (never past their `exp`). */
   cache?: CacheOptions;
+  /**
+   * Certificate-bound tokens (RFC 8705 §3): a token with `cnf["x5t#S256"]` is accepted only on a
+   * TLS connection that presented that client certificate. `'allowed'`: unbound tokens pass too;
+   * `'required'`: they are refused. Without it, a bound token is refused (401 `invalid_token`).
+   */
+  mtlsBound?: 'allowed' | 'required';
 }
 
 export interface JwtConfig extends JwtPolicy {
@@ -157,12 +164,13 @@ export interface JwtConfig extends JwtPolicy {
   readonly resourceName?: string;
   readonly authorizationServers?: readonly string[];
   readonly cache?: CacheConfig;
+  readonly mtlsBound?: MtlsBound;
 }
 
 const OPTIONS = [
   'issuer', 'audience', 'jwksUri', 'discovery', 'keys', 'secret', 'algorithms', 'clockTolerance', 'maxTokenAge', 'typ', 'scopeClaim', 'jwks',
   'realm', 'openApiName', 'bearerFormat', 'query', 'cookie', 'throttle', 'proxy', 'keepProxyAuthorization', 'hookTimeout', 'resource', 'resourceName',
-  'authorizationServers', 'cache', 'issuedBy', 'csrf',
+  'authorizationServers', 'cache', 'issuedBy', 'csrf', 'mtlsBound',
 ];
 
 /** What `issuedBy` stands for; given with it, these would say something else. */
@@ -221,8 +229,14 @@ export function resolveJwtOptions(options: JwtAuthOptions | undefined, where: st
     ...(o.resourceName !== undefined ? { resourceName: o.resourceName as string } : {}),
     ...(authorizationServers !== undefined ? { authorizationServers } : {}),
     cache: resolveCacheOption(o.cache, where),
+    ...mtlsBoundOption(o.mtlsBound, where),
   });
 }
+
+const mtlsBoundOption = (value: unknown, where: string): { mtlsBound?: MtlsBound } => {
+  const mtlsBound = resolveMtlsBound(value, where);
+  return mtlsBound === undefined ? {} : { mtlsBound };
+};
 
 /** `issuedBy`: the link of a token issuer, which stands for the issuer, audience and key options. */
 function resolveIssuedBy(o: Record<string, unknown>, where: string): IssuerLink {

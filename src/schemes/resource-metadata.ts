@@ -39,4 +39,6 @@ export interface ProtectedResourceMetadata {
   readonly bearer_methods_supported: readonly string[];
   /** A human-readable name (the `resourceName` option). */
   readonly resource_name?: string;
+  /** `true` when the class accepts certificate-bound tokens (RFC 8705; `mtlsBound`); absent (false) otherwise. */
+  readonly tls_client_certificate_bound_access_tokens?: boolean;
 }
