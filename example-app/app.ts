@@ -6,6 +6,7 @@ import { createExpressServer } from 'routing-controllers';
 // In your app: import { createAuthCheckers, type AuthCheckers, type AuthEvent } from 'routing-controllers-httpauth';
 import { createAuthCheckers, type AuthCheckers, type AuthEvent } from '../src';
 import { ApiKeyAuth, UserAuth } from './auth';
+import { AccessTokenAuth, TokenController } from './tokens';
 import { clientErrorStatus, errorBody } from './errors';
 import { openApiDocument } from './openapi';
 import swaggerUi from 'swagger-ui-express';
@@ -50,13 +51,13 @@ export function createApp(options: ExampleAppOptions = {}): ExampleApp {
   const log = options.logger ?? pino({ level: process.env.LOG_LEVEL ?? (process.env.JEST_WORKER_ID ? 'silent' : 'info') }, process.stdout);
   const users = new UserStore(DEMO_USERS);
   const clients = new ApiClientStore({ [DEMO_API_KEY]: 'build-bot' });
-  const controllers = [IndexController, MeController, FeedController, ArticlesController, SettingsController, MachineController];
+  const controllers = [IndexController, MeController, FeedController, ArticlesController, SettingsController, MachineController, TokenController];
 
   // UserAuth comes first, so it is the auth of every @LoginRequired that does not name one.
   // Passing the controllers checks their @LoginRequired declarations now instead of on first use.
   // Every login decision becomes one JSON log line (no password, key or Authorization value is
   // ever in an event); the library's few warnings go to the same logger.
-  const auth = createAuthCheckers<Principal>([new UserAuth(users), new ApiKeyAuth(clients)], {
+  const auth = createAuthCheckers<Principal>([new UserAuth(users), new ApiKeyAuth(clients), new AccessTokenAuth()], {
     controllers,
     logger: { warn: (message) => log.warn(message), error: (message) => log.error(message) },
     onEvent: (event) => log[LEVELS[event.type]]({ auth: event }, `auth ${event.type}`),

@@ -11,8 +11,12 @@ import {
 import { errorBody, type ErrorBody } from './errors';
 import type { ApiClient, ApiClientStore, Role, User, UserStore } from './users';
 
-/** People: HTTP Basic against the user store. The default auth, because it is passed first. */
-@BasicAuth({ realm: 'Example API' })
+/**
+ * People: HTTP Basic against the user store. The default auth, because it is passed first.
+ * Throttled: 10 failed attempts within a minute (per account, and per client address) block
+ * further tries for a minute with 429 and Retry-After.
+ */
+@BasicAuth({ realm: 'Example API', throttle: { failures: 10, window: 60, block: 60 } })
 export class UserAuth {
   constructor(private readonly users: UserStore) {}
 

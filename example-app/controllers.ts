@@ -36,6 +36,9 @@ export class IndexController {
         'PATCH /settings': "role 'admin'",
         'GET /machine/status': 'a user (Basic) or a machine client (X-API-Key)',
         'GET /admin/': "static page, role 'admin'", 'GET /docs/': 'Swagger UI (OpenAPI document at /openapi.json)',
+        'POST /auth/token': 'Basic login: an access token (15 min) and a refresh token',
+        'POST /auth/refresh, POST /auth/logout': '{ "refresh_token": … }: a new pair, or the login revoked',
+        'GET /auth/whoami': "an access token with scope 'articles:read'",
       },
       demo: {
         users: DEMO_USERS.map(({ username, password, roles }) => ({ username, password, roles })),

@@ -23,6 +23,12 @@
  *   curl -i -H 'X-API-Key: demo-api-key' http://localhost:3000/machine/status     # 200, MultiAuth
  *   curl -i http://localhost:3000/machine/status    # 401, challenges Basic and ApiKey
  *   curl -i -u alice:alice-secret http://localhost:3000/admin/                    # 200; as bob: 403
+ *
+ * Issuing tokens (see README, "Issuing tokens"):
+ *   curl -s -X POST -u bob:bob-secret http://localhost:3000/auth/token            # {"access_token":…,"refresh_token":…}
+ *   curl -s -H "Authorization: Bearer <access_token>" http://localhost:3000/auth/whoami   # 200
+ *   curl -s -X POST -H 'Content-Type: application/json' \
+ *        -d '{"refresh_token":"<refresh_token>"}' http://localhost:3000/auth/refresh  # a new pair; the same token again: 400, login revoked
  */
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app';

@@ -24,6 +24,8 @@ export {
   VerifyOpaque,
   GetUsernameByHash,
   VerifyClaims,
+  ClientCertAuth,
+  VerifyCertificate,
 } from './decorators/auth-class';
 export { generateHa1, generateUserhash } from './schemes/digest';
 export { MemoryNonceStore } from './stores/memory-nonce-store';
@@ -41,12 +43,13 @@ export { RedisTokenStore } from './stores/redis-token-store';
 
 export type { HookDecorator, HookMethodDecorator, SchemeDecorator } from './decorators/auth-class';
 export type { LoginRequiredDecorator } from './decorators/login-required';
+export type { SchemeKind } from './registry';
 export type { AuthCheckers, AuthCheckersOptions, AuthInput } from './integration/auth-checkers';
 export type { ExpressAppLike, ExpressGuard } from './integration/express';
 export type { KoaAppLike, KoaContextLike, KoaGuard } from './integration/koa';
 export type { SocketIoMiddleware, SocketIoRefusal, SocketIoSocketLike } from './integration/socket-io-types';
 export type { RequestSource } from './integration/request';
-export type { OpenApiDocument, OpenApiHttpScheme, OpenApiKeyScheme, OpenApiOpenIdConnectScheme, OpenApiSecurityScheme } from './integration/openapi';
+export type { OpenApiDocument, OpenApiHttpScheme, OpenApiKeyScheme, OpenApiMutualTlsScheme, OpenApiOpenIdConnectScheme, OpenApiSecurityScheme } from './integration/openapi';
 export type { AuthEvent, AuthEventType, AuthEventListener } from './integration/audit';
 export type { AuthLogger } from './internal/log';
 export type { HttpAuthErrorCode } from './errors';
@@ -55,6 +58,7 @@ export type { Htpasswd, HtpasswdOptions, Htdigest, HtdigestOptions, PasswordFile
 export type { BasicAuthOptions } from './authenticators/basic';
 export type { TokenAuthOptions, TokenCookieOptions } from './authenticators/token';
 export type { JwtAuthOptions, JwksOptions, JwtKeysInput } from './authenticators/jwt-options';
+export type { ClientCertAuthOptions, ClientCertHeaderOptions } from './authenticators/client-cert';
 export type { IntrospectionAuthOptions, IntrospectionCacheOptions } from './authenticators/introspection-options';
 export type { ProtectedResourceMetadata } from './schemes/resource-metadata';
 export type { TokenIssuer, TokenPair, IssueOptions, RefreshOptions, JsonWebKeySet } from './issuer/types';
@@ -91,6 +95,7 @@ export type {
   MethodScopeSpec,
   RoleSpec,
   ScopeSpec,
+  VerifyCertificateFn,
   VerifyClaimsFn,
   VerifyNonceFn,
   VerifyPasswordFn,

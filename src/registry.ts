@@ -3,7 +3,11 @@
  * write-once data that holds no app state, so it needs no reset and never leaks.
  */
 
-export type SchemeKind = 'basic' | 'digest' | 'token' | 'jwt' | 'introspection';
+/**
+ * The scheme of an auth class, as audit events name it (`AuthEvent.kind`): which decorator made it.
+ * @example const fromAccessToken = (event: AuthEvent) => event.kind === 'jwt';
+ */
+export type SchemeKind = 'basic' | 'digest' | 'token' | 'jwt' | 'clientCert' | 'introspection';
 
 export type HookKind =
   | 'verifyPassword'
@@ -17,7 +21,8 @@ export type HookKind =
   | 'generateOpaque'
   | 'verifyOpaque'
   | 'getUsernameByHash'
-  | 'verifyClaims';
+  | 'verifyClaims'
+  | 'verifyCertificate';
 
 /** The decorator each hook kind is written with, for messages. */
 export const HOOK_DECORATOR: Readonly<Record<HookKind, string>> = {
@@ -33,6 +38,7 @@ export const HOOK_DECORATOR: Readonly<Record<HookKind, string>> = {
   verifyOpaque: '@VerifyOpaque',
   getUsernameByHash: '@GetUsernameByHash',
   verifyClaims: '@VerifyClaims',
+  verifyCertificate: '@VerifyCertificate',
 };
 
 export const SCHEME_DECORATOR: Readonly<Record<SchemeKind, string>> = {
@@ -40,6 +46,7 @@ export const SCHEME_DECORATOR: Readonly<Record<SchemeKind, string>> = {
   digest: '@DigestAuth',
   token: '@TokenAuth',
   jwt: '@JwtAuth',
+  clientCert: '@ClientCertAuth',
   introspection: '@IntrospectionAuth',
 };
 

@@ -1,3 +1,4 @@
+import type { X509Certificate } from 'node:crypto';
 import type { Action as RoutingControllersAction } from 'routing-controllers';
 import type { DigestAlgorithm } from './schemes/digest';
 import type { AuthenticationFailure } from './errors';
@@ -149,6 +150,8 @@ export interface Credentials {
   claims?: JwtClaims;
   /** `@JwtAuth`: the scopes the token was granted (`scope` or `scp`). */
   scopes?: readonly string[];
+  /** `@ClientCertAuth` (scheme `'mTLS'`): the client certificate `@VerifyCertificate` accepted. */
+  certificate?: X509Certificate;
 }
 
 /**
@@ -278,6 +281,17 @@ export type VerifyTokenFn = (token: string, request: HookRequest) => unknown;
  * ```
  */
 export type VerifyClaimsFn = (claims: JwtClaims, request: HookRequest) => unknown;
+/**
+ * The signature a `@VerifyCertificate` method is checked against: it gets the client certificate
+ * (already verified by the TLS layer, or forwarded by a trusted proxy) and returns the user, `true`,
+ * or `null`/`undefined`/`false` to refuse with 401; it may throw `AuthenticationFailure`. The
+ * request is an optional last parameter.
+ * @example
+ * ```ts
+ * const verifyCertificate: VerifyCertificateFn = (cert) => devices.get(cert.fingerprint256) ?? null;
+ * ```
+ */
+export type VerifyCertificateFn = (certificate: X509Certificate, request: HookRequest) => unknown;
 /**
  * The signature of a `@GetUserRoles` method: the roles of the user a verify hook returned, checked
  * against `@LoginRequired({ role })`. The user parameter is `never` so that a method typed with

@@ -170,6 +170,43 @@ describe('example app: validated bodies', () => {
   });
 });
 
+describe('example app: issuing tokens (POST /auth/token, /auth/refresh, /auth/logout)', () => {
+  const login = async (username: string) => (await request(app).post('/auth/token').auth(...as(username)).expect(200)).body;
+  const whoami = (token: string) => request(app).get('/auth/whoami').set('Authorization', `Bearer ${token}`);
+
+  it('logs in with Basic and answers a no-store token pair whose access token the API accepts', async () => {
+    const res = await request(app).post('/auth/token').auth(...as('bob')).expect(200);
+    expect(res.headers['cache-control']).toBe('no-store');
+    expect(res.body).toEqual({ access_token: expect.any(String), refresh_token: expect.any(String), token_type: 'Bearer', expires_in: 900, scope: 'articles:read articles:write' });
+    await whoami(res.body.access_token).expect(200, { sub: 'bob', scope: 'articles:read articles:write', fresh: true });
+  });
+
+  it('refreshes once: the new access token is not fresh, the used refresh token revokes the login when sent again', async () => {
+    const pair = await login('carol');
+    const next = (await request(app).post('/auth/refresh').send({ refresh_token: pair.refresh_token }).expect(200)).body;
+    await whoami(next.access_token).expect(200, { sub: 'carol', scope: 'articles:read', fresh: false });
+    await request(app).post('/auth/refresh').send({ refresh_token: pair.refresh_token }).expect(400, { error: 'invalid_grant', error_description: 'refresh token invalid, expired or revoked' });
+    await whoami(next.access_token).expect(401);
+  });
+
+  it("logs out: the login's tokens stop working", async () => {
+    const pair = await login('carol');
+    await request(app).post('/auth/logout').send({ refresh_token: pair.refresh_token }).expect(200, { revoked: true });
+    const res = await whoami(pair.access_token).expect(401);
+    expect(res.headers['www-authenticate']).toBe('Bearer realm="Example API", error="invalid_token", error_description="the token has been revoked"');
+    await request(app).post('/auth/refresh').send({ refresh_token: pair.refresh_token }).expect(400);
+  });
+
+  it('refuses without a token, with a wrong password, and a token without the scope', async () => {
+    const res = await request(app).get('/auth/whoami').expect(401);
+    expect(res.headers['www-authenticate']).toBe('Bearer realm="Example API"');
+    await request(app).post('/auth/token').auth('bob', 'not-the-password').expect(401);
+    const alice = await login('alice'); // admin and reader
+    await whoami(alice.access_token).expect(200);
+    await request(app).post('/auth/refresh').send({}).expect(400);
+  });
+});
+
 describe('example app: API key and MultiAuth', () => {
   it('accepts the API key on /machine/status', async () => {
     const res = await request(app).get('/machine/status').set('X-API-Key', DEMO_API_KEY).expect(200);
@@ -348,9 +385,14 @@ describe('the example app\'s OpenAPI document', () => {
   it('is valid, lists both schemes, and marks every protected operation', async () => {
     const { auth } = createApp();
     const { IndexController, MeController, FeedController, ArticlesController, SettingsController, MachineController } = await import('../example-app/controllers');
-    const doc = openApiDocument(auth as never, [IndexController, MeController, FeedController, ArticlesController, SettingsController, MachineController]) as unknown as { paths: Record<string, Record<string, Record<string, unknown>>>; components?: Record<string, unknown> };
+    const { TokenController } = await import('../example-app/tokens');
+    const doc = openApiDocument(auth as never, [IndexController, MeController, FeedController, ArticlesController, SettingsController, MachineController, TokenController]) as unknown as { paths: Record<string, Record<string, Record<string, unknown>>>; components?: Record<string, unknown> };
     await expect(SwaggerParser.validate(structuredClone(doc) as never)).resolves.toBeDefined();
-    expect(Object.keys((doc.components as { securitySchemes: object }).securitySchemes)).toEqual(['UserAuth', 'ApiKeyAuth']);
+    expect(Object.keys((doc.components as { securitySchemes: object }).securitySchemes)).toEqual(['UserAuth', 'ApiKeyAuth', 'AccessTokenAuth']);
+    expect((doc.components as { securitySchemes: Record<string, object> }).securitySchemes.AccessTokenAuth).toMatchObject({ type: 'http', scheme: 'bearer' });
+    // An http bearer scheme lists no scopes (OpenAPI 3.0: only oauth2 and openIdConnect do).
+    expect(doc.paths['/auth/whoami'].get.security).toEqual([{ AccessTokenAuth: [] }]);
+    expect(doc.paths['/auth/token'].post.security).toEqual([{ UserAuth: [] }]);
     expect(doc.paths['/machine/status'].get.security).toEqual([{ UserAuth: [] }, { ApiKeyAuth: [] }]);
     expect(doc.paths['/feed/'].get.security).toEqual([{ UserAuth: [] }, {}]);
     expect(doc.paths['/'].get.security).toBeUndefined();

@@ -1,3 +1,4 @@
+import type { X509Certificate } from 'node:crypto';
 import type { Credentials, HookRequest } from '../types';
 import type { UsernameFilter } from '../internal/credential-cache';
 import type { BearerError } from '../schemes/token';
@@ -37,10 +38,30 @@ export interface RequestView {
    */
   removeHeader?(name: string): void;
   /**
+   * The connection as the TLS layer saw it (client certificates, mTLS); absent where there is no
+   * Node socket to ask (a Socket.IO handshake).
+   */
+  connection?(): ConnectionView;
+  /**
    * Socket.IO handshakes only: the namespace connected to. A handshake opens a connection that
    * acts for the user, so it counts as an unsafe request (RFC 9110 §9.2.1) whatever its method.
    */
   readonly namespace?: string;
+}
+
+/** The connection a request came on, as the TLS layer (not any header) reports it. */
+export interface ConnectionView {
+  /**
+   * The address of the peer that opened the TCP connection: a proxy's, when there is one. Never
+   * `X-Forwarded-For` nor the framework's `trust proxy` reading of it.
+   */
+  readonly peerAddress: string | undefined;
+  /** The client certificate the TLS handshake received (an `https` server with `requestCert: true`). */
+  readonly certificate: X509Certificate | undefined;
+  /** Node's `socket.authorized`: the TLS layer verified that certificate against the server's `ca`. */
+  readonly authorized: boolean;
+  /** Why it did not (OpenSSL's code, e.g. `CERT_HAS_EXPIRED`). */
+  readonly authorizationError: string | undefined;
 }
 
 /**

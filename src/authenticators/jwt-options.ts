@@ -11,8 +11,12 @@ import { resolveJwtAlgorithms, resolveJwtKeys } from './jwt-keys-options';
 import { resolveCookie, type TokenCookieConfig, type TokenCookieOptions } from './token-reader';
 import { issuerLinkOf, type IssuerLink } from '../issuer/pairing';
 import type { TokenIssuer } from '../issuer/types';
+import { resolveMtlsBound, type MtlsBound } from './jwt-mtls';
 
-/** The `jwks` option: how remote keys are fetched and kept (see README, "Keys that rotate"). */
+/**
+ * The `jwks` option: how remote keys are fetched and kept (see docs/jwt.md, "Keys that rotate").
+ * @example const jwks: JwksOptions = { timeout: 1000, unknownKidInterval: 5, staleIfError: 3600 };
+ */
 export interface JwksOptions {
   /** Deadline of each fetch, in milliseconds. @default 1000 */
   timeout?: number;
@@ -26,8 +30,18 @@ export interface JwksOptions {
   maxBytes?: number;
 }
 
-/** Public keys given locally: a JWK Set, a JWK, a `KeyObject`, or an array of JWKs and `KeyObject`s. */
-export type JwtKeysInput = KeyObject | JsonWebKey | { readonly keys: readonly JsonWebKey[] } | readonly (KeyObject | JsonWebKey)[];
+/**
+ * Public keys given locally: a JWK Set, a JWK, a `KeyObject`, or an array of JWKs and `KeyObject`s.
+ * @example const keys: JwtKeysInput = createPublicKey(readFileSync('issuer-es256.pem'));
+ */
+export type JwtKeysInput =
+  | KeyObject
+  | JsonWebKey
+  | {
+      /** The keys of a JWK Set (RFC 7517 §5). */
+      readonly keys: readonly JsonWebKey[];
+    }
+  | readonly (KeyObject | JsonWebKey)[];
 
 /**
  * Options of `@JwtAuth(...)`: JWT access tokens (RFC 9068) from an OAuth 2.0 authorization server.
@@ -112,6 +126,12 @@ export interface JwtAuthOptions {
   authorizationServers?: readonly string[];
   /** Remember verified tokens (never past their `exp`). */
   cache?: CacheOptions;
+  /**
+   * Certificate-bound tokens (RFC 8705 §3): a token with `cnf["x5t#S256"]` is accepted only on a
+   * TLS connection that presented that client certificate. `'allowed'`: unbound tokens pass too;
+   * `'required'`: they are refused. Without it, a bound token is refused (401 `invalid_token`).
+   */
+  mtlsBound?: 'allowed' | 'required';
 }
 
 export interface JwtConfig extends JwtPolicy {
@@ -144,12 +164,13 @@ export interface JwtConfig extends JwtPolicy {
   readonly resourceName?: string;
   readonly authorizationServers?: readonly string[];
   readonly cache?: CacheConfig;
+  readonly mtlsBound?: MtlsBound;
 }
 
 const OPTIONS = [
   'issuer', 'audience', 'jwksUri', 'discovery', 'keys', 'secret', 'algorithms', 'clockTolerance', 'maxTokenAge', 'typ', 'scopeClaim', 'jwks',
   'realm', 'openApiName', 'bearerFormat', 'query', 'cookie', 'throttle', 'proxy', 'keepProxyAuthorization', 'hookTimeout', 'resource', 'resourceName',
-  'authorizationServers', 'cache', 'issuedBy', 'csrf',
+  'authorizationServers', 'cache', 'issuedBy', 'csrf', 'mtlsBound',
 ];
 
 /** What `issuedBy` stands for; given with it, these would say something else. */
@@ -208,8 +229,14 @@ export function resolveJwtOptions(options: JwtAuthOptions | undefined, where: st
     ...(o.resourceName !== undefined ? { resourceName: o.resourceName as string } : {}),
     ...(authorizationServers !== undefined ? { authorizationServers } : {}),
     cache: resolveCacheOption(o.cache, where),
+    ...mtlsBoundOption(o.mtlsBound, where),
   });
 }
+
+const mtlsBoundOption = (value: unknown, where: string): { mtlsBound?: MtlsBound } => {
+  const mtlsBound = resolveMtlsBound(value, where);
+  return mtlsBound === undefined ? {} : { mtlsBound };
+};
 
 /** `issuedBy`: the link of a token issuer, which stands for the issuer, audience and key options. */
 function resolveIssuedBy(o: Record<string, unknown>, where: string): IssuerLink {

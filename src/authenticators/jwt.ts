@@ -15,6 +15,7 @@ import type { JwtConfig } from './jwt-options';
 import { resourceMetadataUrl } from '../schemes/resource-metadata';
 import { createTokenReader, CROSS_SITE } from './token-reader';
 import { csrfRefusal, needsCsrfHeader } from './jwt-csrf';
+import { certificateBindingRefusal } from './jwt-mtls';
 
 /** What a `@JwtAuth` class may use of its app: rate-limited log lines with fixed kinds. */
 export interface JwtContext {
@@ -116,6 +117,9 @@ export function createJwtAuthenticator(config: JwtConfig, verifyClaims: VerifyCl
     const result = (yield verifyToken(token)) as JwtVerification;
     if (!result.ok) return refused(result);
     const claims = result.claims as JsonObject as JwtClaims;
+    // RFC 8705 §3: a certificate-bound token away from its certificate never reaches a hook.
+    const unbound = certificateBindingRefusal(config.mtlsBound, claims, request);
+    if (unbound) return unbound;
     // Before @VerifyClaims: a revoked token never reaches the app's own checks.
     const revoked = yield* revocation(claims);
     if (revoked) return revoked;
@@ -168,6 +172,10 @@ export function createJwtAuthenticator(config: JwtConfig, verifyClaims: VerifyCl
       entry = yield* verified(token, request);
     }
     if (!isVerified(entry)) return entry;
+    // The binding is to this connection, not to the token: checked again for a cache hit, or for a
+    // request that shared another's verification of the same token (the cache's single flight).
+    const unbound = cache && certificateBindingRefusal(config.mtlsBound, entry.claims, request);
+    if (unbound) return unbound;
     return {
       kind: 'authenticated',
       verified: entry.user,

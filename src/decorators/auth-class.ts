@@ -2,6 +2,7 @@ import { resolveBasicOptions, type BasicAuthOptions } from '../authenticators/ba
 import { resolveTokenOptions, type TokenAuthOptions } from '../authenticators/token';
 import { resolveDigestOptions, type DigestAuthOptions } from '../authenticators/digest';
 import { resolveJwtOptions, type JwtAuthOptions } from '../authenticators/jwt-options';
+import { resolveClientCertOptions, type ClientCertAuthOptions } from '../authenticators/client-cert';
 import { resolveIntrospectionOptions, type IntrospectionAuthOptions } from '../authenticators/introspection-options';
 import { HOOK_DECORATOR, recordHook, recordScheme, SCHEME_DECORATOR, type HookKind, type SchemeKind } from '../registry';
 import type {
@@ -13,6 +14,7 @@ import type {
   HashPasswordFn,
   VerifyNonceFn,
   VerifyPasswordFn,
+  VerifyCertificateFn,
   VerifyClaimsFn,
   VerifyTokenFn,
 } from '../types';
@@ -349,3 +351,34 @@ export const GetUsernameByHash = hookDecorator<GetUsernameByHashFn>('getUsername
  * ```
  */
 export const VerifyClaims = hookDecorator<VerifyClaimsFn>('verifyClaims');
+
+/**
+ * Marks a class as a client-certificate scheme (mutual TLS): the credentials are the TLS client
+ * certificate of the connection, verified by the TLS layer against the server's `ca` (an `https`
+ * server with `requestCert: true`), or forwarded by a trusted TLS-terminating proxy (`from`). Its
+ * `@VerifyCertificate` method turns the certificate into the user. TLS has no `WWW-Authenticate`
+ * scheme: a 401 carries the other members' challenges, or none.
+ * @see [Client certificates and certificate-bound tokens](../../docs/sender-constrained-tokens.md#client-certificates-and-certificate-bound-tokens-mtls-rfc-8705)
+ * @example
+ * ```ts
+ * @ClientCertAuth()
+ * class DeviceAuth {
+ *   @VerifyCertificate() verify(cert: X509Certificate) { return devices.get(cert.fingerprint256) ?? null; }
+ * }
+ * ```
+ */
+export const ClientCertAuth = schemeDecorator<ClientCertAuthOptions>('clientCert', resolveClientCertOptions);
+
+/**
+ * `@ClientCertAuth`: `(cert, request?) => user | true | null | undefined | false`: the user of a
+ * client certificate (a `node:crypto` `X509Certificate`) the TLS layer or a trusted proxy verified;
+ * `null`/`undefined`/`false` answer 401. Throw `AuthenticationFailure` to refuse with a reason.
+ * @see [Client certificates and certificate-bound tokens](../../docs/sender-constrained-tokens.md#client-certificates-and-certificate-bound-tokens-mtls-rfc-8705)
+ * @example
+ * ```ts
+ * @ClientCertAuth() class DeviceAuth {
+ *   @VerifyCertificate() verify(cert: X509Certificate) { return cert.checkHost('sensor-7.devices.example.com') ? { id: 'sensor-7' } : null; }
+ * }
+ * ```
+ */
+export const VerifyCertificate = hookDecorator<VerifyCertificateFn>('verifyCertificate');

@@ -1,8 +1,10 @@
+import type { X509Certificate } from 'node:crypto';
 import { HttpError, type Action } from 'routing-controllers';
 import type { Authenticator } from '../authenticators/authenticator';
 import { createBasicAuthenticator, type BasicConfig } from '../authenticators/basic';
 import { createTokenAuthenticator, type TokenConfig } from '../authenticators/token';
 import { createJwtAuthenticator } from '../authenticators/jwt';
+import { createClientCertAuthenticator, type ClientCertConfig } from '../authenticators/client-cert';
 import type { JwtConfig } from '../authenticators/jwt-options';
 import { createIntrospectionAuthenticator } from '../authenticators/introspection';
 import type { IntrospectionConfig } from '../authenticators/introspection-options';
@@ -86,6 +88,13 @@ const SCHEMES: Partial<Record<SchemeKind, SchemeBinding>> = {
     missing: () => undefined,
     create: (config, hook, _meta, context) =>
       createJwtAuthenticator(config as JwtConfig, hook<(claims: JwtClaims, request?: HookRequest) => unknown>('verifyClaims'), context),
+  },
+  clientCert: {
+    hooks: ['verifyCertificate', ...COMMON_HOOKS],
+    missing: (meta) =>
+      meta.hooks.has('verifyCertificate') ? undefined : `${meta.name} uses @ClientCertAuth but has no @VerifyCertificate method; add one returning the user of a certificate (or null)`,
+    create: (config, hook, _meta, context) =>
+      createClientCertAuthenticator(config as ClientCertConfig, hook<(certificate: X509Certificate, request?: HookRequest) => unknown>('verifyCertificate')!, context),
   },
   introspection: {
     // @VerifyClaims is optional: without it the user is the frozen introspection response.

@@ -48,7 +48,7 @@ export interface AuthEvent {
    * `'Digest'`, `'Bearer'`, or a class's own `scheme` option (e.g. `'ApiKey'`).
    */
   readonly scheme: string;
-  /** The class's scheme decorator: `@BasicAuth` (`'basic'`), `@DigestAuth` (`'digest'`), `@TokenAuth` (`'token'`), `@JwtAuth` (`'jwt'`) or `@IntrospectionAuth` (`'introspection'`). */
+  /** The class's scheme decorator: `@BasicAuth` (`'basic'`), `@DigestAuth` (`'digest'`), `@TokenAuth` (`'token'`), `@JwtAuth` (`'jwt'`) `@ClientCertAuth` (`'clientCert'`, scheme `'mTLS'`) or `@IntrospectionAuth` (`'introspection'`). */
   readonly kind: SchemeKind;
   /**
    * Basic and Digest only: the verified username, or on `rejected`/`throttled` the one claimed

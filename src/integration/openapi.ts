@@ -3,6 +3,7 @@ import type { BasicConfig } from '../authenticators/basic';
 import type { DigestConfig } from '../authenticators/digest';
 import type { TokenConfig } from '../authenticators/token';
 import type { JwtConfig } from '../authenticators/jwt-options';
+import type { ClientCertConfig } from '../authenticators/client-cert';
 import type { IntrospectionConfig } from '../authenticators/introspection-options';
 import { scopesForMethod } from '../scopes';
 import { groupsForMethod, type RoleGroups } from '../roles';
@@ -25,7 +26,23 @@ import type { Member, Plan } from './plans';
  * const key: OpenApiSecurityScheme = { type: 'apiKey', in: 'header', name: 'X-API-Key' };
  * ```
  */
-export type OpenApiSecurityScheme = OpenApiHttpScheme | OpenApiKeyScheme | OpenApiOpenIdConnectScheme;
+export type OpenApiSecurityScheme = OpenApiHttpScheme | OpenApiKeyScheme | OpenApiOpenIdConnectScheme | OpenApiMutualTlsScheme;
+
+/**
+ * A `mutualTLS` security scheme (OpenAPI 3.1): a `@ClientCertAuth` class. OpenAPI 3.0 has no such
+ * type, so `applyOpenApiSecurity` refuses a 3.0 document when an app has one.
+ *
+ * @example
+ * ```ts
+ * const mtls: OpenApiMutualTlsScheme = { type: 'mutualTLS', description: 'TLS client certificate' };
+ * ```
+ */
+export interface OpenApiMutualTlsScheme {
+  /** Always `'mutualTLS'`. */
+  type: 'mutualTLS';
+  /** Where the certificate is read. */
+  description?: string;
+}
 
 /**
  * An `openIdConnect` security scheme: a `@JwtAuth` class with `discovery`, whose issuer publishes
@@ -128,6 +145,11 @@ export function securitySchemesOf(member: Member): [string, OpenApiSecuritySchem
     return [[base, { type: 'http', scheme: scheme.toLowerCase(), description: `HTTP Digest (RFC 7616), realm "${realm}", ${algorithms.join(' or ')}` }]];
   }
   if (meta.kind === 'jwt') return jwtSchemes(base, meta.config as JwtConfig);
+  if (meta.kind === 'clientCert') {
+    const { from } = meta.config as ClientCertConfig;
+    const where = from ? `, or forwarded in ${from.header} by a trusted TLS-terminating proxy` : '';
+    return [[base, { type: 'mutualTLS', description: `TLS client certificate verified by the server's CA${where}` }]];
+  }
   if (meta.kind === 'introspection') {
     const { endpoint } = meta.config as IntrospectionConfig;
     return [[base, { type: 'http', scheme: 'bearer', description: `Opaque OAuth 2.0 access tokens, checked by introspection (RFC 7662) at ${endpoint}` }]];
@@ -198,6 +220,13 @@ const challengeHeader = (what: string) => ({
  */
 export function applySecurity(spec: OpenApiDocument, members: readonly Member[], planOf: (roles: readonly unknown[], where: string) => Plan): OpenApiDocument {
   const out = structuredClone(spec) as Document;
+  const version = (spec as { openapi?: unknown }).openapi;
+  const mtls = members.find((member) => member.meta.kind === 'clientCert');
+  if (mtls && typeof version === 'string' && version.startsWith('3.0')) {
+    throw new TypeError(
+      `http-auth: applyOpenApiSecurity: ${mtls.meta.name} is a mutualTLS security scheme, which OpenAPI ${version} does not have; generate an OpenAPI 3.1 document (openapi: '3.1.0')`,
+    );
+  }
   out.components = { ...(out.components ?? {}), securitySchemes: { ...(out.components?.securitySchemes ?? {}), ...securitySchemesFor(members) } };
   const actions = actionsByOperationId();
   for (const pathItem of Object.values(out.paths ?? {})) {

@@ -48,6 +48,7 @@ export function protectedResourcesOf(members: readonly Member[], scopes: () => I
           // RFC 9728 §2 names "header", "body" and "query"; a cookie is none of them.
           bearer_methods_supported: Object.freeze(config.query === undefined ? ['header'] : ['header', 'query']),
           ...(config.resourceName !== undefined ? { resource_name: config.resourceName } : {}),
+          ...(config.mtlsBound !== undefined ? { tls_client_certificate_bound_access_tokens: true } : {}),
         }),
     });
   }

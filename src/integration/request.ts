@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { TLSSocket } from 'node:tls';
 import type { Action } from 'routing-controllers';
-import type { RequestView } from '../authenticators/authenticator';
+import type { ConnectionView, RequestView } from '../authenticators/authenticator';
 import type { HookRequest } from '../types';
 import { attachAppLink, type AppLink } from '../internal/app-link';
 import { rawBodyOf } from './raw-body';
@@ -67,6 +68,7 @@ export class NodeRequestView implements RequestView {
   action: Action | undefined = undefined;
   appLink: AppLink | undefined = undefined;
   #hookRequest: HookRequest | undefined = undefined;
+  #connection: ConnectionView | undefined = undefined;
 
   constructor(
     readonly req: IncomingMessage,
@@ -114,6 +116,32 @@ export class NodeRequestView implements RequestView {
   hookRequest(): HookRequest {
     return (this.#hookRequest ??= hookRequestOf(this, this.action, this.params()));
   }
+
+  connection(): ConnectionView {
+    return (this.#connection ??= connectionOf(this.req));
+  }
+}
+
+/** What the socket under a request says of its peer; only a TLS socket has a certificate. */
+export function connectionOf(req: IncomingMessage): ConnectionView {
+  const socket = req.socket as Partial<TLSSocket> | undefined;
+  const peerAddress = socket?.remoteAddress;
+  if (socket?.encrypted !== true || typeof socket.getPeerX509Certificate !== 'function') {
+    return { peerAddress, certificate: undefined, authorized: false, authorizationError: undefined };
+  }
+  let certificate;
+  try {
+    certificate = socket.getPeerX509Certificate();
+  } catch {
+    certificate = undefined;
+  }
+  const error = socket.authorizationError as unknown;
+  return {
+    peerAddress,
+    certificate,
+    authorized: socket.authorized === true,
+    authorizationError: error === undefined || error === null ? undefined : String((error as { code?: unknown }).code ?? error),
+  };
 }
 
 /** How many times a header field was sent (Node keeps only the first of some, `Authorization` among them). */

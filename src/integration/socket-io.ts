@@ -1,12 +1,13 @@
 import type { HttpError } from 'routing-controllers';
-import type { RequestView } from '../authenticators/authenticator';
+import type { IncomingMessage } from 'node:http';
+import type { ConnectionView, RequestView } from '../authenticators/authenticator';
 import type { TokenConfig } from '../authenticators/token';
 import { HttpAuthError } from '../errors';
 import { isRefused, type HeaderTarget } from '../flow/decision';
 import type { HookRequest, LoginRequiredOptions } from '../types';
 import { settled } from '../internal/steps';
 import type { Plan } from './plans';
-import { countFields, hookRequestOf } from './request';
+import { connectionOf, countFields, hookRequestOf } from './request';
 import { holdMissedPackets, recoveryMode, replayHeldPackets, SKIPS_MIDDLEWARES, takeHeldPackets } from './socket-io-recovery';
 import type { AppCore } from './app-core';
 import { errorBody } from './tags';
@@ -29,6 +30,8 @@ class HeaderCollector implements HeaderTarget {
     return this.headers.get(name);
   }
 }
+
+const NO_CONNECTION: ConnectionView = Object.freeze({ peerAddress: undefined, certificate: undefined, authorized: false, authorizationError: undefined });
 
 /**
  * The handshake as the flow sees a request. The socket itself, not the HTTP request, is `req`
@@ -74,6 +77,13 @@ class HandshakeView implements RequestView {
   }
 
   #hookRequest: HookRequest | undefined;
+  #connection: ConnectionView | undefined;
+
+  /** The TLS connection of the handshake's HTTP request (client certificates, mTLS). */
+  connection(): ConnectionView {
+    const request = this.req.request as IncomingMessage | undefined;
+    return (this.#connection ??= request?.socket ? connectionOf(request) : NO_CONNECTION);
+  }
 
   /** What a hook sees of the handshake; there is no routing-controllers action. */
   hookRequest(): HookRequest {

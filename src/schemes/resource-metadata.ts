@@ -24,7 +24,10 @@ export function resourceMetadataPath(resource: string): string {
   return new URL(resourceMetadataUrl(resource)).pathname;
 }
 
-/** RFC 9728 §2's members this library fills in. */
+/**
+ * RFC 9728 §2's members this library fills in.
+ * @example const metadata: ProtectedResourceMetadata = auth.protectedResourceMetadata(ApiAuth);
+ */
 export interface ProtectedResourceMetadata {
   /** The resource identifier (the `resource` option). */
   readonly resource: string;
@@ -36,4 +39,6 @@ export interface ProtectedResourceMetadata {
   readonly bearer_methods_supported: readonly string[];
   /** A human-readable name (the `resourceName` option). */
   readonly resource_name?: string;
+  /** `true` when the class accepts certificate-bound tokens (RFC 8705; `mtlsBound`); absent (false) otherwise. */
+  readonly tls_client_certificate_bound_access_tokens?: boolean;
 }

@@ -6,18 +6,16 @@
  * sends with a top-level cross-site POST in its first two minutes); the library must refuse the
  * request, and the handler must never run. The app's own page posting the same form gets in.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { CurrentUser, Get, Header, JsonController, Post } from 'routing-controllers';
 import { createAuthCheckers, LoginRequired, TokenAuth, VerifyToken } from '../../src';
-import { CHROMIUM_PATH, itWith, probeChromium } from './clients';
+import { itWith, probeChromium } from './clients';
+import { formPage, useCrossSite } from './cross-site';
 import { INTEROP_DRIVERS, serveApp } from './server';
 
 const probe = probeChromium();
 const it = itWith(probe);
 
-const LAUNCH_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
 
 const SESSION = 'cookie-session-4711';
 
@@ -49,32 +47,9 @@ class BankController {
   }
 }
 
-/** A page that posts a form to `action` as soon as it loads. */
-const formPage = (action: string) =>
-  `<!doctype html><form method="POST" action="${action}"><input name="amount" value="1000"><input name="to" value="mallory"></form><script>document.forms[0].submit()</script>`;
-
-let browser: Browser | undefined;
-let attacker: Server | undefined;
-let attackerPort = 0;
 /** Where the attacker's form posts to: set per driver. */
 let target = '';
-
-beforeAll(async () => {
-  if (probe.problem) return;
-  browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: LAUNCH_ARGS });
-  attacker = createServer((req, res) => {
-    res.setHeader('Content-Type', 'text/html; charset=utf-8');
-    res.end(req.url === '/prize' ? formPage(target) : '<!doctype html><p>nothing to see</p>');
-  });
-  await new Promise<void>((resolve) => attacker!.listen(0, '127.0.0.1', resolve));
-  attackerPort = (attacker.address() as AddressInfo).port;
-});
-
-afterAll(async () => {
-  await browser?.close();
-  attacker?.closeAllConnections();
-  await new Promise((resolve) => (attacker ? attacker.close(resolve) : resolve(undefined)));
-});
+const crossSite = useCrossSite(probe, () => target);
 
 describe.each(INTEROP_DRIVERS)('a cookie token in chromium against %s', (driver) => {
   type Seen = { method: string; url: string; cookie?: string; secFetchSite?: string; origin?: string; status?: number };
@@ -111,7 +86,7 @@ describe.each(INTEROP_DRIVERS)('a cookie token in chromium against %s', (driver)
 
   /** A fresh browser profile logged in at the app (the session cookie set by the app itself). */
   const loggedIn = async (login: string): Promise<Page> => {
-    const context = await browser!.newContext();
+    const context = await crossSite.browser().newContext();
     contexts.push(context);
     const page = await context.newPage();
     expect((await page.goto(`${app.url}/bank/${login}`))?.status()).toBe(200);
@@ -130,14 +105,14 @@ describe.each(INTEROP_DRIVERS)('a cookie token in chromium against %s', (driver)
       const page = await loggedIn(login);
       const from = app.seen.length;
       const answer = postedTransfer(page);
-      await page.goto(`http://localhost:${attackerPort}/prize`);
+      await page.goto(crossSite.attackerPage());
       const response = await answer;
       expect(response.status()).toBe(403);
       expect(await response.json()).toEqual({ name: 'CrossSiteError', message: 'cross-site request refused', code: 'ERR_HTTP_AUTH_CROSS_SITE' });
       expect(transfers).toEqual([]);
       // The browser did send the cookie: the refusal is the library's, not the browser's.
       const forged = app.seen.slice(from).find((r) => r.method === 'POST');
-      expect(forged).toMatchObject({ url: '/bank/transfer', cookie: `session=${SESSION}`, secFetchSite: 'cross-site', origin: `http://localhost:${attackerPort}`, status: 403 });
+      expect(forged).toMatchObject({ url: '/bank/transfer', cookie: `session=${SESSION}`, secFetchSite: 'cross-site', origin: new URL(crossSite.attackerPage()).origin, status: 403 });
     });
 
     it("lets the app's own page post the same form", async () => {

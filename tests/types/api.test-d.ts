@@ -24,6 +24,9 @@ import {
   DigestAuth,
   htpasswd,
   htdigest,
+  ClientCertAuth,
+  VerifyCertificate,
+  JwtAuth,
   IntrospectionAuth,
 } from '../../src';
 
@@ -318,7 +321,7 @@ TokenAuth({ cookie: { allowedOrigins: ['https://admin.example.com'] } });
 // @ts-expect-error crossSite is true or false
 TokenAuth({ cookie: { name: 'session', crossSite: 'yes' } });
 assertType<Equals<import('../../src').AuthEvent['scheme'], string>>();
-assertType<Equals<import('../../src').AuthEvent['kind'], 'basic' | 'digest' | 'token' | 'jwt' | 'introspection'>>();
+assertType<Equals<import('../../src').AuthEvent['kind'], 'basic' | 'digest' | 'token' | 'jwt' | 'clientCert' | 'introspection'>>();
 assertType<Equals<import('../../src').AuthEvent['namespace'], string | undefined>>();
 assertType<Equals<HookRequest['params'], { readonly [name: string]: string }>>();
 
@@ -389,6 +392,9 @@ type LaterExports =
   | 'TokenGrantError'
   | 'MemoryTokenStore'
   | 'RedisTokenStore'
+  // Issue 17: client certificates (mTLS).
+  | 'ClientCertAuth'
+  | 'VerifyCertificate'
   // Issue 17 §3: opaque tokens by introspection.
   | 'IntrospectionAuth';
 assertType<Equals<ValueExports, BasicTokenExports | LaterExports>>();
@@ -447,7 +453,26 @@ export type PublicTypes = [
   import('../../src').HtdigestOptions,
   import('../../src').PasswordFileOptions,
   import('../../src').PathSource<HookRequest>,
+  // Issue 17: client certificates (mTLS).
+  import('../../src').ClientCertAuthOptions,
+  import('../../src').ClientCertHeaderOptions,
+  import('../../src').VerifyCertificateFn,
+  import('../../src').OpenApiMutualTlsScheme,
 ];
+// Issue 17: @ClientCertAuth options and the hook's signature.
+ClientCertAuth({ from: { header: 'x-ssl-client-cert', trustedProxies: ['10.0.0.5', '10.1.0.0/16'] } });
+ClientCertAuth({ from: { header: 'x-forwarded-client-cert', trustedProxies: ['::1'], format: 'xfcc' } });
+// @ts-expect-error from needs trustedProxies
+ClientCertAuth({ from: { header: 'x-ssl-client-cert' } });
+// @ts-expect-error format is 'escaped-pem' or 'xfcc'
+ClientCertAuth({ from: { header: 'x-ssl-client-cert', trustedProxies: ['10.0.0.5'], format: 'der' } });
+assertType<Equals<typeof ClientCertAuth, import('../../src').SchemeDecorator<import('../../src').ClientCertAuthOptions>>>();
+assertType<Equals<typeof VerifyCertificate, import('../../src').HookDecorator<import('../../src').VerifyCertificateFn>>>();
+assertType<Equals<Parameters<import('../../src').VerifyCertificateFn>[0], import('node:crypto').X509Certificate>>();
+assertType<Equals<import('../../src').Credentials['certificate'], import('node:crypto').X509Certificate | undefined>>();
+JwtAuth({ issuer: 'https://id.example.com', audience: 'https://api.example.com', discovery: true, mtlsBound: 'required' });
+// @ts-expect-error mtlsBound is 'allowed' or 'required'
+JwtAuth({ issuer: 'https://id.example.com', audience: 'https://api.example.com', discovery: true, mtlsBound: true });
 // They are the types of the exported decorators, not look-alikes.
 // The method-style hook signatures keep their names (and so their bivariance) in the .d.ts.
 assertType<Equals<typeof GetPassword, import('../../src').HookDecorator<import('../../src').GetPasswordFn>>>();
