@@ -36,4 +36,8 @@ export interface ProtectedResourceMetadata {
   readonly bearer_methods_supported: readonly string[];
   /** A human-readable name (the `resourceName` option). */
   readonly resource_name?: string;
+  /** DPoP (RFC 9449 §5.1 and RFC 9728 §2): the `alg` values a proof may use (`dpopAlgorithms`). */
+  readonly dpop_signing_alg_values_supported?: readonly string[];
+  /** DPoP: whether only DPoP-bound tokens are accepted (`dpop: 'required'`). */
+  readonly dpop_bound_access_tokens_required?: boolean;
 }
