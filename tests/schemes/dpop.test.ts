@@ -131,3 +131,19 @@ describe('proof checks', () => {
     expect(replayKey('jkt', 'a')).not.toBe(replayKey('jkt2', 'a'));
   });
 });
+
+describe('replay records in the default MemoryNonceStore', () => {
+  it('a flood of 100,000 fresh proofs, then the replay of an early one: refused, and memory stays bounded', () => {
+    const { MemoryNonceStore } = jest.requireActual<typeof import('../../src/stores/memory-nonce-store')>('../../src/stores/memory-nonce-store');
+    const store = new MemoryNonceStore();
+    const now = Date.now();
+    // A proof's record lives until iat + window + tolerance; the early proof is a little older.
+    const early = replayKey('jkt', 'early-jti');
+    expect(store.use(early, '00000001', now + 60_000)).toBe(true);
+    for (let i = 0; i < 100_000; i++) expect(store.use(replayKey('jkt', `flood-${i}`), '00000001', now + 90_000)).toBe(true);
+    expect(store.size).toBeLessThanOrEqual(100_000);
+    expect(store.use(early, '00000001', now + 60_000)).toBe(false);
+    // And a recent one is still known as used.
+    expect(store.use(replayKey('jkt', 'flood-99999'), '00000001', now + 90_000)).toBe(false);
+  });
+});
