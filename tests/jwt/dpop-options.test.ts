@@ -2,7 +2,8 @@
  * `@JwtAuth`'s DPoP options (src/authenticators/jwt-dpop-options.ts): resolved once into a frozen
  * configuration; every misuse a TypeError at decoration naming the class and the fix.
  */
-import { JwtAuth, MemoryNonceStore, type JwtAuthOptions } from '../../src';
+import { createAuthCheckers, JwtAuth, MemoryNonceStore, type JwtAuthOptions } from '../../src';
+import { recordingLogger } from '../helpers';
 import { resolveJwtOptions } from '../../src/authenticators/jwt-options';
 
 const base = { issuer: 'https://id.example.test', audience: 'https://api.example.test', secret: 'a-hs256-secret-of-at-least-32-bytes!!', resource: 'https://api.example.test/v1' };
@@ -46,5 +47,23 @@ describe('DPoP options', () => {
       class Bad {}
       return Bad;
     }).toThrow(message);
+  });
+});
+
+describe('start-up warnings', () => {
+  const nonce = { secret: 'a-shared-dpop-nonce-secret-32-bytes' };
+  it.each<[string, Record<string, unknown>, number]>([
+    ['a shared nonce secret with the default memory store', { dpopNonce: nonce }, 1],
+    ['a shared nonce secret with a store given', { dpopNonce: nonce, store: new MemoryNonceStore() }, 0],
+    ['a per-process nonce secret', { dpopNonce: true }, 0],
+    ['no nonces', {}, 0],
+  ])('%s: %d warning(s)', (_name, options, count) => {
+    @JwtAuth({ ...base, dpop: 'allowed', ...options } as JwtAuthOptions)
+    class Warned {}
+    const logger = recordingLogger();
+    createAuthCheckers([Warned], { logger });
+    const lines = logger.lines().filter((line) => line.includes('DPoP'));
+    expect(lines).toHaveLength(count);
+    if (count) expect(lines[0]).toMatch(/Warned shares a DPoP nonce secret but records proofs in memory: .*store: new RedisNonceStore\(redis\)/);
   });
 });
