@@ -8,6 +8,7 @@ import request from 'supertest';
 import { CurrentUser, Get, JsonController, Post } from 'routing-controllers';
 import {
   AuthenticationFailure,
+  BasicAuth,
   createAuthCheckers,
   ErrorHandler,
   JwtAuth,
@@ -17,9 +18,10 @@ import {
   type AuthEvent,
   type AuthFailureStatus,
   type JwtClaims,
+  VerifyPassword,
 } from '../../src';
 import { accessTokenHash, jwkThumbprint } from '../../src/schemes/dpop';
-import { challengeFields, DRIVERS } from '../helpers';
+import { challengeFields, DRIVERS, recordingLogger } from '../helpers';
 import { accessClaims, AUDIENCE, ISSUER, makeKeys, publicJwk, signRaw } from '../schemes/jwt/tokens';
 
 const keys = makeKeys();
@@ -242,7 +244,7 @@ const ROWS: Row[] = [
 describe.each(DRIVERS)('DPoP red team (%s)', (_driver, makeApp) => {
   const build = () => {
     const events: AuthEvent[] = [];
-    const auth = createAuthCheckers([AllowedAuth, RequiredAuth, NonceAuth, SharedAuth, ShortNonceAuth], { onEvent: (event) => void events.push(event), controllers: [DpopController] });
+    const auth = createAuthCheckers([AllowedAuth, RequiredAuth, NonceAuth, SharedAuth, ShortNonceAuth], { logger: recordingLogger(), onEvent: (event) => void events.push(event), controllers: [DpopController] });
     return { app: makeApp([DpopController], auth), events };
   };
   const send = (app: ReturnType<typeof build>['app'], method: 'get' | 'post', path: string, headers: Headers) => {
@@ -365,6 +367,28 @@ describe.each(DRIVERS)('DPoP red team (%s)', (_driver, makeApp) => {
     const replay = await send(app, 'get', '/dpop/shared', early);
     expect(replay.status).toBe(401);
     expect(replay.body).toEqual({ status: 401, reason: 'dpop_replay' });
+  });
+
+  it('MultiAuth: a DPoP request picks the DPoP class, a Basic one the Basic class', async () => {
+    @BasicAuth({ realm: 'staff' })
+    class StaffAuth {
+      @VerifyPassword() verify(username: string, password: string) {
+        return username === 'ann' && password === 'pw' ? { name: 'ann' } : null;
+      }
+    }
+    @JsonController('/dpop')
+    class MultiController {
+      @Get('/items') @LoginRequired({ auth: [StaffAuth, AllowedAuth] }) items(@CurrentUser() user: { sub?: string; name?: string }) {
+        return { who: user.sub ?? user.name };
+      }
+    }
+    const app = makeApp([MultiController], createAuthCheckers([StaffAuth, AllowedAuth], { controllers: [MultiController] }));
+    const t = token();
+    expect((await send(app, 'get', '/dpop/items', dpopHeaders(t, proof({ accessToken: t })))).body).toEqual({ who: 'client-1' });
+    expect((await send(app, 'get', '/dpop/items', { Authorization: `Basic ${Buffer.from('ann:pw').toString('base64')}` })).body).toEqual({ who: 'ann' });
+    const refused = await send(app, 'get', '/dpop/items', dpopHeaders(t, proof({ method: 'POST', accessToken: t })));
+    expect(refused.status).toBe(401);
+    expect(challengeFields(refused)).toEqual([...badProof('dpop_htm_mismatch'), 'Basic realm="staff"']);
   });
 
   it('protected-resource metadata names the proof algorithms and whether DPoP is required', async () => {

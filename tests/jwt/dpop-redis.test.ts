@@ -8,7 +8,7 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
 import request from 'supertest';
 import { CurrentUser, Get, JsonController } from 'routing-controllers';
-import { createAuthCheckers, JwtAuth, LoginRequired, RedisNonceStore, type JwtClaims } from '../../src';
+import { createAuthCheckers, JwtAuth, LoginRequired, RedisNonceStore, type AuthEvent, type JwtClaims } from '../../src';
 import { accessTokenHash, jwkThumbprint } from '../../src/schemes/dpop';
 import { DRIVERS, recordingLogger } from '../helpers';
 import { describeWithRedisServer, startPrivateRedis, type PrivateRedis } from '../private-redis';
@@ -23,7 +23,7 @@ const token = () => signRaw(keys.ec.privateKey, { alg: 'ES256', typ: 'at+jwt', k
 const proof = (accessToken: string) =>
   signRaw(client.privateKey, { typ: 'dpop+jwt', alg: 'ES256', jwk: CLIENT_JWK }, { jti: randomBytes(12).toString('base64url'), htm: 'GET', htu: `${AUDIENCE}/cluster`, iat: now(), ath: accessTokenHash(accessToken) });
 
-function appWith(store: RedisNonceStore, makeApp: (typeof DRIVERS)[number][1], logger = recordingLogger()) {
+function appWith(store: RedisNonceStore, makeApp: (typeof DRIVERS)[number][1], logger = recordingLogger(), events: AuthEvent[] = []) {
   @JwtAuth({ issuer: ISSUER, audience: AUDIENCE, keys: JWKS as never, resource: AUDIENCE, dpop: 'required', store })
   class ClusterAuth {}
   @JsonController('/cluster')
@@ -32,7 +32,7 @@ function appWith(store: RedisNonceStore, makeApp: (typeof DRIVERS)[number][1], l
       return { sub: user.sub };
     }
   }
-  return makeApp([ClusterController], createAuthCheckers([ClusterAuth], { logger, controllers: [ClusterController] }));
+  return makeApp([ClusterController], createAuthCheckers([ClusterAuth], { logger, onEvent: (event) => void events.push(event), controllers: [ClusterController] }));
 }
 
 const get = (app: ReturnType<typeof appWith>, t: string, p: string) => request(app).get('/cluster').set('Authorization', `DPoP ${t}`).set('DPoP', p);
@@ -86,7 +86,8 @@ describeWithRedisServer.each(DRIVERS)('DPoP with RedisNonceStore while Redis is 
 
   it('503 in under a second, never acceptance; one log line; accepted again once Redis is back', async () => {
     const logger = recordingLogger();
-    const app = appWith(new RedisNonceStore(redis), makeApp, logger);
+    const events: AuthEvent[] = [];
+    const app = appWith(new RedisNonceStore(redis), makeApp, logger, events);
     const t = token();
     expect((await get(app, t, proof(t))).status).toBe(200);
 
@@ -98,6 +99,11 @@ describeWithRedisServer.each(DRIVERS)('DPoP with RedisNonceStore while Redis is 
       expect(res.status).toBe(503);
       expect(res.body).toMatchObject({ code: 'ERR_HTTP_AUTH_UNAVAILABLE' });
     }
+    await new Promise((r) => setTimeout(r, 20));
+    expect(events.filter((e) => e.status === 503).map((e) => [e.kind, e.reason])).toEqual([
+      ['jwt', 'dpop_store_unavailable'],
+      ['jwt', 'dpop_store_unavailable'],
+    ]);
     expect(logger.lines()).toEqual([expect.stringMatching(/ClusterAuth: the DPoP replay store failed \(Redis .* did not answer within 250 ms\); refusing DPoP requests with 503/)]);
 
     await server.restart();
