@@ -78,8 +78,8 @@ const shared = new MemoryNonceStore();
 @JwtAuth({ ...common, dpop: 'allowed', store: shared, resource: `${ORIGIN}/shared` })
 class SharedAuth extends ReasonHandler {}
 
-/** Nonces of 6 s: a fresh one is sent on a 200 in the last 2 s. */
-@JwtAuth({ ...common, dpop: 'allowed', dpopNonce: { secret: 'another-dpop-nonce-secret-32-bytes', lifetime: 6 }, resource: `${ORIGIN}/short` })
+/** Nonces of 9 s: a fresh one is sent on a 200 in the last 3 s. */
+@JwtAuth({ ...common, dpop: 'allowed', dpopNonce: { secret: 'another-dpop-nonce-secret-32-bytes', lifetime: 9 }, resource: `${ORIGIN}/short` })
 class ShortNonceAuth extends ReasonHandler {}
 
 @JsonController('/dpop')
@@ -332,7 +332,7 @@ describe.each(DRIVERS)('DPoP red team (%s)', (_driver, makeApp) => {
     const early = await send(app, 'get', '/dpop/short', dpopHeaders(t, proof({ url: '/dpop/short', accessToken: t, claims: { nonce } })));
     expect(early.status).toBe(200);
     expect(early.headers['dpop-nonce']).toBeUndefined();
-    await new Promise((r) => setTimeout(r, 4_300));
+    await new Promise((r) => setTimeout(r, 6_300));
     const late = await send(app, 'get', '/dpop/short', dpopHeaders(t, proof({ url: '/dpop/short', accessToken: t, claims: { nonce } })));
     expect(late.status).toBe(200);
     const fresh = late.headers['dpop-nonce'];
