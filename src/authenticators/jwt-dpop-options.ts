@@ -22,6 +22,11 @@ export interface DpopNonceOptions {
 /**
  * The DPoP options of `@JwtAuth` (RFC 9449): sender-constrained access tokens. See
  * docs/sender-constrained-tokens.md.
+ * @example
+ * ```ts
+ * @JwtAuth({ issuer, audience, discovery: true, resource: 'https://api.example.com', dpop: 'required', store: new RedisNonceStore(redis) })
+ * class ApiAuth {}
+ * ```
  */
 export interface JwtDpopOptions {
   /**
