@@ -341,10 +341,10 @@ describe.each(DRIVERS)('DPoP red team (%s)', (_driver, makeApp) => {
     expect(late.headers['cache-control']).toBe('no-store');
     const next = await send(app, 'get', '/dpop/short', dpopHeaders(t, proof({ url: '/dpop/short', accessToken: t, claims: { nonce: fresh } })));
     expect(next.status).toBe(200);
-  });
+  }, 30_000);
 
   it('a flood of fresh proofs past the store bound, then the replay of an early one: refused', async () => {
-    // The store's bound, small here (the default 100,000 is exercised in tests/stores): what it
+    // The store's bound, small here (the default 100,000 is flooded in tests/schemes/dpop.test.ts): what it
     // forgets it refuses, so an evicted proof can never be replayed.
     @JwtAuth({ ...common, dpop: 'allowed', store: new MemoryNonceStore({ maxNonces: 8 }), resource: `${ORIGIN}/shared` })
     class SmallStoreAuth extends ReasonHandler {}
@@ -367,7 +367,7 @@ describe.each(DRIVERS)('DPoP red team (%s)', (_driver, makeApp) => {
     const replay = await send(app, 'get', '/dpop/shared', early);
     expect(replay.status).toBe(401);
     expect(replay.body).toEqual({ status: 401, reason: 'dpop_replay' });
-  });
+  }, 30_000);
 
   it('MultiAuth: a DPoP request picks the DPoP class, a Basic one the Basic class', async () => {
     @BasicAuth({ realm: 'staff' })
