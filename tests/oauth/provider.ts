@@ -25,6 +25,8 @@ export interface TestProvider {
   /** The default resource indicator (and so the `aud` of its tokens). */
   readonly resource: string;
   readonly clientId: string;
+  /** The client's secret, for a client process of a test's own (e.g. tests/jwt/dpop-client-process.mjs). */
+  readonly clientSecret: string;
   /** Runs the client credentials grant through oauth4webapi and returns the access token. */
   clientCredentialsToken(options?: { scope?: string; resource?: string }): Promise<string>;
   /** Serves new keys from now on, on the same port; the first of `keys` (or `signingKid`) signs. */
@@ -42,6 +44,8 @@ export interface ProviderOptions {
   scopes?: string[];
   /** Seconds. Default 600. */
   accessTokenTTL?: number;
+  /** Turns on oidc-provider's DPoP feature: a token request with a proof gets a DPoP-bound token. Default off. */
+  dpop?: boolean;
 }
 
 const CLIENT_ID = 'test-client';
@@ -92,6 +96,7 @@ export async function startProvider(options: ProviderOptions = {}): Promise<Test
     scopes: options.scopes ?? ['articles:read', 'articles:write'],
     accessTokenTTL: options.accessTokenTTL ?? 600,
     clients: [{ client_id: CLIENT_ID, client_secret: CLIENT_SECRET }],
+    dpop: options.dpop === true,
   };
   // execArgv: [] so the child does not inherit jest's or ts-node's flags.
   const child = fork(join(__dirname, 'provider-process.mjs'), [], { execArgv: [], env: { ...process.env, OP_CONFIG: JSON.stringify(config) }, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
@@ -105,6 +110,7 @@ export async function startProvider(options: ProviderOptions = {}): Promise<Test
     jwksUri: `${issuer}/jwks`,
     resource,
     clientId: CLIENT_ID,
+    clientSecret: CLIENT_SECRET,
     async clientCredentialsToken({ scope, resource: audience } = {}) {
       const args = JSON.stringify({ issuer, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, scope, resource: audience ?? resource });
       const { stdout } = await run(process.execPath, [join(__dirname, 'client-process.mjs'), args], { timeout: 15_000 });
