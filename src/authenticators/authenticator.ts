@@ -88,6 +88,8 @@ export interface Refusal {
    * `'bad-credentials'`, 403 `'role'`).
    */
   readonly reason?: RefusalReason;
+  /** Response headers the refusal carries besides its challenge (DPoP's `DPoP-Nonce`). */
+  readonly headers?: readonly (readonly [string, string])[];
 }
 
 /** The reasons the library itself gives for a refusal (see `AuthEvent`). */

@@ -12,6 +12,8 @@ import { resolveCookie, type TokenCookieConfig, type TokenCookieOptions } from '
 import { issuerLinkOf, type IssuerLink } from '../issuer/pairing';
 import type { TokenIssuer } from '../issuer/types';
 import { resolveMtlsBound, type MtlsBound } from './jwt-mtls';
+// DPoP (RFC 9449): its options and their resolution live in jwt-dpop-options.ts.
+import { resolveDpopOptions, type DpopConfig, type JwtDpopOptions } from './jwt-dpop-options';
 
 /**
  * The `jwks` option: how remote keys are fetched and kept (see docs/jwt.md, "Keys that rotate").
@@ -52,7 +54,7 @@ export type JwtKeysInput =
  * class ApiAuth {}
  * ```
  */
-export interface JwtAuthOptions {
+export interface JwtAuthOptions extends JwtDpopOptions {
   /** The accepted `iss` values, compared exactly. A token of another issuer is refused without any fetch. Not with `issuedBy`. */
   issuer?: string | readonly string[];
   /** The accepted audiences: the token's `aud` (string or array) must contain one of them. Not with `issuedBy`. */
@@ -165,12 +167,16 @@ export interface JwtConfig extends JwtPolicy {
   readonly authorizationServers?: readonly string[];
   readonly cache?: CacheConfig;
   readonly mtlsBound?: MtlsBound;
+  /** DPoP (RFC 9449), when `dpop` is set. */
+  readonly dpop?: DpopConfig;
 }
 
 const OPTIONS = [
   'issuer', 'audience', 'jwksUri', 'discovery', 'keys', 'secret', 'algorithms', 'clockTolerance', 'maxTokenAge', 'typ', 'scopeClaim', 'jwks',
   'realm', 'openApiName', 'bearerFormat', 'query', 'cookie', 'throttle', 'proxy', 'keepProxyAuthorization', 'hookTimeout', 'resource', 'resourceName',
   'authorizationServers', 'cache', 'issuedBy', 'csrf', 'mtlsBound',
+  // DPoP (jwt-dpop-options.ts)
+  'dpop', 'dpopAlgorithms', 'dpopWindow', 'dpopNonce', 'store',
 ];
 
 /** What `issuedBy` stands for; given with it, these would say something else. */
@@ -204,6 +210,7 @@ export function resolveJwtOptions(options: JwtAuthOptions | undefined, where: st
     if (o.csrf !== 'double-submit') configError(where, "csrf must be 'double-submit'");
     if (cookie === undefined) configError(where, "csrf: 'double-submit' protects a token read from a cookie; add cookie (e.g. cookie: 'access_token')");
   }
+  const dpop = resolveDpopOptions(o, { resource, proxy, query, cookie }, where);
   return Object.freeze({
     scheme: 'Bearer' as const,
     ...(issuedBy ? { issuedBy } : {}),
@@ -230,6 +237,7 @@ export function resolveJwtOptions(options: JwtAuthOptions | undefined, where: st
     ...(authorizationServers !== undefined ? { authorizationServers } : {}),
     cache: resolveCacheOption(o.cache, where),
     ...mtlsBoundOption(o.mtlsBound, where),
+    ...(dpop !== undefined ? { dpop } : {}),
   });
 }
 

@@ -13,9 +13,10 @@ import { ANONYMOUS_OUTCOME, isAccepted, refusalOutcome, wantsRequest, type Authe
 import { credentialsHeader } from './basic';
 import type { JwtConfig } from './jwt-options';
 import { resourceMetadataUrl } from '../schemes/resource-metadata';
-import { createTokenReader, CROSS_SITE } from './token-reader';
+import { createTokenReader, CROSS_SITE, type TokenSource } from './token-reader';
 import { csrfRefusal, needsCsrfHeader } from './jwt-csrf';
 import { certificateBindingRefusal } from './jwt-mtls';
+import { createDpopStep, dpopBindingUnchecked } from './jwt-dpop';
 
 /** What a `@JwtAuth` class may use of its app: rate-limited log lines with fixed kinds. */
 export interface JwtContext {
@@ -76,6 +77,8 @@ export function createJwtAuthenticator(config: JwtConfig, verifyClaims: VerifyCl
   const claimsWantRequest = wantsRequest(verifyClaims, 1);
   const resourceMetadata = config.resource === undefined ? undefined : resourceMetadataUrl(config.resource);
   const authorizationHeader = credentialsHeader(config.proxy);
+  // DPoP (RFC 9449): the proof, binding, replay and nonce step, in jwt-dpop.ts.
+  const dpop = config.dpop && createDpopStep(config.dpop, { now, tolerance: config.clockTolerance, resourceMetadata, logError: context.logError });
   // No key can be had: a client should come back once a fetch may be tried again, not log in
   // anew; audit events name the JWT reason code, not the generic store-unavailable.
   const retryAfterSeconds = Math.max(1, Math.ceil((config.keys.kind === 'jwksUri' || config.keys.kind === 'discovery' ? config.keys.jwks.unknownKidIntervalMs : 1000) / 1000));
@@ -118,7 +121,7 @@ export function createJwtAuthenticator(config: JwtConfig, verifyClaims: VerifyCl
     if (!result.ok) return refused(result);
     const claims = result.claims as JsonObject as JwtClaims;
     // RFC 8705 §3: a certificate-bound token away from its certificate never reaches a hook.
-    const unbound = certificateBindingRefusal(config.mtlsBound, claims, request);
+    const unbound = certificateBindingRefusal(config.mtlsBound, claims, request) ?? (dpop ? undefined : dpopBindingUnchecked(claims as JsonObject));
     if (unbound) return unbound;
     // Before @VerifyClaims: a revoked token never reaches the app's own checks.
     const revoked = yield* revocation(claims);
@@ -141,13 +144,23 @@ export function createJwtAuthenticator(config: JwtConfig, verifyClaims: VerifyCl
 
   function* authentication(request: RequestView): Steps<Outcome> {
     // Node keeps only the first Authorization field: the second must not go unnoticed.
-    if ((request.fieldCount?.(authorizationHeader) ?? 0) > 1) return SENT_TWICE;
+    if ((request.fieldCount?.(authorizationHeader) ?? 0) > 1) return dpop ? dpop.sentTwice : SENT_TWICE;
     const sources = reader.sources(request);
-    if (sources.length === 0) return ANONYMOUS_OUTCOME;
+    // ── DPoP: `Authorization: DPoP <token>` is one more way to send the token (RFC 9449 §7.1).
+    const dpopToken = dpop?.token(request);
+    if (dpopToken !== undefined) {
+      if (sources.some((s) => s.source !== 'cookie')) return dpop!.sentTwice;
+      if (dpopToken === null) return dpop!.malformed;
+    }
+    if (sources.length === 0 && dpopToken === undefined) return ANONYMOUS_OUTCOME;
     // RFC 6750 §2: one method per request. A cookie is ambient (the browser adds it), so the
     // header wins over it rather than making the request malformed.
-    if (sources.filter((s) => s.source !== 'cookie').length > 1) return SENT_TWICE;
-    const sent = sources[0];
+    if (sources.filter((s) => s.source !== 'cookie').length > 1) return dpop ? dpop.sentTwice : SENT_TWICE;
+    const scheme = typeof dpopToken === 'string' ? 'DPoP' : 'Bearer';
+    // dpop: 'required' refuses any other scheme before the token costs a verification.
+    if (scheme === 'Bearer' && dpop?.notDpop) return dpop.notDpop;
+    const sent: { readonly token: string | null; readonly source: TokenSource } = typeof dpopToken === 'string' ? { token: dpopToken, source: 'authorization' } : sources[0];
+    // ──
     const token = sent.token;
     if (sent.source === 'cookie') {
       // With double-submit, the echoed CSRF value is the proof of origin for unsafe methods.
@@ -176,11 +189,17 @@ export function createJwtAuthenticator(config: JwtConfig, verifyClaims: VerifyCl
     // request that shared another's verification of the same token (the cache's single flight).
     const unbound = cache && certificateBindingRefusal(config.mtlsBound, entry.claims, request);
     if (unbound) return unbound;
+    // ── DPoP: the proof and the token's binding (or, as Bearer, that the token is not bound).
+    const confirmed = dpop ? ((yield* dpop.confirm(request, token, entry.claims as JsonObject, scheme)) as Outcome | readonly (readonly [string, string])[]) : undefined;
+    if (confirmed !== undefined && !Array.isArray(confirmed)) return confirmed as Outcome;
+    const dpopHeaders = confirmed as readonly (readonly [string, string])[] | undefined;
+    const headers = dpopHeaders?.length ? [...(reader.headersFor(sent.source) ?? []), ...dpopHeaders] : reader.headersFor(sent.source);
+    // ──
     return {
       kind: 'authenticated',
       verified: entry.user,
-      credentials: { scheme: 'Bearer', token, claims: entry.claims, scopes: entry.scopes },
-      headers: reader.headersFor(sent.source),
+      credentials: { scheme, token, claims: entry.claims, scopes: entry.scopes },
+      headers,
     };
   }
 
@@ -193,19 +212,23 @@ export function createJwtAuthenticator(config: JwtConfig, verifyClaims: VerifyCl
   const challenge = (error: BearerError | undefined, description?: string, scope?: readonly string[], status = 401): string =>
     bearerChallenge({ scheme: 'Bearer', realm, error, description, scope, resourceMetadata: status === 401 ? resourceMetadata : undefined });
 
+  const bearerChallenges = (refusal: Refusal): string[] => {
+    if (refusal.status === 403) {
+      // A cross-site refusal carries no error code: no token would fix it.
+      if (refusal.reason === 'cross-site') return [challenge(undefined, undefined, undefined, 403)];
+      return [challenge('insufficient_scope', refusal.failure?.message, refusal.scope, 403)];
+    }
+    // RFC 6750 §3.1: a request that sent no credentials gets no error attribute.
+    return [challenge(refusal.bearerError, refusal.failure?.message, undefined, refusal.status)];
+  };
+
   return {
     scheme: 'Bearer',
     proxy: config.proxy,
-    presents: (request) => reader.read(request) !== undefined,
+    presents: (request) => reader.read(request) !== undefined || dpop?.token(request) !== undefined,
     authenticate: authentication,
-    challenges(refusal: Refusal) {
-      if (refusal.status === 403) {
-        // A cross-site refusal carries no error code: no token would fix it.
-        if (refusal.reason === 'cross-site') return [challenge(undefined, undefined, undefined, 403)];
-        return [challenge('insufficient_scope', refusal.failure?.message, refusal.scope, 403)];
-      }
-      // RFC 6750 §3.1: a request that sent no credentials gets no error attribute.
-      return [challenge(refusal.bearerError, refusal.failure?.message, undefined, refusal.status)];
+    challenges(refusal: Refusal, request: RequestView) {
+      return dpop ? dpop.challenges(refusal, request, bearerChallenges) : bearerChallenges(refusal);
     },
     knownGood(request) {
       const token = cache && reader.read(request)?.token;

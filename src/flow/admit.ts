@@ -216,6 +216,7 @@ function* refusalAnswer(
   note: DecisionNote | undefined,
 ): Steps<Refused> {
   if (note) note.refusal = refusal;
+  if (refusal.headers) for (const [name, value] of refusal.headers) setHeaderWhileOpen(response, name, value);
   const challenges = [...((yield selected.authenticator.challenges(refusal, request)) as string[])];
   if (refusal.status === 401) {
     for (const member of members) if (member !== selected) challenges.push(...((yield member.authenticator.challenges({ status: 401 }, request)) as string[]));

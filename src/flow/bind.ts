@@ -86,6 +86,14 @@ const SCHEMES: Partial<Record<SchemeKind, SchemeBinding>> = {
     // @VerifyClaims is optional: without it the user is the token's frozen claims.
     hooks: ['verifyClaims', ...COMMON_HOOKS],
     missing: () => undefined,
+    // DPoP: nonces under a shared secret are valid on every instance, but proofs seen are recorded in this process only.
+    warnings: (meta) => {
+      const dpop = (meta.config as JwtConfig).dpop;
+      if (!dpop?.nonce || dpop.nonce.secret === 'process' || dpop.store !== undefined) return [];
+      return [
+        `${meta.name} shares a DPoP nonce secret but records proofs in memory: every other instance accepts a captured proof once more within its window; use @JwtAuth({ dpop, store: new RedisNonceStore(redis) }), or store: new MemoryNonceStore() if this app runs as one process`,
+      ];
+    },
     create: (config, hook, _meta, context) =>
       createJwtAuthenticator(config as JwtConfig, hook<(claims: JwtClaims, request?: HookRequest) => unknown>('verifyClaims'), context),
   },

@@ -180,6 +180,16 @@ function jwtSchemes(base: string, config: JwtConfig): [string, OpenApiSecuritySc
     config.keys.kind === 'discovery'
       ? { type: 'openIdConnect', openIdConnectUrl: `${config.issuers[0].replace(/\/$/, '')}/.well-known/openid-configuration`, description }
       : { type: 'http', scheme: 'bearer', bearerFormat: config.bearerFormat, description };
+  // DPoP (RFC 9449): `Authorization: DPoP <token>` with a proof, beside Bearer or (required) alone.
+  if (config.dpop) {
+    const dpop: OpenApiSecurityScheme = {
+      type: 'http',
+      scheme: 'dpop',
+      description: `${description}, DPoP-bound (RFC 9449): Authorization: DPoP <token> and a DPoP proof header signed with ${config.dpop.algorithms.join(', ')}`,
+    };
+    if (config.dpop.mode === 'required') return [[base, dpop]];
+    return [[base, main], [`${base}DPoP`, dpop], ...sourceSchemes(base, config)];
+  }
   return [[base, main], ...sourceSchemes(base, config)];
 }
 

@@ -49,6 +49,10 @@ export function protectedResourcesOf(members: readonly Member[], scopes: () => I
           bearer_methods_supported: Object.freeze(config.query === undefined ? ['header'] : ['header', 'query']),
           ...(config.resourceName !== undefined ? { resource_name: config.resourceName } : {}),
           ...(config.mtlsBound !== undefined ? { tls_client_certificate_bound_access_tokens: true } : {}),
+          // RFC 9728 §2 / RFC 9449 §5.1: the proof algorithms, and whether only DPoP-bound tokens are accepted.
+          ...(config.dpop
+            ? { dpop_signing_alg_values_supported: Object.freeze([...config.dpop.algorithms]), dpop_bound_access_tokens_required: config.dpop.mode === 'required' }
+            : {}),
         }),
     });
   }

@@ -32,7 +32,13 @@ export function addResponseHeader(response: HeaderSink, name: string, value: str
     response.setHeader(name, [...existing, value].join(', '));
     return;
   }
-  // Cache-Control: only `private` is ever added; `public` is what it overrides.
+  // Cache-Control `no-store` (a DPoP-Nonce answer): it replaces `public` and `private`.
+  if (value.toLowerCase() === 'no-store') {
+    const others = existing.filter((item) => !/^(?:public|private|no-store)$/i.test(item));
+    response.setHeader(name, ['no-store', ...others].join(', '));
+    return;
+  }
+  // Cache-Control: otherwise only `private` is ever added; `public` is what it overrides.
   const directives = existing.filter((item) => item.toLowerCase() !== 'public');
   if (directives.some((item) => /^(?:private|no-store)$/i.test(item))) {
     if (directives.length !== existing.length) response.setHeader(name, directives.join(', '));

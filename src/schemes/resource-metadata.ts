@@ -41,4 +41,8 @@ export interface ProtectedResourceMetadata {
   readonly resource_name?: string;
   /** `true` when the class accepts certificate-bound tokens (RFC 8705; `mtlsBound`); absent (false) otherwise. */
   readonly tls_client_certificate_bound_access_tokens?: boolean;
+  /** DPoP (RFC 9449 §5.1 and RFC 9728 §2): the `alg` values a proof may use (`dpopAlgorithms`). */
+  readonly dpop_signing_alg_values_supported?: readonly string[];
+  /** DPoP: whether only DPoP-bound tokens are accepted (`dpop: 'required'`). */
+  readonly dpop_bound_access_tokens_required?: boolean;
 }

@@ -36,6 +36,8 @@ function provider(keys, signingKid) {
       clientCredentials: { enabled: true },
       introspection: { enabled: true },
       revocation: { enabled: true },
+      // DPoP (RFC 9449): a token request with a DPoP proof gets a token bound to its key (cnf.jkt).
+      ...(config.dpop ? { dPoP: { enabled: true } } : {}),
       resourceIndicators: {
         enabled: true,
         defaultResource: () => config.resource,

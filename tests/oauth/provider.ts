@@ -25,6 +25,8 @@ export interface TestProvider {
   /** The default resource indicator (and so the `aud` of its tokens). */
   readonly resource: string;
   readonly clientId: string;
+  /** The client's secret, for a client process of a test's own (e.g. tests/jwt/dpop-client-process.mjs). */
+  readonly clientSecret: string;
   /** Runs the client credentials grant through oauth4webapi and returns the access token. */
   clientCredentialsToken(options?: { scope?: string; resource?: string }): Promise<string>;
   /** `<issuer>/token/introspection`: oidc-provider's introspection endpoint (RFC 7662). */
@@ -46,6 +48,8 @@ export interface ProviderOptions {
   scopes?: string[];
   /** Seconds. Default 600. */
   accessTokenTTL?: number;
+  /** Turns on oidc-provider's DPoP feature: a token request with a proof gets a DPoP-bound token. Default off. */
+  dpop?: boolean;
   /** `'opaque'`: access tokens are opaque strings, checked by introspection. Default `'jwt'`. */
   accessTokenFormat?: 'jwt' | 'opaque';
   /** Clients that only introspect: oidc-provider client metadata (`client_id`, `client_secret` or `jwks`, `token_endpoint_auth_method`). */
@@ -100,6 +104,7 @@ export async function startProvider(options: ProviderOptions = {}): Promise<Test
     scopes: options.scopes ?? ['articles:read', 'articles:write'],
     accessTokenTTL: options.accessTokenTTL ?? 600,
     clients: [{ client_id: CLIENT_ID, client_secret: CLIENT_SECRET }],
+    dpop: options.dpop === true,
     accessTokenFormat: options.accessTokenFormat ?? 'jwt',
     resourceServers: options.resourceServers ?? [],
   };
@@ -115,6 +120,7 @@ export async function startProvider(options: ProviderOptions = {}): Promise<Test
     jwksUri: `${issuer}/jwks`,
     resource,
     clientId: CLIENT_ID,
+    clientSecret: CLIENT_SECRET,
     introspectionEndpoint: `${issuer}/token/introspection`,
     async revoke(token) {
       const args = JSON.stringify({ issuer, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, revoke: token });
