@@ -256,34 +256,34 @@ for consumer in "${CONSUMERS[@]}"; do
   (cd "$dir" && node "$tsc" -p tsconfig.json) || { fail "$consumer: does not compile"; continue; }
   consumer_types check "$dir" "$(dirname "$(dirname "$tsc")")" || fail "$consumer: the documentation or the type tests do not compile against the package"
   for nodebin in "${NODE_BINS[@]}"; do
-  nodev=$("$nodebin" --version)
-  log="$dir/server-$nodev.log"
-  : >"$log"
-  rm -f "$dir/jwt-tokens.txt"
-  (cd "$dir" && exec "$nodebin" src/main.js) >"$log" 2>&1 &
-  pid=$!
-  PIDS+=("$pid")
-  port=
-  for _ in $(seq 1 200); do
-    port=$(sed -n 's/^READY \([0-9]*\)$/\1/p' "$log" || true)
-    [ -n "$port" ] && break
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  if [ -z "$port" ]; then
-    fail "$consumer on Node $nodev: the app did not start"
-    sed 's/^/    /' "$log" >&2
-    continue
-  fi
-  echo "consumer: $consumer: Node $nodev, listening on $port"
-  run_checks "http://127.0.0.1:$port"
-  run_jwt_checks "http://127.0.0.1:$port" "$dir/jwt-tokens.txt"
-  kill "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-  if grep -qiE 'error|unhandled' "$log"; then
-    fail "$consumer on Node $nodev: the server logged an error"
-    sed 's/^/    /' "$log" >&2
-  fi
+    nodev=$("$nodebin" --version)
+    log="$dir/server-$nodev.log"
+    : >"$log"
+    rm -f "$dir/jwt-tokens.txt"
+    (cd "$dir" && exec "$nodebin" src/main.js) >"$log" 2>&1 &
+    pid=$!
+    PIDS+=("$pid")
+    port=
+    for _ in $(seq 1 200); do
+      port=$(sed -n 's/^READY \([0-9]*\)$/\1/p' "$log" || true)
+      [ -n "$port" ] && break
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    if [ -z "$port" ]; then
+      fail "$consumer on Node $nodev: the app did not start"
+      sed 's/^/    /' "$log" >&2
+      continue
+    fi
+    echo "consumer: $consumer: Node $nodev, listening on $port"
+    run_checks "http://127.0.0.1:$port"
+    run_jwt_checks "http://127.0.0.1:$port" "$dir/jwt-tokens.txt"
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    if grep -qiE 'error|unhandled' "$log"; then
+      fail "$consumer on Node $nodev: the server logged an error"
+      sed 's/^/    /' "$log" >&2
+    fi
   done
 done
 
