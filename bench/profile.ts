@@ -15,6 +15,8 @@ import { PATH } from './lib/fixtures';
 import { runLoop } from './lib/loop';
 import { BENCH_DIR, hasTaskset, machineLine, pinSelf, REPO_DIR, runMain, startServer, writeReport } from './lib/proc';
 import { VARIANTS } from './lib/variants';
+import { startJwksServer } from './lib/jwks-server';
+import { JWKS_URL_ENV } from './lib/jwt-fixtures';
 
 interface CpuProfile {
   nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[];
@@ -69,6 +71,7 @@ async function main(): Promise<void> {
   const dir = join(BENCH_DIR, 'results', 'profiles');
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `${variant.name}.cpuprofile`);
+  if (variant.jwks) process.env[JWKS_URL_ENV] = (await startJwksServer()).url;
   const started = await startServer(variant.server, variant.file, { cpu: pin ? 0 : undefined, env: variant.env, logDir: join(BENCH_DIR, 'results', 'logs') });
   if (!started.ok) throw new Error(`${variant.name}: ${started.reason}`);
   const { server } = started;

@@ -17,6 +17,9 @@ import { join, relative, resolve } from 'node:path';
 import { PATH } from './lib/fixtures';
 import { runLoop } from './lib/loop';
 import { VARIANTS, type Group, type Variant } from './lib/variants';
+import { startJwksServer } from './lib/jwks-server';
+import { JWKS_URL_ENV } from './lib/jwt-fixtures';
+import { request } from 'node:http';
 import {
   BENCH_DIR, cpuMicros, ensureDir, hasTaskset, installCleanup, machineLine, memoryKiB, nproc, pinSelf, runMain,
   REPO_DIR, settle, sleep, startServer, type ServerProcess,
@@ -24,7 +27,31 @@ import {
 import { fmt, maxOf, median, minOf, quantile, ratioCell } from './lib/stats';
 
 /** Variants a target compares with besides the baselines: they are added to a filtered run. */
-const COMPARE_WITH: Record<string, string[]> = { 'basic-scrypt-cache': ['basic'] };
+const COMPARE_WITH: Record<string, string[]> = {
+  'basic-scrypt-cache': ['basic'],
+  'jwt-local': ['oauth2-jwt-bearer-local', 'express-jwt-local'],
+  'jwt-remote': ['oauth2-jwt-bearer-remote', 'express-jwt-jwks'],
+};
+
+/** One request, before any load: the server answers as the variant expects (and a remote-JWKS server has fetched its keys: warm). */
+function prime(v: Variant, port: number): Promise<void> {
+  if (v.load.kind !== 'autocannon') return Promise.resolve();
+  const headers = v.load.headers;
+  return new Promise((resolvePrime, reject) => {
+    const req = request({ host: '127.0.0.1', port, path: PATH, headers, timeout: 10_000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => { body += chunk; });
+      res.on('end', () => {
+        if (res.statusCode === v.expect) resolvePrime();
+        else reject(new Error(`${v.name}: first request answered ${res.statusCode}, expected ${v.expect}: ${body.slice(0, 300)} ${res.headers['www-authenticate'] ?? ''}`));
+      });
+    });
+    req.on('timeout', () => req.destroy(new Error(`${v.name}: first request timed out`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
 
 interface Args {
   only?: string[];
@@ -232,6 +259,27 @@ function targets(sums: Map<string, Summary>, all: Map<string, Slice[]>): string[
     const r = pairedRatios(all, 'basic-scrypt-cache', 'basic');
     lines.push(`- basic-scrypt-cache ≥ 0.90× in-memory basic: ${verdict(median(r) >= 0.9)} — ratio ${spread(r)}.`);
   } else lines.push(`- basic-scrypt-cache ≥ 0.90× in-memory basic: ${verdict(undefined)} (variant not available or not selected)`);
+  // Issue 16: @JwtAuth adds less CPU per request than each peer on the same routing-controllers app; cached tokens ≥ 0.90× bare.
+  const jwtPeers: Record<string, string[]> = {
+    'jwt-local': ['oauth2-jwt-bearer-local', 'express-jwt-local'],
+    'jwt-remote': ['oauth2-jwt-bearer-remote', 'express-jwt-jwks'],
+  };
+  for (const [name, peers] of Object.entries(jwtPeers)) {
+    const present = peers.filter((p) => has(p, 'bare'));
+    if (!has(name, 'bare') || present.length === 0) {
+      lines.push(`- ${name}: less added CPU per request than ${peers.join(' and ')}: ${verdict(undefined)} (not selected)`);
+      continue;
+    }
+    const ours = added(name);
+    const ok = present.length === peers.length ? present.every((p) => ours < added(p)) : undefined;
+    const parts = present.map((p) => `${p} ${fmt(added(p), 1)} µs (${fmt(medRc(p), 2)}× bare)`);
+    lines.push(`- ${name}: less added CPU per request than ${peers.join(' and ')} (all on routing-controllers, over bare): ${verdict(ok)} — ${name} adds ${fmt(ours, 1)} µs (${fmt(medRc(name), 2)}× bare); ${parts.join('; ')}.`);
+  }
+  for (const name of ['jwt-local-cache', 'jwt-remote-cache']) {
+    if (!has(name, 'bare')) { lines.push(`- ${name} ≥ 0.90× bare: ${verdict(undefined)} (not selected)`); continue; }
+    const s = sums.get(name)!;
+    lines.push(`- ${name} (a repeated token, verified-token cache) ≥ 0.90× bare routing-controllers: ${verdict(medRc(name) >= 0.9 && s.unexpected === 0)} — ratio ${spread(s.rcRatios)}; added CPU ${fmt(added(name), 1)} µs/req.`);
+  }
   lines.push('- Event-loop delay p99 < 20 ms during 200 concurrent scrypt logins: measured by `bench/event-loop.ts`.');
   lines.push('- RSS within 64 MB of idle and flat per-request cost under a 1,000,000-request flood: measured by `bench/flood.ts`.');
   return lines;
@@ -247,6 +295,8 @@ async function main() {
   let selected = VARIANTS;
   const notes: string[] = [];
   if (args.only) {
+    // A family name (`jwt`) stands for all its variants.
+    args.only = args.only.flatMap((n) => (VARIANTS.some((v) => v.family === n) ? VARIANTS.filter((v) => v.family === n).map((v) => v.name) : [n]));
     const unknown = args.only.filter((n) => !VARIANTS.some((v) => v.name === n));
     if (unknown.length) throw new Error(`unknown variant(s) ${unknown.join(', ')}; known: ${VARIANTS.map((v) => v.name).join(', ')}`);
     const want = new Set(args.only);
@@ -270,9 +320,12 @@ async function main() {
   const skipped = new Map<string, string>();
   const byServer = new Map<string, Variant>();
   for (const v of selected) if (!byServer.has(v.server)) byServer.set(v.server, v);
+  // The issuer's JWK Set endpoint of the remote-JWKS variants: in this process (pinned with the load generator).
+  const jwks = selected.some((v) => v.jwks) ? await startJwksServer() : undefined;
+  if (jwks) process.env[JWKS_URL_ENV] = jwks.url;
   process.stderr.write(`starting ${byServer.size} servers…\n`);
   await Promise.all([...byServer.values()].map(async (v) => {
-    const started = await startServer(v.server, v.file, { cpu: pinned ? 0 : undefined, env: v.env, logDir });
+    const started = await startServer(v.server, v.file, { cpu: pinned ? 0 : undefined, env: v.env, logDir, timeoutMs: 180_000 });
     if (started.ok) servers.set(v.server, started.server);
     else skipped.set(v.server, started.reason);
   }));
@@ -287,6 +340,8 @@ async function main() {
   if (runnable.length === 0) throw new Error('no variant could start');
 
   const connectionsOf = (v: Variant) => v.connections ?? args.connections;
+  for (const v of runnable) await prime(v, servers.get(v.server)!.port);
+  const jwksPrimed = jwks?.fetches() ?? 0;
   if (args.warmup > 0) {
     process.stderr.write(`warm-up: ${args.warmup} s per variant\n`);
     for (const v of runnable) await measure(v, servers.get(v.server)!, args.warmup, connectionsOf(v));
@@ -305,6 +360,7 @@ async function main() {
     process.stderr.write(`round ${round + 1}/${args.slices} done (${fmt((Date.now() - started) / 1000)} s)${bare ? `, bare ${fmt(bare)} req/s` : ''}\n`);
   }
   await sleep(100);
+  if (jwks) notes.push(`JWKS server: ${jwksPrimed} fetch(es) before measuring (the first request of each remote-JWKS server), ${jwks.fetches() - jwksPrimed} during the run`);
   const peakRss = new Map<string, number>();
   for (const [key, s] of servers) peakRss.set(key, memoryKiB(s.pid).hwm);
   for (const s of servers.values()) s.stop();
@@ -339,7 +395,7 @@ function report(args: Args, command: string, notes: string[], pinned: boolean, s
     const load = v.load.kind === 'autocannon' ? 'autocannon' : `loop:${v.load.mode.kind}`;
     out.push(`| ${v.name} | ${v.what} | ${load} | ${fmt(s.rps)} | ${v.rcBase === v.name ? '1' : ratioCell(s.rcRatios)} | ${isOwnBase ? '1' : ratioCell(s.ownRatios)} | ${isOwnBase ? '—' : fmt(median(s.addedCpu), 1)} | ${fmt(s.cpuPerReq, 1)} | ${fmt(s.p99ms, 1)} | ${fmt(s.peakRssMiB, 0)} | ${s.non2xx} | ${s.errors} | ${s.reconnects} | ${s.logLines} |`);
   }
-  out.push('', '## Targets (issue 10)', '', ...targets(sums, all), '');
+  out.push('', '## Targets (issues 10 and 16)', '', ...targets(sums, all), '');
   return out.join('\n');
 }
 

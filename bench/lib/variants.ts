@@ -3,6 +3,7 @@
  * with. Shared by the runner (bench/run.ts) and the profiler (bench/profile.ts).
  */
 import { basicHeader, PASSWORD, TOKEN, USER, WRONG_PASSWORD } from './fixtures';
+import { JWT_TOKEN } from './jwt-fixtures';
 import type { LoopMode } from './loop';
 
 export type Group = 'baseline' | 'library' | 'peer';
@@ -24,10 +25,20 @@ export interface Variant {
   ownBase: string;
   /** Status every response should have. */
   expect: 200 | 401;
+  /** A set `--only` can name as a whole (`--only jwt`). */
+  family?: 'jwt';
+  /** Its server fetches keys from the runner's JWKS server (bench/lib/jwks-server.ts). */
+  jwks?: true;
 }
 
 const basicOk = { authorization: basicHeader(USER, PASSWORD) };
 const digestUser = { username: USER, password: PASSWORD };
+const jwtLoad = { kind: 'autocannon', headers: { authorization: `Bearer ${JWT_TOKEN}` } } as const;
+/** The JWT variants, all on routing-controllers and compared with bare routing-controllers. */
+const jwt = (name: string, group: Group, file: string, what: string, env: Record<string, string>): Variant => ({
+  name, group, server: name, file, what, env, load: jwtLoad, rcBase: 'bare', ownBase: 'bare', expect: 200, family: 'jwt',
+  ...(env.BENCH_JWT_KEYS === 'remote' ? { jwks: true as const } : {}),
+});
 
 export const VARIANTS: Variant[] = [
   { name: 'bare', group: 'baseline', server: 'bare', file: 'bare.ts', what: 'routing-controllers, no auth',
@@ -59,6 +70,15 @@ export const VARIANTS: Variant[] = [
     load: { kind: 'autocannon', headers: { authorization: `Bearer ${TOKEN}` } }, rcBase: 'bare', ownBase: 'express-bare', expect: 200 },
   { name: 'http-auth-basic', group: 'peer', server: 'http-auth-basic', file: 'http-auth-basic.ts', what: 'http-auth basic()',
     load: { kind: 'autocannon', headers: basicOk }, rcBase: 'bare', ownBase: 'express-bare', expect: 200 },
+
+  jwt('jwt-local', 'library', 'jwt.ts', '@JwtAuth ES256, local key', { BENCH_JWT_KEYS: 'local' }),
+  jwt('jwt-local-cache', 'library', 'jwt.ts', 'jwt-local + cache { ttl: 300, max: 10000 }', { BENCH_JWT_KEYS: 'local', BENCH_CACHE: '1' }),
+  jwt('jwt-remote', 'library', 'jwt.ts', '@JwtAuth ES256, remote JWKS (warm)', { BENCH_JWT_KEYS: 'remote' }),
+  jwt('jwt-remote-cache', 'library', 'jwt.ts', 'jwt-remote + cache { ttl: 300, max: 10000 }', { BENCH_JWT_KEYS: 'remote', BENCH_CACHE: '1' }),
+  jwt('oauth2-jwt-bearer-local', 'peer', 'oauth2-jwt-bearer.ts', 'express-oauth2-jwt-bearer, publicKey, @UseBefore', { BENCH_JWT_KEYS: 'local' }),
+  jwt('oauth2-jwt-bearer-remote', 'peer', 'oauth2-jwt-bearer.ts', 'express-oauth2-jwt-bearer, jwksUri (warm), @UseBefore', { BENCH_JWT_KEYS: 'remote' }),
+  jwt('express-jwt-local', 'peer', 'express-jwt.ts', 'express-jwt, KeyObject, @UseBefore', { BENCH_JWT_KEYS: 'local' }),
+  jwt('express-jwt-jwks', 'peer', 'express-jwt.ts', 'express-jwt + jwks-rsa expressJwtSecret (warm), @UseBefore', { BENCH_JWT_KEYS: 'remote' }),
 
   { name: 'bare-loop', group: 'baseline', server: 'bare', file: 'bare.ts', what: 'bare, custom keep-alive loop',
     load: { kind: 'loop', mode: { kind: 'plain' } }, rcBase: 'bare-loop', ownBase: 'bare-loop', expect: 200 },

@@ -5,10 +5,11 @@ import { createExpressServer } from 'routing-controllers';
 import { createAuthCheckers } from 'routing-controllers-httpauth';
 import { ApiTokenAuth, DigestUsers, UserAuth, UserStore, type User } from './auth.js';
 import { ApiController } from './controllers.js';
+import { ServiceAuth, writeTokens } from './jwt.js';
 
 async function main() {
   const store = await UserStore.create();
-  const auth = createAuthCheckers<User>([new UserAuth(store), new ApiTokenAuth(), new DigestUsers()], {
+  const auth = createAuthCheckers<User>([new UserAuth(store), new ApiTokenAuth(), new DigestUsers(), new ServiceAuth()], {
     controllers: [ApiController],
   });
   const app = createExpressServer({
@@ -18,6 +19,7 @@ async function main() {
     development: false,
   });
   auth.useExpress(app);
+  writeTokens('jwt-tokens.txt');
   const server: Server = app.listen(0, '127.0.0.1', () => {
     const address = server.address();
     console.log(`READY ${typeof address === 'object' && address ? address.port : address}`);

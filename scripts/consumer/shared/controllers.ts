@@ -1,8 +1,9 @@
-// One controller covering Basic (the default auth class), roles, Token, Digest, an optional route
-// and @CurrentUser(). Relative imports carry `.js`, which every module setting accepts.
+// One controller covering Basic (the default auth class), roles, Token, Digest, JWT with a scope,
+// an optional route and @CurrentUser(). Relative imports carry `.js`, which every module setting accepts.
 import { CurrentUser, Get, JsonController } from 'routing-controllers';
-import { LoginRequired } from 'routing-controllers-httpauth';
+import { LoginRequired, type JwtClaims } from 'routing-controllers-httpauth';
 import { ApiTokenAuth, DigestUsers, type User } from './auth.js';
+import { ServiceAuth } from './jwt.js';
 
 @JsonController('/api')
 @LoginRequired()
@@ -28,6 +29,12 @@ export class ApiController {
   @LoginRequired({ auth: DigestUsers })
   digest(@CurrentUser() username: string) {
     return { digest: username };
+  }
+
+  @Get('/jwt')
+  @LoginRequired({ auth: ServiceAuth, scope: 'orders:read' })
+  jwt(@CurrentUser() claims: JwtClaims) {
+    return { sub: claims.sub, client: claims.client_id };
   }
 
   @Get('/feed')

@@ -1,0 +1,25 @@
+// The app under test: built by a function, so each test gets its own (Express 5 through
+// useExpressServer(express()), as in express5-ts6), with Basic, Token, Digest and JWT classes.
+import 'reflect-metadata';
+import express from 'express';
+import { useExpressServer } from 'routing-controllers';
+import { createAuthCheckers } from 'routing-controllers-httpauth';
+import { ApiTokenAuth, DigestUsers, UserAuth, UserStore, type User } from './auth.js';
+import { ApiController } from './controllers.js';
+import { ServiceAuth } from './jwt.js';
+
+export async function buildApp() {
+  const store = await UserStore.create();
+  const auth = createAuthCheckers<User>([new UserAuth(store), new ApiTokenAuth(), new DigestUsers(), new ServiceAuth()], {
+    controllers: [ApiController],
+  });
+  const app = express();
+  useExpressServer(app, {
+    controllers: [ApiController],
+    authorizationChecker: auth.authorizationChecker,
+    currentUserChecker: auth.currentUserChecker,
+    development: false,
+  });
+  auth.useExpress(app);
+  return app;
+}
