@@ -9,18 +9,10 @@ import type { HookRequest, JwtClaims } from '../types';
 import { ANONYMOUS_OUTCOME, isAccepted, refusalOutcome, wantsRequest, type Authenticator, type Outcome, type Refusal } from './authenticator';
 import type { IntrospectionConfig } from './introspection-options';
 import type { JwtContext } from './jwt';
-import { createTokenReader } from './token-reader';
+import { createTokenReader, MALFORMED, REFUSED_BY_HOOK, SENT_TWICE } from './token-reader';
 
 type VerifyClaims = (claims: JwtClaims, request?: HookRequest) => unknown;
 
-const SENT_TWICE = refusalOutcome({
-  status: 400,
-  bearerError: 'invalid_request',
-  reason: 'malformed',
-  failure: new AuthenticationFailure('the token was sent more than once', { code: 'token_sent_twice' }),
-});
-const MALFORMED = refusalOutcome({ status: 400, bearerError: 'invalid_request', reason: 'malformed' });
-const REFUSED_BY_HOOK = refusalOutcome({ status: 401, bearerError: 'invalid_token' });
 
 const REFUSALS = new Map<IntrospectionReasonCode, Outcome>();
 /** The frozen 401 (400 for a token too large) of a reason code, its description as the failure's message. */

@@ -13,7 +13,7 @@ import { ANONYMOUS_OUTCOME, isAccepted, refusalOutcome, wantsRequest, type Authe
 import { credentialsHeader } from './basic';
 import type { JwtConfig } from './jwt-options';
 import { resourceMetadataUrl } from '../schemes/resource-metadata';
-import { createTokenReader, CROSS_SITE, type TokenSource } from './token-reader';
+import { createTokenReader, CROSS_SITE, MALFORMED, REFUSED_BY_HOOK, SENT_TWICE, type TokenSource } from './token-reader';
 import { csrfRefusal, needsCsrfHeader } from './jwt-csrf';
 import { certificateBindingRefusal } from './jwt-mtls';
 import { createDpopStep, dpopBindingUnchecked } from './jwt-dpop';
@@ -39,15 +39,6 @@ interface Verified {
   readonly alg: JwsAlgorithm;
 }
 
-// RFC 6750 §3.1: a request that sends the token twice, or in two ways, is malformed (400).
-const SENT_TWICE = refusalOutcome({
-  status: 400,
-  bearerError: 'invalid_request',
-  reason: 'malformed',
-  failure: new AuthenticationFailure('the token was sent more than once', { code: 'token_sent_twice' }),
-});
-const MALFORMED = refusalOutcome({ status: 400, bearerError: 'invalid_request', reason: 'malformed' });
-const REFUSED_BY_HOOK = refusalOutcome({ status: 401, bearerError: 'invalid_token' });
 const REVOKED = refusalOutcome({
   status: 401,
   bearerError: 'invalid_token',

@@ -1,4 +1,5 @@
 import { assertPlainOptions, configError } from '../config';
+import { AuthenticationFailure } from '../errors';
 import { isToken } from '../internal/auth-params';
 import { isSafeMethod, isSameOriginRequest, serializedOrigin } from '../schemes/cross-site';
 import { tokenFromCookie, tokenFromQuery } from '../schemes/token-sources';
@@ -88,6 +89,19 @@ const frozenHeaders = (...headers: [string, string][]): ResponseHeaders => Objec
 
 // Cross-site request forgery: a cookie the browser attached to another site's request.
 export const CROSS_SITE = refusalOutcome({ status: 403, reason: 'cross-site' });
+
+// The Bearer refusals every reader of `Authorization: Bearer` tokens shares (`@JwtAuth`,
+// `@IntrospectionAuth`). RFC 6750 §3.1: a request that sends the token twice, or in two ways, is
+// malformed (400).
+export const SENT_TWICE = refusalOutcome({
+  status: 400,
+  bearerError: 'invalid_request',
+  reason: 'malformed',
+  failure: new AuthenticationFailure('the token was sent more than once', { code: 'token_sent_twice' }),
+});
+export const MALFORMED = refusalOutcome({ status: 400, bearerError: 'invalid_request', reason: 'malformed' });
+/** A `@VerifyClaims` hook that refused (null, false, undefined). */
+export const REFUSED_BY_HOOK = refusalOutcome({ status: 401, bearerError: 'invalid_token' });
 
 export interface TokenReader {
   /** The first source present decides: header, then query parameter, then cookie. */

@@ -60,7 +60,16 @@ export async function fetchJson(url: string, limits: FetchLimits): Promise<Fetch
   return { json, cacheControl: response.headers.get('cache-control') };
 }
 
-async function readAtMost(response: Response, maxBytes: number, failed: (reason: string) => Error): Promise<Uint8Array> {
+/**
+ * The body of `response`, read chunk by chunk up to `maxBytes`: past the cap the rest is never read
+ * (`tooLarge`), and a body that breaks off rejects with `failed`.
+ */
+export async function readAtMost(
+  response: Response,
+  maxBytes: number,
+  failed: (reason: string) => Error,
+  tooLarge: () => Error = () => new Error(`is larger than ${maxBytes} bytes`),
+): Promise<Uint8Array> {
   const reader = response.body?.getReader();
   if (!reader) return new Uint8Array(0);
   const chunks: Uint8Array[] = [];
@@ -74,7 +83,7 @@ async function readAtMost(response: Response, maxBytes: number, failed: (reason:
     if (total > maxBytes) {
       // Stop at the cap: the rest is never read.
       await reader.cancel().catch(() => undefined);
-      throw new Error(`is larger than ${maxBytes} bytes`);
+      throw tooLarge();
     }
     chunks.push(chunk.value);
   }

@@ -3,6 +3,7 @@ import { LRUCache } from 'lru-cache';
 import type { MaybePromise } from '../internal/steps';
 import type { JwsAlgorithm } from '../schemes/jwt/algorithms';
 import { signCompactJws } from '../schemes/jwt/sign';
+import { readAtMost } from './fetch-json';
 import {
   checkIntrospectionResponse,
   clientAssertionClaims,
@@ -186,24 +187,9 @@ async function post(token: string, options: IntrospectionClientOptions): Promise
     await response.body?.cancel().catch(() => undefined);
     throw new IntrospectionUnavailable(`answered a body larger than ${maxBytes} bytes`);
   }
-  const reader = response.body?.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    if (!reader) break;
-    const chunk = await reader.read().catch(() => {
-      throw failed('broke off while sending its body');
-    });
-    if (chunk.done) break;
-    total += chunk.value.length;
-    if (total > maxBytes) {
-      await reader.cancel().catch(() => undefined);
-      throw new IntrospectionUnavailable(`answered a body larger than ${maxBytes} bytes`);
-    }
-    chunks.push(chunk.value);
-  }
+  const bytes = await readAtMost(response, maxBytes, failed, () => new IntrospectionUnavailable(`answered a body larger than ${maxBytes} bytes`));
   try {
-    return JSON.parse(utf8.decode(Buffer.concat(chunks)));
+    return JSON.parse(utf8.decode(bytes));
   } catch {
     throw new IntrospectionUnavailable('answered a body that is not JSON');
   }
