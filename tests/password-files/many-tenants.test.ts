@@ -102,6 +102,7 @@ function tenantRoot(count: number, offset: number, root = newDir()) {
 // about 0.5 MB of growth on both; each run takes half a minute).
 describe.each(DRIVERS.slice(0, 1))('10,000 distinct tenants (%s)', (_driver, makeApp) => {
   it(`${TENANTS} requests naming distinct tenants: at most one line per kind, heap bounded, the real tenant unaffected`, async () => {
+    const started = Date.now();
     const { root, names: first } = tenantRoot(WARM_UP, 0);
     const { names: second } = tenantRoot(TENANTS, WARM_UP, root);
     const files = htpasswd((request: HookRequest) => request.header('x-tenant') ?? '', { root, maxFiles: MAX_FILES });
@@ -126,9 +127,13 @@ describe.each(DRIVERS.slice(0, 1))('10,000 distinct tenants (%s)', (_driver, mak
       expect(await run(second)).toEqual({ 401: TENANTS });
       const grown = heapMb() - before;
       expect(grown).toBeLessThan(BOUND_MB);
-      // One line per kind (the window is a minute): none names what a client sent outside root.
+      // One line per kind per minute, the log's window (a run on a loaded machine may take longer
+      // than one): none names what a client sent outside root.
+      const windows = 1 + Math.floor((Date.now() - started) / 60_000);
       const lines = logger.lines();
-      expect(lines.map((line) => /does not exist|not one file name|line 2:|plain-text/.exec(line)?.[0]).sort()).toEqual(['does not exist', 'line 2:', 'not one file name', 'plain-text']);
+      const kinds = lines.map((line) => /does not exist|not one file name|line 2:|plain-text/.exec(line)?.[0] ?? 'other');
+      expect([...new Set(kinds)].filter((k) => k !== 'other').sort()).toEqual(['does not exist', 'line 2:', 'not one file name', 'plain-text']);
+      for (const kind of new Set(kinds)) expect(kinds.filter((k) => k === kind).length).toBeLessThanOrEqual(windows);
       for (const line of lines) expect(line).not.toContain('elsewhere');
       // Control: the real tenant still gets in.
       expect(await send(port, agent, 'real.htpasswd')).toBe(200);
