@@ -50,8 +50,9 @@ interface Served {
 }
 
 /** The recipe's app on one driver, its issuer on `store`, signing with `key` (shared by the instances). */
-function serve(makeApp: AppBuilder, store: TokenStore, key: KeyObject, extra: { refreshTtl?: number } = {}): Served {
-  const tokens = createTokenIssuer({ issuer: ISSUER, audience: AUDIENCE, privateKey: key, store, logger: quietLogger(), cookies: { refreshPath: '/auth' }, ...extra });
+function serve(makeApp: AppBuilder, store: TokenStore, key: KeyObject, extra: { refreshTtl?: number; cache?: boolean } = {}): Served {
+  const { cache, ...issuerOptions } = extra;
+  const tokens = createTokenIssuer({ issuer: ISSUER, audience: AUDIENCE, privateKey: key, store, logger: quietLogger(), cookies: { refreshPath: '/auth' }, ...issuerOptions });
   const runs = { read: 0, write: 0, password: 0 };
 
   @BasicAuth({ realm: 'login' })
@@ -61,7 +62,7 @@ function serve(makeApp: AppBuilder, store: TokenStore, key: KeyObject, extra: { 
     }
   }
 
-  @JwtAuth({ issuedBy: tokens, cookie: 'access_token', csrf: 'double-submit', realm: 'api' })
+  @JwtAuth({ issuedBy: tokens, cookie: 'access_token', csrf: 'double-submit', realm: 'api', ...(cache ? { cache: { ttl: 300 } } : {}) })
   class ApiAuth {}
 
   @JsonController('/auth')
@@ -254,6 +255,23 @@ describe.each(DRIVERS)('issuing tokens through HTTP on %s', (_driver, makeApp) =
         await refresh(one.app, b.refresh_token).expect(400, INVALID_GRANT);
       });
 
+      it('with the verified-token cache: a token revoked after it was cached is refused at once, on every instance; others are not', async () => {
+        const cached = serve(makeApp as AppBuilder, stores.kind.store(), key, { cache: true });
+        const two = serve(makeApp as AppBuilder, stores.kind.another(), key);
+        const a = (await login(cached.app)).pair;
+        const b = (await login(cached.app)).pair;
+        const bobs = (await login(cached.app, 'bob')).pair;
+        for (const t of [a, b, bobs]) await read(cached.app, t.access_token).expect(200); // now in the cache
+        expect(await two.tokens.revoke(a.access_token)).toBe(true);
+        const res = await read(cached.app, a.access_token).expect(401);
+        expect(res.headers['www-authenticate']).toBe(refusedBearer('the token has been revoked'));
+        await read(cached.app, b.access_token).expect(200);
+        await two.tokens.revokeAll('alice');
+        await read(cached.app, b.access_token).expect(401);
+        await read(cached.app, bobs.access_token).expect(200);
+        expect(cached.runs.read).toBe(5);
+      });
+
       it('refuses a refresh token sent as an access token, and an access token sent as a refresh token', async () => {
         const { pair } = await login(one.app);
         const asAccess = await read(one.app, pair.refresh_token);
@@ -310,6 +328,16 @@ describe.each(DRIVERS)('issuing tokens through HTTP on %s', (_driver, makeApp) =
           expect(runs).toBe(status === 200 ? 1 : 0);
           if (status === 401 && withCookie) expect(res.headers['www-authenticate']).toBe(refusedBearer('CSRF token missing or invalid'));
           if (status === 401 && !withCookie) expect(res.headers['www-authenticate']).toBe('Bearer realm="api"');
+        });
+
+        it.each([
+          ['not a JWT', 'garbage'],
+          ['a JWT whose csrf claim equals the header, but forged', `${Buffer.from('{"alg":"ES256","typ":"at+jwt"}').toString('base64url')}.${Buffer.from('{"csrf":"x"}').toString('base64url')}.AAAA`],
+        ])('refuses a cookie that is %s, also with a header, and runs nothing', async (_what, cookie) => {
+          const res = await request(one.app).post('/articles').set('Cookie', `access_token=${cookie}`).set('X-CSRF-Token', 'x');
+          expect(res.status).toBe(401);
+          expect(res.headers['www-authenticate']).toMatch(/^Bearer realm="api", error="invalid_token"/);
+          expect(one.runs.write).toBe(0);
         });
 
         it('needs no header for a token sent in Authorization', async () => {
