@@ -152,7 +152,9 @@ function* decide(
     if (!hasRequiredRoles(groups, roles)) return yield* refusalAnswer(selected, members, { status: 403, reason: 'role' }, request, action, response, note);
   }
 
-  if (outcome.headers) for (const [name, value] of outcome.headers) addResponseHeader(response, name, value);
+  // After an async hook something else may have answered (a timeout middleware): the admission's
+  // headers are then moot, and setting one would throw.
+  if (outcome.headers && response.headersSent !== true) for (const [name, value] of outcome.headers) addResponseHeader(response, name, value);
   // The proxy's credentials were for this hop: a handler that forwards the request's headers
   // must not pass them on to the origin server.
   if (selected.dropsProxyAuthorization && credentials) request.removeHeader?.('proxy-authorization');

@@ -81,15 +81,19 @@ describe.each([
       expect((await get(app, route, GOOD)).status).toBe(503);
       expect((await get(app, route, BAD)).status).toBe(503);
     }
+    // The same for a query token, whose admission adds headers of its own (Cache-Control, Vary).
+    expect((await get(app, '/slow-query?token=t')).status).toBe(503);
+    expect((await get(app, '/slow-query?token=wrong')).status).toBe(503);
     // The client hangs up mid-verification, twice.
     await hangUp(app, '/disconnect');
     await hangUp(app, '/disconnect');
     await sleep(500);
     expect(app.child.exitCode).toBeNull();
-    const report = JSON.parse((await get(app, '/__report')).body) as { events: string[]; ran: Record<string, number> };
+    const report = JSON.parse((await get(app, '/__report')).body) as { events: string[]; ran: Record<string, number>; logs: string[] };
     expect(report.events).toEqual([]);
+    expect(report.logs.filter((line) => /headers|ERR_HTTP/i.test(line))).toEqual([]);
     // The client got 503 (or left): the handler never runs after that.
-    expect(report.ran).toEqual({ self: 1, slow: 0, disconnect: 0, guard: 0 });
+    expect(report.ran).toEqual({ self: 1, slow: 0, disconnect: 0, guard: 0, slowQuery: 0 });
     // And the process still answers.
     expect((await get(app, '/self', GOOD)).status).toBe(200);
   }, 30_000);
