@@ -6,6 +6,8 @@ import { resolveSigningKey } from '../issuer/signing-key';
 import type { IntrospectionCacheTiming, IntrospectionClientAuth } from '../keys/introspection-client';
 import type { JwsAlgorithm } from '../schemes/jwt/algorithms';
 import { strings, url } from './jwt-options';
+import { resolveDpopOptions, type DpopConfig, type JwtDpopOptions } from './jwt-dpop-options';
+import { resolveMtlsBound, type MtlsBound } from './jwt-mtls';
 
 /**
  * The `cache` option of `@IntrospectionAuth`: remember the endpoint's answers. An active token's
@@ -49,7 +51,7 @@ export interface IntrospectionCacheOptions {
  * class ApiAuth {}
  * ```
  */
-export interface IntrospectionAuthOptions {
+export interface IntrospectionAuthOptions extends JwtDpopOptions {
   /** The introspection endpoint: https (http only on loopback). */
   endpoint: string;
   /** This resource server's client id at the authorization server. */
@@ -93,6 +95,12 @@ export interface IntrospectionAuthOptions {
   throttle?: ThrottleOptions;
   /** Milliseconds `@VerifyClaims`, `@GetUserRoles` or `@ErrorHandler` may take to settle; longer answers 503. @default 10000 */
   hookTimeout?: number;
+  /**
+   * Certificate-bound tokens (RFC 8705 §3): a response with `cnf["x5t#S256"]` is accepted only on
+   * a TLS connection that presented that certificate; `'required'` refuses unbound tokens. Without
+   * it a certificate-bound token is refused. As on `@JwtAuth`.
+   */
+  mtlsBound?: 'allowed' | 'required';
 }
 
 export interface IntrospectionCacheConfig extends IntrospectionCacheTiming {
@@ -120,11 +128,15 @@ export interface IntrospectionConfig {
   /** Never a proxy: `Authorization` only. */
   readonly proxy: false;
   readonly hookTimeout: number;
+  /** DPoP-bound tokens (`cnf.jkt`, `token_type: DPoP`): the proof checks of `@JwtAuth`. */
+  readonly dpop?: DpopConfig;
+  readonly mtlsBound?: MtlsBound;
 }
 
 const OPTIONS = [
   'endpoint', 'clientId', 'clientSecret', 'clientAuth', 'privateKey', 'assertionAlg', 'assertionAudience', 'issuer', 'audience', 'clockTolerance', 'timeout',
   'maxBytes', 'cache', 'realm', 'openApiName', 'resource', 'resourceName', 'authorizationServers', 'throttle', 'hookTimeout',
+  'dpop', 'dpopAlgorithms', 'dpopWindow', 'dpopNonce', 'store', 'mtlsBound',
 ];
 const CACHE_OPTIONS = ['ttl', 'max', 'negativeTtl', 'redis', 'keyPrefix'];
 const CLIENT_AUTH = ['client_secret_basic', 'client_secret_post', 'private_key_jwt'];
@@ -149,6 +161,8 @@ export function resolveIntrospectionOptions(options: IntrospectionAuthOptions | 
   const metadataOnly = (['resourceName', 'authorizationServers'] as const).find((name) => o[name] !== undefined);
   if (metadataOnly && resource === undefined) configError(where, `${metadataOnly} is part of the protected-resource metadata (RFC 9728); add resource (this API's URL)`);
   if (resource !== undefined && !authorizationServers && !issuers) configError(where, 'resource publishes the authorization servers (RFC 9728); add issuer or authorizationServers');
+  const dpop = resolveDpopOptions(o, { resource, proxy: false }, where);
+  const mtlsBound = resolveMtlsBound(o.mtlsBound, where);
   return Object.freeze({
     scheme: 'Bearer' as const,
     endpoint,
@@ -167,6 +181,8 @@ export function resolveIntrospectionOptions(options: IntrospectionAuthOptions | 
     throttle: resolveThrottleOption(o.throttle, where),
     proxy: false as const,
     hookTimeout: resolveHookTimeout(o.hookTimeout, where),
+    ...(dpop ? { dpop } : {}),
+    ...(mtlsBound ? { mtlsBound } : {}),
   });
 }
 

@@ -6,13 +6,16 @@ import { introspectionDescription, MAX_TOKEN_LENGTH, tokenDigest, type Introspec
 import { resourceMetadataUrl } from '../schemes/resource-metadata';
 import { bearerChallenge, type BearerError } from '../schemes/token';
 import type { HookRequest, JwtClaims } from '../types';
-import { ANONYMOUS_OUTCOME, isAccepted, refusalOutcome, wantsRequest, type Authenticator, type Outcome, type Refusal } from './authenticator';
+import type { JsonObject } from '../schemes/jwt/compact';
+import { ANONYMOUS_OUTCOME, isAccepted, refusalOutcome, wantsRequest, type Authenticator, type Outcome, type Refusal, type RequestView } from './authenticator';
 import type { IntrospectionConfig } from './introspection-options';
 import type { JwtContext } from './jwt';
+import { createDpopStep } from './jwt-dpop';
+import { certificateBindingRefusal } from './jwt-mtls';
 import { createTokenReader, MALFORMED, REFUSED_BY_HOOK, SENT_TWICE } from './token-reader';
 
 type VerifyClaims = (claims: JwtClaims, request?: HookRequest) => unknown;
-
+type ResponseHeaders = readonly (readonly [string, string])[];
 
 const REFUSALS = new Map<IntrospectionReasonCode, Outcome>();
 /** The frozen 401 (400 for a token too large) of a reason code, its description as the failure's message. */
@@ -31,18 +34,25 @@ function refusalFor(code: IntrospectionReasonCode): Outcome {
 }
 
 /**
- * `@IntrospectionAuth`: opaque access tokens in `Authorization: Bearer`, checked at the
- * authorization server's introspection endpoint (RFC 7662) through `keys/introspection-client.ts`
- * (deadline, single flight, cache); `@VerifyClaims` then turns the response into the user, on every
- * request (the cache keeps the endpoint's answer, not the user). An endpoint that is down, slow or
- * answers nonsense is a 503 with one log line, never an admission.
+ * `@IntrospectionAuth`: opaque access tokens in `Authorization: Bearer` (or, with `dpop`,
+ * `Authorization: DPoP` and a proof), checked at the authorization server's introspection endpoint
+ * (RFC 7662) through `keys/introspection-client.ts` (deadline, single flight, cache). A bound
+ * answer (`cnf`) then meets the binding checks of `@JwtAuth` on every request, cached or not — the
+ * proof and the certificate belong to the request, not to the token — and only then does
+ * `@VerifyClaims` turn the response into the user. An endpoint that is down, slow or answers
+ * nonsense is a 503 with one log line, never an admission.
  */
 export function createIntrospectionAuthenticator(config: IntrospectionConfig, verifyClaims: VerifyClaims | undefined, context: JwtContext): Authenticator {
   const { realm } = config;
   const client = createIntrospectionClient({
     endpoint: config.endpoint,
     auth: config.auth,
-    policy: { issuers: config.issuers, audiences: config.audiences, clockTolerance: config.clockTolerance },
+    policy: {
+      issuers: config.issuers,
+      audiences: config.audiences,
+      clockTolerance: config.clockTolerance,
+      checksBinding: Object.freeze({ jkt: config.dpop !== undefined, 'x5t#S256': config.mtlsBound !== undefined }),
+    },
     timeoutMs: config.timeoutMs,
     maxBytes: config.maxBytes,
     cache: config.cache,
@@ -53,6 +63,9 @@ export function createIntrospectionAuthenticator(config: IntrospectionConfig, ve
   const claimsWantRequest = wantsRequest(verifyClaims, 1);
   const resourceMetadata = config.resource === undefined ? undefined : resourceMetadataUrl(config.resource);
   const retryAfterSeconds = Math.max(1, Math.ceil(config.timeoutMs / 1000));
+  const now = context.now ?? Date.now;
+  // DPoP (RFC 9449): the step of @JwtAuth (jwt-dpop.ts), with its proof, replay and nonce checks.
+  const dpop = config.dpop && createDpopStep(config.dpop, { now, tolerance: config.clockTolerance, resourceMetadata, logError: context.logError });
 
   /** The 503 of an outage, with one (rate-limited) log line that names the endpoint, never the token. */
   const unavailable = (error: unknown): never => {
@@ -61,25 +74,44 @@ export function createIntrospectionAuthenticator(config: IntrospectionConfig, ve
     throw withAnswerHints(new HttpAuthError(503, 'ERR_HTTP_AUTH_UNAVAILABLE', 'authentication temporarily unavailable'), { reason: 'introspection_unavailable', retryAfterSeconds });
   };
 
-  function* admitted(answer: IntrospectionCheck, token: string, request: Parameters<Authenticator['authenticate']>[0]): Steps<Outcome> {
+  function* admitted(answer: IntrospectionCheck, token: string, scheme: 'DPoP' | 'Bearer', request: RequestView): Steps<Outcome> {
     if (!answer.ok) return refusalFor(answer.code);
     const claims = answer.claims as unknown as JwtClaims;
+    // RFC 8705 §3 and RFC 9449 §7: a bound token away from its certificate or key never reaches a hook.
+    const unbound = certificateBindingRefusal(config.mtlsBound, claims, request);
+    if (unbound) return unbound;
+    let headers: ResponseHeaders | undefined;
+    if (dpop) {
+      const confirmed = (yield* dpop.confirm(request, token, claims as JsonObject, scheme)) as Outcome | ResponseHeaders;
+      if (!Array.isArray(confirmed)) return confirmed as Outcome;
+      if (confirmed.length > 0) headers = confirmed as ResponseHeaders;
+    }
     let user: unknown = claims;
     if (verifyClaims) {
       const verified = yield claimsWantRequest ? verifyClaims(claims, request.hookRequest()) : verifyClaims(claims);
       if (!isAccepted(verified)) return REFUSED_BY_HOOK;
       user = verified === true ? claims : verified;
     }
-    return { kind: 'authenticated', verified: user, credentials: { scheme: 'Bearer', token, claims, scopes: answer.scopes } };
+    return { kind: 'authenticated', verified: user, credentials: { scheme, token, claims, scopes: answer.scopes }, ...(headers ? { headers } : {}) };
   }
 
-  function* authentication(request: Parameters<Authenticator['authenticate']>[0]): Steps<Outcome> {
-    // Node keeps only the first Authorization field: the second must not go unnoticed.
-    if ((request.fieldCount?.('authorization') ?? 0) > 1) return SENT_TWICE;
+  /** The token and the scheme it came in: `Bearer`, or `DPoP` (RFC 9449 §7.1) when the class checks proofs. */
+  const sentToken = (request: RequestView): { readonly token: string | null; readonly scheme: 'DPoP' | 'Bearer' } | undefined => {
+    const dpopToken = dpop?.token(request);
+    if (dpopToken !== undefined) return { token: dpopToken, scheme: 'DPoP' };
     const sent = reader.read(request);
+    return sent && { token: sent.token, scheme: 'Bearer' };
+  };
+
+  function* authentication(request: RequestView): Steps<Outcome> {
+    // Node keeps only the first Authorization field: the second must not go unnoticed.
+    if ((request.fieldCount?.('authorization') ?? 0) > 1) return dpop ? dpop.sentTwice : SENT_TWICE;
+    const sent = sentToken(request);
     if (sent === undefined) return ANONYMOUS_OUTCOME;
-    const token = sent.token;
-    if (token === null) return MALFORMED;
+    const { token, scheme } = sent;
+    if (token === null) return dpop && scheme === 'DPoP' ? dpop.malformed : MALFORMED;
+    // dpop: 'required' refuses a bearer token before it costs an introspection.
+    if (scheme === 'Bearer' && dpop?.notDpop) return dpop.notDpop;
     // Never sent on: a 10 KB "token" costs the authorization server nothing.
     if (token.length > MAX_TOKEN_LENGTH) return refusalFor('token_too_large');
     let answer: IntrospectionCheck;
@@ -89,21 +121,23 @@ export function createIntrospectionAuthenticator(config: IntrospectionConfig, ve
     } catch (error) {
       return unavailable(error);
     }
-    return yield* admitted(answer, token, request);
+    return yield* admitted(answer, token, scheme, request);
   }
 
   const challenge = (error: BearerError | undefined, description?: string, scope?: readonly string[], status = 401): string =>
     bearerChallenge({ scheme: 'Bearer', realm, error, description, scope, resourceMetadata: status === 401 ? resourceMetadata : undefined });
 
+  const bearerChallenges = (refusal: Refusal): string[] => {
+    if (refusal.status === 403) return [challenge('insufficient_scope', refusal.failure?.message, refusal.scope, 403)];
+    // RFC 6750 §3.1: a request that sent no credentials gets no error attribute.
+    return [challenge(refusal.bearerError, refusal.failure?.message, undefined, refusal.status)];
+  };
+
   return {
     scheme: 'Bearer',
-    presents: (request) => reader.read(request) !== undefined,
+    presents: (request) => sentToken(request) !== undefined,
     authenticate: authentication,
-    challenges(refusal: Refusal) {
-      if (refusal.status === 403) return [challenge('insufficient_scope', refusal.failure?.message, refusal.scope, 403)];
-      // RFC 6750 §3.1: a request that sent no credentials gets no error attribute.
-      return [challenge(refusal.bearerError, refusal.failure?.message, undefined, refusal.status)];
-    },
+    challenges: (refusal: Refusal, request: RequestView) => (dpop ? dpop.challenges(refusal, request, bearerChallenges) : bearerChallenges(refusal)),
     // `auth.clearCache(token)`: a string is a token here; anything else forgets every answer.
     clearCache: (which) => client.clear(typeof which === 'string' ? tokenDigest(which) : undefined),
     clearPublished: (digest) => client.clear(digest),

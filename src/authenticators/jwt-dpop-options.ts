@@ -20,8 +20,8 @@ export interface DpopNonceOptions {
 }
 
 /**
- * The DPoP options of `@JwtAuth` (RFC 9449): sender-constrained access tokens. See
- * docs/sender-constrained-tokens.md.
+ * The DPoP options of `@JwtAuth` and `@IntrospectionAuth` (RFC 9449): sender-constrained access
+ * tokens. See docs/sender-constrained-tokens.md.
  * @example
  * ```ts
  * @JwtAuth({ issuer, audience, discovery: true, resource: 'https://api.example.com', dpop: 'required', store: new RedisNonceStore(redis) })
@@ -66,7 +66,7 @@ export interface DpopConfig {
 
 const DPOP_ONLY = ['dpopAlgorithms', 'dpopWindow', 'dpopNonce', 'store'] as const;
 
-/** The DPoP part of `@JwtAuth`'s options, once, at decoration; `undefined` when `dpop` is off. */
+/** The DPoP part of `@JwtAuth`'s or `@IntrospectionAuth`'s options, once, at decoration; `undefined` when `dpop` is off. */
 export function resolveDpopOptions(
   o: Record<string, unknown>,
   context: { readonly resource?: string; readonly proxy: boolean; readonly query?: string; readonly cookie?: unknown },

@@ -22,9 +22,10 @@ import { splitAuthorization } from '../schemes/authorization';
 import type { DpopConfig } from './jwt-dpop-options';
 
 /**
- * The DPoP step of `@JwtAuth` (RFC 9449): which scheme a request used, the proof and the token's
- * binding to it, the proof's replay record, the server nonces, and the challenges. `jwt.ts` calls
- * it at three points: reading the token, after the token verified, and when it writes challenges.
+ * The DPoP step of `@JwtAuth` and `@IntrospectionAuth` (RFC 9449): which scheme a request used,
+ * the proof and the token's binding to it, the proof's replay record, the server nonces, and the
+ * challenges. `jwt.ts` and `introspection.ts` call it at three points: reading the token, after the
+ * token verified (or the endpoint answered), and when they write challenges.
  */
 export interface DpopStep {
   /** The token of `Authorization: DPoP <token>`: `undefined` when the field names another scheme or none, `null` when empty. */

@@ -7,6 +7,7 @@ import { createJwtAuthenticator } from '../authenticators/jwt';
 import { createClientCertAuthenticator, type ClientCertConfig } from '../authenticators/client-cert';
 import type { JwtConfig } from '../authenticators/jwt-options';
 import { createIntrospectionAuthenticator } from '../authenticators/introspection';
+import type { DpopConfig } from '../authenticators/jwt-dpop-options';
 import type { IntrospectionConfig } from '../authenticators/introspection-options';
 import { createDigestAuthenticator, defaultDigestRuntimeParts, type DigestConfig, type DigestHooks } from '../authenticators/digest';
 import { DEFAULT_HOOK_TIMEOUT_MS } from '../config';
@@ -86,14 +87,7 @@ const SCHEMES: Partial<Record<SchemeKind, SchemeBinding>> = {
     // @VerifyClaims is optional: without it the user is the token's frozen claims.
     hooks: ['verifyClaims', ...COMMON_HOOKS],
     missing: () => undefined,
-    // DPoP: nonces under a shared secret are valid on every instance, but proofs seen are recorded in this process only.
-    warnings: (meta) => {
-      const dpop = (meta.config as JwtConfig).dpop;
-      if (!dpop?.nonce || dpop.nonce.secret === 'process' || dpop.store !== undefined) return [];
-      return [
-        `${meta.name} shares a DPoP nonce secret but records proofs in memory: every other instance accepts a captured proof once more within its window; use @JwtAuth({ dpop, store: new RedisNonceStore(redis) }), or store: new MemoryNonceStore() if this app runs as one process`,
-      ];
-    },
+    warnings: (meta) => dpopStoreWarnings(meta, '@JwtAuth'),
     create: (config, hook, _meta, context) =>
       createJwtAuthenticator(config as JwtConfig, hook<(claims: JwtClaims, request?: HookRequest) => unknown>('verifyClaims'), context),
   },
@@ -108,6 +102,7 @@ const SCHEMES: Partial<Record<SchemeKind, SchemeBinding>> = {
     // @VerifyClaims is optional: without it the user is the frozen introspection response.
     hooks: ['verifyClaims', ...COMMON_HOOKS],
     missing: () => undefined,
+    warnings: (meta) => dpopStoreWarnings(meta, '@IntrospectionAuth'),
     create: (config, hook, _meta, context) =>
       createIntrospectionAuthenticator(config as IntrospectionConfig, hook<(claims: JwtClaims, request?: HookRequest) => unknown>('verifyClaims'), context),
   },
@@ -239,4 +234,13 @@ export function bindAuth(meta: AuthClassMeta, instance: object, context: BindCon
     throttle: config.throttle && new Throttle(config.throttle, meta.name, context.logError),
     dropsProxyAuthorization: config.proxy === true && config.keepProxyAuthorization !== true,
   };
+}
+
+/** DPoP: nonces under a shared secret are valid on every instance, but proofs seen are recorded in this process only. */
+function dpopStoreWarnings(meta: { readonly name: string; readonly config: unknown }, decorator: string): string[] {
+  const dpop = (meta.config as { readonly dpop?: DpopConfig }).dpop;
+  if (!dpop?.nonce || dpop.nonce.secret === 'process' || dpop.store !== undefined) return [];
+  return [
+    `${meta.name} shares a DPoP nonce secret but records proofs in memory: every other instance accepts a captured proof once more within its window; use ${decorator}({ dpop, store: new RedisNonceStore(redis) }), or store: new MemoryNonceStore() if this app runs as one process`,
+  ];
 }

@@ -5,6 +5,7 @@ import type { TokenConfig } from '../authenticators/token';
 import type { JwtConfig } from '../authenticators/jwt-options';
 import type { ClientCertConfig } from '../authenticators/client-cert';
 import type { IntrospectionConfig } from '../authenticators/introspection-options';
+import type { DpopConfig } from '../authenticators/jwt-dpop-options';
 import { scopesForMethod } from '../scopes';
 import { groupsForMethod, type RoleGroups } from '../roles';
 import { rolesOf } from './actions';
@@ -151,8 +152,9 @@ export function securitySchemesOf(member: Member): [string, OpenApiSecuritySchem
     return [[base, { type: 'mutualTLS', description: `TLS client certificate verified by the server's CA${where}` }]];
   }
   if (meta.kind === 'introspection') {
-    const { endpoint } = meta.config as IntrospectionConfig;
-    return [[base, { type: 'http', scheme: 'bearer', description: `Opaque OAuth 2.0 access tokens, checked by introspection (RFC 7662) at ${endpoint}` }]];
+    const { endpoint, dpop } = meta.config as IntrospectionConfig;
+    const description = `Opaque OAuth 2.0 access tokens, checked by introspection (RFC 7662) at ${endpoint}`;
+    return withDpop(base, { type: 'http', scheme: 'bearer', description }, description, dpop, []);
   }
   const config = meta.config as TokenConfig;
   const schemes: [string, OpenApiSecurityScheme][] = [];
@@ -180,17 +182,28 @@ function jwtSchemes(base: string, config: JwtConfig): [string, OpenApiSecuritySc
     config.keys.kind === 'discovery'
       ? { type: 'openIdConnect', openIdConnectUrl: `${config.issuers[0].replace(/\/$/, '')}/.well-known/openid-configuration`, description }
       : { type: 'http', scheme: 'bearer', bearerFormat: config.bearerFormat, description };
-  // DPoP (RFC 9449): `Authorization: DPoP <token>` with a proof, beside Bearer or (required) alone.
-  if (config.dpop) {
-    const dpop: OpenApiSecurityScheme = {
-      type: 'http',
-      scheme: 'dpop',
-      description: `${description}, DPoP-bound (RFC 9449): Authorization: DPoP <token> and a DPoP proof header signed with ${config.dpop.algorithms.join(', ')}`,
-    };
-    if (config.dpop.mode === 'required') return [[base, dpop]];
-    return [[base, main], [`${base}DPoP`, dpop], ...sourceSchemes(base, config)];
-  }
-  return [[base, main], ...sourceSchemes(base, config)];
+  return withDpop(base, main, description, config.dpop, sourceSchemes(base, config));
+}
+
+/**
+ * DPoP (RFC 9449): `Authorization: DPoP <token>` with a proof, as a second scheme beside the main
+ * one and its other sources, or (`dpop: 'required'`) alone.
+ */
+function withDpop(
+  base: string,
+  main: OpenApiSecurityScheme,
+  description: string,
+  dpop: DpopConfig | undefined,
+  others: [string, OpenApiSecurityScheme][],
+): [string, OpenApiSecurityScheme][] {
+  if (!dpop) return [[base, main], ...others];
+  const scheme: OpenApiSecurityScheme = {
+    type: 'http',
+    scheme: 'dpop',
+    description: `${description}, DPoP-bound (RFC 9449): Authorization: DPoP <token> and a DPoP proof header signed with ${dpop.algorithms.join(', ')}`,
+  };
+  if (dpop.mode === 'required') return [[base, scheme]];
+  return [[base, main], [`${base}DPoP`, scheme], ...others];
 }
 
 /** `components.securitySchemes` for every auth class of an app. */

@@ -53,8 +53,10 @@ export function clientAssertionClaims(clientId: string, audience: string, now: n
 export type IntrospectionReasonCode =
   /** `active: false` (RFC 7662 §2.2): expired, revoked, unknown, or not for this client. */
   | 'inactive'
-  /** Bound to a key (`cnf`, or `token_type: DPoP`): never accepted as a bearer token. */
+  /** Bound to a key (`cnf`, or `token_type: DPoP`) the class does not check: never accepted as a bearer token. */
   | 'token_bound'
+  /** `token_type: DPoP` without `cnf.jkt`, or a `cnf` that is not an object: a binding no proof can meet. */
+  | 'binding_invalid'
   /** A `token_type` other than Bearer (e.g. a refresh token sent as an access token). */
   | 'token_type_not_allowed'
   /** Longer than `MAX_TOKEN_LENGTH`: refused before any request (400 invalid_request). */
@@ -67,6 +69,7 @@ export const MAX_TOKEN_LENGTH = 8192;
 const OWN_DESCRIPTIONS = {
   inactive: 'the token is not active',
   token_bound: 'the token is bound to a key and cannot be used as a bearer token',
+  binding_invalid: "the token's key binding (cnf) is missing or malformed",
   token_type_not_allowed: 'the token is not an access token',
   token_too_large: `the token is larger than ${MAX_TOKEN_LENGTH} bytes`,
 } as const;
@@ -83,6 +86,11 @@ export interface IntrospectionPolicy {
   /** Accepted audiences; when absent, `aud` is not checked. */
   readonly audiences?: readonly string[];
   readonly clockTolerance: number;
+  /**
+   * The bindings the class checks itself on every request: `jkt` (DPoP, RFC 9449 §6.2) with
+   * `dpop`, `x5t#S256` (RFC 8705 §3.2) with `mtlsBound`. Any other `cnf` member is refused.
+   */
+  readonly checksBinding?: { readonly jkt: boolean; readonly 'x5t#S256': boolean };
 }
 
 export type IntrospectionCheck =
@@ -104,10 +112,12 @@ const ANY_AUDIENCE = '\u0000any';
  *   indicator"); anything else (a string "true", HTML parsed by mistake, an array) throws
  *   `IntrospectionResponseError`: answered 503, never an admission.
  * - `active: false` → `inactive`.
- * - A bound token — any `cnf` (RFC 7800 §3.1: `jkt` for DPoP, RFC 9449 §6.2; `x5t#S256` for mTLS,
- *   RFC 8705 §3.2) or `token_type: DPoP` — is refused: its holder must prove the key, which a
- *   bearer request does not.
- * - `token_type`, when present, must be `Bearer` (case-insensitive).
+ * - A bound token — a `cnf` (RFC 7800 §3.1: `jkt` for DPoP, RFC 9449 §6.2; `x5t#S256` for mTLS,
+ *   RFC 8705 §3.2) or `token_type: DPoP` — passes only when every member of its `cnf` is one the
+ *   class checks (`checksBinding`); the caller then checks the proof or the certificate. Any other
+ *   binding is refused: accepting it would make a stolen sender-constrained token a bearer token.
+ * - `token_type`, when present, must be `Bearer` or, with a `cnf.jkt` the class checks, `DPoP`
+ *   (case-insensitive).
  * - `exp` (required, as for a JWT access token), `nbf`, `iat` and `aud`, `iss` exactly as
  *   `schemes/jwt/claims.ts` checks a JWT's; `scope` (RFC 7662: a space-separated string) as
  *   `schemes/jwt/scopes.ts` reads it.
@@ -119,12 +129,12 @@ export function checkIntrospectionResponse(json: unknown, policy: IntrospectionP
   const response = json as JsonObject;
   if (typeof response.active !== 'boolean') throw new IntrospectionResponseError('has no boolean "active" member');
   if (!response.active) return refused('inactive');
-  if (response.cnf !== undefined) return refused('token_bound');
+  const binding = bindingRefusal(response, policy);
+  if (binding) return refused(binding);
   if (response.token_type !== undefined) {
     if (typeof response.token_type !== 'string') return refused('token_type_not_allowed');
     const type = response.token_type.toLowerCase();
-    if (type === 'dpop') return refused('token_bound');
-    if (type !== 'bearer') return refused('token_type_not_allowed');
+    if (type !== 'bearer' && type !== 'dpop') return refused('token_type_not_allowed');
   }
   if (policy.issuers && checkIssuer(response, policy.issuers) === 'issuer_not_allowed') return refused('issuer_not_allowed');
   const timesAndAudience = policy.audiences
@@ -134,6 +144,22 @@ export function checkIntrospectionResponse(json: unknown, policy: IntrospectionP
   const scopes = readScopes(response, 'scope');
   if (!scopes) return refused('scope_invalid');
   return { ok: true, claims: deepFreeze(response), scopes, exp: response.exp as number };
+}
+
+/**
+ * `cnf` (RFC 7800 §3.1): "a JSON object", whose members name the confirmation methods. RFC 9449
+ * §6.2: an introspection response for a DPoP-bound token has `cnf.jkt` and `token_type: DPoP`.
+ */
+function bindingRefusal(response: JsonObject, policy: IntrospectionPolicy): IntrospectionReasonCode | undefined {
+  const { cnf } = response;
+  const dpopType = typeof response.token_type === 'string' && response.token_type.toLowerCase() === 'dpop';
+  if (cnf === undefined) return dpopType ? (policy.checksBinding?.jkt ? 'binding_invalid' : 'token_bound') : undefined;
+  if (cnf === null || typeof cnf !== 'object' || Array.isArray(cnf)) return policy.checksBinding ? 'binding_invalid' : 'token_bound';
+  const members = Object.keys(cnf);
+  if (members.length === 0) return 'binding_invalid';
+  if (!members.every((member) => (member === 'jkt' || member === 'x5t#S256') && policy.checksBinding?.[member])) return 'token_bound';
+  if (dpopType && (cnf as JsonObject).jkt === undefined) return 'binding_invalid';
+  return undefined;
 }
 
 const REFUSED = new Map<IntrospectionReasonCode, IntrospectionCheck>();

@@ -5,7 +5,7 @@
  * what @IntrospectionAuth shares with the other classes: scopes, roles, optional, MultiAuth with
  * Basic, audit events, OpenAPI, the Bearer challenge and RFC 9728 metadata.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import request from 'supertest';
 import { CurrentUser, Get, JsonController } from 'routing-controllers';
 import {
@@ -25,7 +25,8 @@ import {
   type JwtClaims,
 } from '../../src';
 import { basicHeader, challengeFields, DRIVERS, recordingLogger } from '../helpers';
-import { sleep, startServer, type TestServer } from '../keys/jwks-server';
+import { sleep, type TestServer } from '../keys/jwks-server';
+import { endpoint, json, type Reply } from './endpoint';
 import { connectClient, until } from '../redis-clients';
 import { describeWithRedis, REDIS_URL } from '../redis';
 
@@ -40,30 +41,6 @@ const now = () => Math.floor(Date.now() / 1000);
 
 /** A valid active response for TOKEN, with `extra` merged in. */
 const active = (extra: Record<string, unknown> = {}) => ({ active: true, iss: ISSUER, aud: AUDIENCE, exp: now() + 300, iat: now(), scope: 'orders:read', sub: 'alice', client_id: 'shop', token_type: 'Bearer', ...extra });
-
-type Reply = (req: IncomingMessage, res: ServerResponse, body: string) => void;
-const json =
-  (value: unknown, status = 200, type = 'application/json'): Reply =>
-  (_req, res) => {
-    res.writeHead(status, { 'content-type': type });
-    res.end(typeof value === 'string' ? value : JSON.stringify(value));
-  };
-
-/** The introspection endpoint: answers with `reply`, records each request's body and Authorization. */
-async function endpoint(reply: Reply) {
-  const server = await startServer();
-  const seen: { body: string; authorization?: string }[] = [];
-  const state = { reply };
-  server.route('/introspect', (req, res) => {
-    let body = '';
-    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
-    req.on('end', () => {
-      seen.push({ body, authorization: req.headers.authorization });
-      state.reply(req, res, body);
-    });
-  });
-  return { server, url: `${server.base}/introspect`, seen, set: (next: Reply) => (state.reply = next) };
-}
 
 function build(makeApp: (typeof DRIVERS)[number][1], url: string, extra: Partial<IntrospectionAuthOptions> = {}) {
   @IntrospectionAuth({ endpoint: url, clientId: 'orders-api', clientSecret: 'rs secret:1', issuer: ISSUER, audience: AUDIENCE, realm: 'api', resource: RESOURCE, ...extra })
@@ -439,6 +416,22 @@ describe('@IntrospectionAuth in OpenAPI', () => {
     expect(operation.security).toEqual([{ ApiAuth: [] }]);
     expect(operation['x-required-scopes']).toEqual(['orders:write']);
     expect(Object.keys(operation.responses).sort()).toEqual(['401', '403']);
+  });
+
+  it.each([
+    ['allowed', [{ ApiAuth: [] }, { ApiAuthDPoP: [] }]],
+    ['required', [{ ApiAuth: [] }]],
+  ] as const)('with dpop: %s, an http dpop scheme beside bearer or alone, as for @JwtAuth', (mode, security) => {
+    const { auth } = build(DRIVERS[0][1], 'https://id.example.test/introspect', { dpop: mode, dpopAlgorithms: ['ES256'] });
+    const description = 'Opaque OAuth 2.0 access tokens, checked by introspection (RFC 7662) at https://id.example.test/introspect';
+    const dpop = { type: 'http', scheme: 'dpop', description: `${description}, DPoP-bound (RFC 9449): Authorization: DPoP <token> and a DPoP proof header signed with ES256` };
+    const schemes = auth.openApiSecuritySchemes();
+    expect(schemes.ApiAuth).toEqual(mode === 'allowed' ? { type: 'http', scheme: 'bearer', description } : dpop);
+    expect(schemes.ApiAuthDPoP).toEqual(mode === 'allowed' ? dpop : undefined);
+    const spec = auth.applyOpenApiSecurity({ openapi: '3.0.0', info: { title: 't', version: '1' }, paths: { '/orders/write': { get: { operationId: 'OrdersController.write', responses: {} } } } }) as unknown as {
+      paths: Record<string, Record<string, { security: unknown }>>;
+    };
+    expect(spec.paths['/orders/write'].get.security).toEqual(security);
   });
 });
 

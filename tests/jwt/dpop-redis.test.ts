@@ -2,15 +2,18 @@
  * DPoP proof replay across instances: three apps share one RedisNonceStore on the real Redis, and
  * a proof accepted by one is refused by the two others. Then the outage: with a private
  * redis-server killed, a valid proof is answered 503 in under a second (never accepted), and
- * accepted again once Redis is back.
+ * accepted again once Redis is back. For both classes that check proofs: `@JwtAuth` (a bound JWT)
+ * and `@IntrospectionAuth` (an opaque token whose introspection answer carries `cnf.jkt`).
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
 import request from 'supertest';
 import { CurrentUser, Get, JsonController } from 'routing-controllers';
-import { createAuthCheckers, JwtAuth, LoginRequired, RedisNonceStore, type AuthEvent, type JwtClaims } from '../../src';
+import { createAuthCheckers, IntrospectionAuth, JwtAuth, LoginRequired, RedisNonceStore, type AuthEvent, type JwtClaims } from '../../src';
 import { accessTokenHash, jwkThumbprint } from '../../src/schemes/dpop';
 import { DRIVERS, recordingLogger } from '../helpers';
+import { endpoint, perToken } from '../introspection/endpoint';
+import type { TestServer } from '../keys/jwks-server';
 import { describeWithRedisServer, startPrivateRedis, type PrivateRedis } from '../private-redis';
 import { accessClaims, AUDIENCE, ISSUER, makeKeys, publicJwk, signRaw } from '../schemes/jwt/tokens';
 
@@ -19,13 +22,34 @@ const JWKS = { keys: [publicJwk(keys.ec.publicKey, 'ec-1', 'ES256')] };
 const client = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 const CLIENT_JWK = client.publicKey.export({ format: 'jwk' });
 const now = () => Math.floor(Date.now() / 1000);
-const token = () => signRaw(keys.ec.privateKey, { alg: 'ES256', typ: 'at+jwt', kid: 'ec-1' }, accessClaims(now(), { cnf: { jkt: jwkThumbprint(CLIENT_JWK) } }));
+const JKT = jwkThumbprint(CLIENT_JWK);
+const KINDS = ['jwt', 'introspection'] as const;
+type Kind = (typeof KINDS)[number];
+
+/** The introspection endpoint of the opaque tokens: each answer binds the client's key. */
+const answers = new Map<string, unknown>();
+let introspection: TestServer;
+let introspectionUrl: string;
+beforeAll(async () => {
+  ({ server: introspection, url: introspectionUrl } = await endpoint(perToken(answers)));
+});
+afterAll(() => introspection.close());
+
+/** A token bound to the client's key: a signed JWT, or an opaque token the endpoint answers for. */
+function token(kind: Kind): string {
+  if (kind === 'jwt') return signRaw(keys.ec.privateKey, { alg: 'ES256', typ: 'at+jwt', kid: 'ec-1' }, accessClaims(now(), { cnf: { jkt: JKT } }));
+  const opaque = randomBytes(16).toString('base64url');
+  answers.set(opaque, { active: true, iss: ISSUER, aud: AUDIENCE, exp: now() + 300, sub: 'alice', token_type: 'DPoP', cnf: { jkt: JKT } });
+  return opaque;
+}
 const proof = (accessToken: string) =>
   signRaw(client.privateKey, { typ: 'dpop+jwt', alg: 'ES256', jwk: CLIENT_JWK }, { jti: randomBytes(12).toString('base64url'), htm: 'GET', htu: `${AUDIENCE}/cluster`, iat: now(), ath: accessTokenHash(accessToken) });
 
-function appWith(store: RedisNonceStore, makeApp: (typeof DRIVERS)[number][1], logger = recordingLogger(), events: AuthEvent[] = []) {
-  @JwtAuth({ issuer: ISSUER, audience: AUDIENCE, keys: JWKS as never, resource: AUDIENCE, dpop: 'required', store })
+function appWith(kind: Kind, store: RedisNonceStore, makeApp: (typeof DRIVERS)[number][1], logger = recordingLogger(), events: AuthEvent[] = []) {
+  const dpop = { resource: AUDIENCE, dpop: 'required', store } as const;
   class ClusterAuth {}
+  if (kind === 'jwt') JwtAuth({ issuer: ISSUER, audience: AUDIENCE, keys: JWKS as never, ...dpop })(ClusterAuth);
+  else IntrospectionAuth({ endpoint: introspectionUrl, clientId: 'cluster', clientSecret: 'rs-secret', issuer: ISSUER, audience: AUDIENCE, ...dpop })(ClusterAuth);
   @JsonController('/cluster')
   class ClusterController {
     @Get('/') @LoginRequired({ auth: ClusterAuth }) index(@CurrentUser() user: JwtClaims) {
@@ -37,7 +61,9 @@ function appWith(store: RedisNonceStore, makeApp: (typeof DRIVERS)[number][1], l
 
 const get = (app: ReturnType<typeof appWith>, t: string, p: string) => request(app).get('/cluster').set('Authorization', `DPoP ${t}`).set('DPoP', p);
 
-describe.each(DRIVERS)('DPoP replay across three instances sharing Redis (%s)', (_driver, makeApp) => {
+const CASES = KINDS.flatMap((kind) => DRIVERS.map(([driver, makeApp]) => [kind, driver, makeApp] as const));
+
+describe.each(CASES)('DPoP replay across three instances sharing Redis (%s, %s)', (kind, _driver, makeApp) => {
   let redis: Redis;
   beforeAll(() => {
     redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { enableOfflineQueue: false });
@@ -48,8 +74,8 @@ describe.each(DRIVERS)('DPoP replay across three instances sharing Redis (%s)', 
     const prefix = `httpauth-test:dpop:${randomBytes(6).toString('hex')}:`;
     await new Promise((resolve) => (redis.status === 'ready' ? resolve(undefined) : redis.once('ready', resolve)));
     // Three instances: each its own app and its own store object, one Redis.
-    const apps = [0, 1, 2].map(() => appWith(new RedisNonceStore(redis, { prefix }), makeApp));
-    const t = token();
+    const apps = [0, 1, 2].map(() => appWith(kind, new RedisNonceStore(redis, { prefix }), makeApp));
+    const t = token(kind);
     const p = proof(t);
     expect((await get(apps[0], t, p)).status).toBe(200);
     for (const app of [apps[1], apps[2], apps[0]]) {
@@ -69,7 +95,7 @@ describe.each(DRIVERS)('DPoP replay across three instances sharing Redis (%s)', 
   });
 });
 
-describeWithRedisServer.each(DRIVERS)('DPoP with RedisNonceStore while Redis is down (%s)', (_driver, makeApp) => {
+describeWithRedisServer.each(CASES)('DPoP with RedisNonceStore while Redis is down (%s, %s)', (kind, _driver, makeApp) => {
   let server: PrivateRedis;
   let redis: Redis;
   beforeEach(async () => {
@@ -87,8 +113,8 @@ describeWithRedisServer.each(DRIVERS)('DPoP with RedisNonceStore while Redis is 
   it('503 in under a second, never acceptance; one log line; accepted again once Redis is back', async () => {
     const logger = recordingLogger();
     const events: AuthEvent[] = [];
-    const app = appWith(new RedisNonceStore(redis), makeApp, logger, events);
-    const t = token();
+    const app = appWith(kind, new RedisNonceStore(redis), makeApp, logger, events);
+    const t = token(kind);
     expect((await get(app, t, proof(t))).status).toBe(200);
 
     await server.kill();
@@ -101,8 +127,8 @@ describeWithRedisServer.each(DRIVERS)('DPoP with RedisNonceStore while Redis is 
     }
     await new Promise((r) => setTimeout(r, 20));
     expect(events.filter((e) => e.status === 503).map((e) => [e.kind, e.reason])).toEqual([
-      ['jwt', 'dpop_store_unavailable'],
-      ['jwt', 'dpop_store_unavailable'],
+      [kind, 'dpop_store_unavailable'],
+      [kind, 'dpop_store_unavailable'],
     ]);
     expect(logger.lines()).toEqual([expect.stringMatching(/ClusterAuth: the DPoP replay store failed \(Redis .* did not answer within 250 ms\); refusing DPoP requests with 503/)]);
 

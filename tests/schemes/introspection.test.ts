@@ -62,6 +62,34 @@ describe('checkIntrospectionResponse (RFC 7662 §2.2)', () => {
     expect(checkIntrospectionResponse(response, policy, NOW)).toEqual({ ok: false, code });
   });
 
+  const dpopOnly = { ...policy, checksBinding: { jkt: true, 'x5t#S256': false } };
+  const mtlsOnly = { ...policy, checksBinding: { jkt: false, 'x5t#S256': true } };
+  const both = { ...policy, checksBinding: { jkt: true, 'x5t#S256': true } };
+  it.each<[string, unknown, typeof policy, string]>([
+    ['cnf.jkt where only certificates are checked', { ...good, cnf: { jkt: 'x' } }, mtlsOnly, 'token_bound'],
+    ['cnf x5t#S256 where only DPoP is checked', { ...good, cnf: { 'x5t#S256': 'x' } }, dpopOnly, 'token_bound'],
+    ['cnf.jkt beside a member nobody checks (jwk)', { ...good, cnf: { jkt: 'x', jwk: {} } }, both, 'token_bound'],
+    ['cnf.jkt beside x5t#S256 where only DPoP is checked', { ...good, cnf: { jkt: 'x', 'x5t#S256': 'y' } }, dpopOnly, 'token_bound'],
+    ['token_type DPoP without cnf', { ...good, token_type: 'DPoP' }, dpopOnly, 'binding_invalid'],
+    ['token_type DPoP with only x5t#S256', { ...good, token_type: 'DPoP', cnf: { 'x5t#S256': 'y' } }, both, 'binding_invalid'],
+    ['cnf an array', { ...good, cnf: ['jkt'] }, dpopOnly, 'binding_invalid'],
+    ['cnf a string', { ...good, cnf: 'jkt' }, dpopOnly, 'binding_invalid'],
+    ['cnf empty', { ...good, cnf: {} }, dpopOnly, 'binding_invalid'],
+    ['cnf empty, nothing checked', { ...good, cnf: {} }, policy, 'binding_invalid'],
+    ['token_type refresh_token with cnf.jkt', { ...good, token_type: 'refresh_token', cnf: { jkt: 'x' } }, dpopOnly, 'token_type_not_allowed'],
+  ])('where the class checks bindings, still refuses %s', (_name, response, withBindings, code) => {
+    expect(checkIntrospectionResponse(response, withBindings, NOW)).toEqual({ ok: false, code });
+  });
+
+  it.each<[string, unknown, typeof policy]>([
+    ['cnf.jkt with token_type DPoP (RFC 9449 §6.2)', { ...good, token_type: 'DPoP', cnf: { jkt: 'x' } }, dpopOnly],
+    ['cnf.jkt without token_type', { ...good, token_type: undefined, cnf: { jkt: 'x' } }, dpopOnly],
+    ['cnf x5t#S256 (RFC 8705 §3.2)', { ...good, cnf: { 'x5t#S256': 'y' } }, mtlsOnly],
+    ['both bindings where both are checked', { ...good, token_type: 'dpop', cnf: { jkt: 'x', 'x5t#S256': 'y' } }, both],
+  ])('passes %s on to the binding checks of the class', (_name, response, withBindings) => {
+    expect(checkIntrospectionResponse(response, withBindings, NOW)).toMatchObject({ ok: true });
+  });
+
   it('controls: token_type Bearer in any case, an aud array containing the audience, exp within the tolerance', () => {
     expect(checkIntrospectionResponse({ ...good, token_type: 'bearer', aud: ['x', 'api'], exp: NOW - 29 }, policy, NOW)).toMatchObject({ ok: true });
   });

@@ -341,6 +341,14 @@ IntrospectionAuth({ clientSecret: 's' });
 const introspectionOptions: import('../../src').IntrospectionAuthOptions = { endpoint: 'https://id.example.com/introspect', clientId: 'api', clientSecret: 's', cache: { ttl: 60, negativeTtl: 5 } };
 const introspectionCache: import('../../src').IntrospectionCacheOptions | undefined = introspectionOptions.cache;
 void introspectionCache;
+// Bound answers: DPoP (the options of @JwtAuth) and certificate-bound tokens.
+declare const sharedNonceStore: import('../../src').NonceStore;
+IntrospectionAuth({ endpoint: 'https://id.example.com/introspect', clientId: 'api', clientSecret: 's', resource: 'https://api.example.com', issuer: 'https://id.example.com', dpop: 'required', dpopNonce: { secret: 'x'.repeat(32) }, store: sharedNonceStore });
+IntrospectionAuth({ endpoint: 'https://id.example.com/introspect', clientId: 'api', clientSecret: 's', mtlsBound: 'allowed' });
+// @ts-expect-error dpop is 'allowed' or 'required'
+IntrospectionAuth({ endpoint: 'https://id.example.com/introspect', clientId: 'api', clientSecret: 's', dpop: true });
+// @ts-expect-error mtlsBound is 'allowed' or 'required'
+IntrospectionAuth({ endpoint: 'https://id.example.com/introspect', clientId: 'api', clientSecret: 's', mtlsBound: 'on' });
 
 // --- the barrel: exactly these value exports --------------------------------------------------
 
