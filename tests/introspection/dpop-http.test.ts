@@ -5,7 +5,7 @@
  * cache hits; the server nonces; the replay store shared by two apps; the challenges and metadata.
  * Proofs are signed by hand with node:crypto.
  */
-import { generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import request from 'supertest';
 import { CurrentUser, Get, JsonController, Post } from 'routing-controllers';
 import {
@@ -22,10 +22,9 @@ import {
   type IntrospectionAuthOptions,
   type JwtClaims,
 } from '../../src';
-import { accessTokenHash, jwkThumbprint } from '../../src/schemes/dpop';
 import { challengeFields, DRIVERS, recordingLogger } from '../helpers';
 import type { TestServer } from '../keys/jwks-server';
-import { signRaw } from '../schemes/jwt/tokens';
+import { client, dpopHeaders, JKT, now, OTHER_JWK, other, PROOF_DESCRIPTIONS, proofMaker } from '../jwt/dpop-fixtures';
 import { endpoint, perToken } from './endpoint';
 
 jest.setTimeout(30_000);
@@ -34,14 +33,6 @@ const ISSUER = 'https://id.example.test';
 const ORIGIN = 'https://api.example.test';
 const METADATA = `${ORIGIN}/.well-known/oauth-protected-resource`;
 const NONCE_SECRET = 'an-introspection-dpop-nonce-secret-32b';
-
-const client = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-const other = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-const CLIENT_JWK = client.publicKey.export({ format: 'jwk' });
-const OTHER_JWK = other.publicKey.export({ format: 'jwk' });
-const JKT = jwkThumbprint(CLIENT_JWK)!;
-
-const now = () => Math.floor(Date.now() / 1000);
 
 /** The endpoint's answers, one per opaque token. */
 const answers = new Map<string, unknown>();
@@ -53,23 +44,8 @@ function issue(extra: Record<string, unknown> = { token_type: 'DPoP', cnf: { jkt
 }
 const unbound = () => issue({});
 
-interface ProofOptions {
-  method?: string;
-  url?: string;
-  accessToken?: string;
-  header?: Record<string, unknown>;
-  claims?: Record<string, unknown>;
-  key?: KeyObject;
-  jwk?: object;
-}
 /** A proof for `method url` (a path on ORIGIN, or an absolute URL). */
-function proof({ method = 'GET', url = '/opaque/items', accessToken, header = {}, claims = {}, key = client.privateKey, jwk = CLIENT_JWK }: ProofOptions = {}): string {
-  return signRaw(
-    key,
-    { typ: 'dpop+jwt', alg: 'ES256', jwk, ...header },
-    { jti: randomBytes(12).toString('base64url'), htm: method, htu: url.startsWith('/') ? `${ORIGIN}${url}` : url, iat: now(), ...(accessToken ? { ath: accessTokenHash(accessToken) } : {}), ...claims },
-  );
-}
+const proof = proofMaker(ORIGIN, '/opaque/items');
 
 function build(makeApp: (typeof DRIVERS)[number][1], url: string, store = new MemoryNonceStore()) {
   const common: IntrospectionAuthOptions = { endpoint: url, clientId: 'orders-api', clientSecret: 'rs-secret', issuer: ISSUER, audience: 'orders-api', realm: 'api', resource: ORIGIN };
@@ -127,26 +103,10 @@ function build(makeApp: (typeof DRIVERS)[number][1], url: string, store = new Me
 }
 
 type Headers = Record<string, string | string[]>;
-const dpopHeaders = (token: string, p: string | string[]): Headers => ({ Authorization: `DPoP ${token}`, DPoP: p });
 
 const BEARER = `Bearer realm="api", resource_metadata="${METADATA}"`;
-const DESCRIPTIONS: Record<string, string> = {
-  dpop_proof_missing: 'a DPoP proof is required',
-  dpop_proof_twice: 'more than one DPoP proof was sent',
-  dpop_proof_malformed: 'the DPoP proof is not a well-formed JWT',
-  dpop_typ_invalid: 'the DPoP proof type (typ) must be dpop+jwt',
-  dpop_alg_not_allowed: 'the DPoP proof is signed with an algorithm that is not accepted',
-  dpop_jwk_private: 'the DPoP proof key (jwk) must not contain a private key',
-  dpop_signature_invalid: 'the DPoP proof signature is invalid',
-  dpop_htm_mismatch: 'the DPoP proof is for another HTTP method (htm)',
-  dpop_htu_mismatch: 'the DPoP proof is for another URL (htu)',
-  dpop_iat_too_old: 'the DPoP proof is too old (iat)',
-  dpop_iat_in_future: 'the DPoP proof was issued in the future (iat)',
-  dpop_ath_mismatch: 'the DPoP proof is for another access token (ath)',
-  dpop_replay: 'the DPoP proof has been used before (jti)',
-};
 /** RFC 9449 §7.2: a refused proof's error goes in the DPoP challenge; the Bearer one carries none. */
-const badProof = (code: string) => [BEARER, `DPoP error="invalid_dpop_proof", error_description="${DESCRIPTIONS[code]}", algs="ES256"`];
+const badProof = (code: string) => [BEARER, `DPoP error="invalid_dpop_proof", error_description="${PROOF_DESCRIPTIONS[code]}", algs="ES256"`];
 const badToken = (description: string) => [BEARER, `DPoP error="invalid_token", error_description="${description}", algs="ES256"`];
 
 interface Row {

@@ -6,42 +6,17 @@
  * carries `cnf.jkt` and `token_type: DPoP` (RFC 9449 §6.2), and then the proof. The apps listen on
  * real ports, since each proof names the URL the client called.
  */
-import { execFile } from 'node:child_process';
-import { createServer, type RequestListener, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import request from 'supertest';
 import { CurrentUser, Get, JsonController, Post } from 'routing-controllers';
 import { AuthenticationFailure, createAuthCheckers, ErrorHandler, IntrospectionAuth, LoginRequired, VerifyClaims, type Action, type AuthFailureStatus, type JwtClaims } from '../../src';
 import { jwkThumbprint } from '../../src/schemes/dpop';
 import { DRIVERS } from '../helpers';
+import { dpopClient, listenFirst } from '../jwt/dpop-client';
 import { startProvider, type TestProvider } from '../oauth/provider';
 
 jest.setTimeout(120_000);
 
 const RS_SECRET = 'resource-server-secret-for-dpop';
-
-interface Call {
-  status: number;
-  body?: unknown;
-  nonceError?: boolean;
-  challenges?: { scheme: string; parameters: Record<string, string> }[];
-  dpopNonce: string | null;
-}
-interface Report {
-  tokenType: string;
-  accessToken: string;
-  publicJwk: Record<string, string>;
-  results: Call[][];
-}
-
-const run = promisify(execFile);
-async function dpopClient(op: TestProvider, calls: { method: string; url: string }[]): Promise<Report> {
-  const args = JSON.stringify({ issuer: op.issuer, clientId: op.clientId, clientSecret: op.clientSecret, scope: 'articles:read', resource: op.resource, calls });
-  const { stdout } = await run(process.execPath, [join(__dirname, '..', 'jwt', 'dpop-client-process.mjs'), args], { timeout: 30_000 });
-  return JSON.parse(stdout) as Report;
-}
 
 class ReasonHandler {
   @VerifyClaims() verify(response: JwtClaims) {
@@ -54,7 +29,7 @@ class ReasonHandler {
 
 describe('DPoP-bound opaque tokens from oidc-provider, introspected, with oauth4webapi as the client', () => {
   let op: TestProvider;
-  const servers: Server[] = [];
+  const servers: { close(): Promise<void> }[] = [];
   beforeAll(async () => {
     op = await startProvider({
       dpop: true,
@@ -63,17 +38,15 @@ describe('DPoP-bound opaque tokens from oidc-provider, introspected, with oauth4
     });
   });
   afterAll(async () => {
-    await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+    await Promise.all(servers.map((server) => server.close()));
     await op?.stop();
   });
 
   describe.each(DRIVERS)('%s', (_driver, makeApp) => {
     it('the introspection answer binds the key; proofs and the nonce dance pass; the token without its proof does not', async () => {
-      let handler: RequestListener = (_req, res) => res.end();
-      const server = createServer((req, res) => handler(req, res));
+      const server = await listenFirst();
       servers.push(server);
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const { base } = server;
       const common = { endpoint: op.introspectionEndpoint, clientId: 'rs-dpop', clientSecret: RS_SECRET, issuer: op.issuer, audience: op.resource };
 
       @IntrospectionAuth({ ...common, resource: `${base}/required`, dpop: 'required', cache: { ttl: 60 } })
@@ -94,7 +67,7 @@ describe('DPoP-bound opaque tokens from oidc-provider, introspected, with oauth4
         }
       }
       const app = makeApp([RealController], createAuthCheckers([RequiredAuth, NonceAuth], { controllers: [RealController] }));
-      handler = app as RequestListener;
+      server.serve(app);
 
       const report = await dpopClient(op, [
         { method: 'GET', url: `${base}/real/required?page=1` },

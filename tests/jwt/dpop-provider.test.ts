@@ -5,40 +5,15 @@
  * nonce dance (401 use_dpop_nonce, retry with the nonce, 200). The apps listen on real ports, since
  * each proof names the URL the client called.
  */
-import { execFile } from 'node:child_process';
-import { createServer, type RequestListener, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import request from 'supertest';
 import { CurrentUser, Get, JsonController, Post } from 'routing-controllers';
 import { AuthenticationFailure, createAuthCheckers, ErrorHandler, JwtAuth, LoginRequired, type Action, type AuthFailureStatus, type JwtClaims } from '../../src';
 import { jwkThumbprint } from '../../src/schemes/dpop';
 import { DRIVERS } from '../helpers';
+import { dpopClient, listenFirst } from './dpop-client';
 import { signingKey, startProvider, type TestProvider } from '../oauth/provider';
 
 jest.setTimeout(120_000);
-
-interface Call {
-  status: number;
-  body?: unknown;
-  nonceError?: boolean;
-  challenges?: { scheme: string; parameters: Record<string, string> }[];
-  dpopNonce: string | null;
-}
-interface Report {
-  tokenType: string;
-  accessToken: string;
-  publicJwk: Record<string, string>;
-  results: Call[][];
-}
-
-const run = promisify(execFile);
-async function dpopClient(op: TestProvider, calls: { method: string; url: string }[]): Promise<Report> {
-  const args = JSON.stringify({ issuer: op.issuer, clientId: op.clientId, clientSecret: op.clientSecret, scope: 'articles:read', resource: op.resource, calls });
-  const { stdout } = await run(process.execPath, [join(__dirname, 'dpop-client-process.mjs'), args], { timeout: 30_000 });
-  return JSON.parse(stdout) as Report;
-}
 
 class ReasonHandler {
   @ErrorHandler() onError(status: AuthFailureStatus, _action: Action, failure?: AuthenticationFailure) {
@@ -48,23 +23,21 @@ class ReasonHandler {
 
 describe('DPoP with oidc-provider and oauth4webapi, through HTTP', () => {
   let op: TestProvider;
-  const servers: Server[] = [];
+  const servers: { close(): Promise<void> }[] = [];
   beforeAll(async () => {
     op = await startProvider({ keys: [signingKey('ES256', 'key-a')], dpop: true });
   });
   afterAll(async () => {
-    await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+    await Promise.all(servers.map((server) => server.close()));
     await op?.stop();
   });
 
   describe.each(DRIVERS)('%s', (_driver, makeApp) => {
     it('a DPoP-bound token, its proofs and the nonce dance; the same token as Bearer is refused', async () => {
       // The port first: each class's resource (the origin of every htu) names it.
-      let handler: RequestListener = (_req, res) => res.end();
-      const server = createServer((req, res) => handler(req, res));
+      const server = await listenFirst();
       servers.push(server);
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const { base } = server;
       const keys = { issuer: op.issuer, audience: op.resource, jwksUri: op.jwksUri };
 
       @JwtAuth({ ...keys, resource: `${base}/required`, dpop: 'required' })
@@ -85,7 +58,7 @@ describe('DPoP with oidc-provider and oauth4webapi, through HTTP', () => {
         }
       }
       const app = makeApp([RealController], createAuthCheckers([RequiredAuth, NonceAuth], { controllers: [RealController] }));
-      handler = app as RequestListener;
+      server.serve(app);
 
       const report = await dpopClient(op, [
         { method: 'GET', url: `${base}/real/required?page=1` },

@@ -3,7 +3,6 @@
  * one table, each row a request that must not get through (with its exact status, challenge and
  * reason code) or a control that must. Tokens and proofs are signed by hand with node:crypto.
  */
-import { generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import request from 'supertest';
 import { CurrentUser, Get, JsonController, Post } from 'routing-controllers';
 import {
@@ -21,6 +20,7 @@ import {
   VerifyPassword,
 } from '../../src';
 import { accessTokenHash, jwkThumbprint } from '../../src/schemes/dpop';
+import { client, CLIENT_JWK, dpopHeaders, JKT, now, other, PROOF_DESCRIPTIONS, proofMaker } from './dpop-fixtures';
 import { challengeFields, DRIVERS, recordingLogger } from '../helpers';
 import { accessClaims, AUDIENCE, ISSUER, makeKeys, publicJwk, signRaw } from '../schemes/jwt/tokens';
 
@@ -29,31 +29,11 @@ const JWKS = { keys: [publicJwk(keys.ec.publicKey, 'ec-1', 'ES256')] };
 const METADATA = 'https://api.example.test/.well-known/oauth-protected-resource';
 const ORIGIN = 'https://api.example.test';
 
-const client = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-const other = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-const CLIENT_JWK = client.publicKey.export({ format: 'jwk' });
-const JKT = jwkThumbprint(CLIENT_JWK)!;
-
-const now = () => Math.floor(Date.now() / 1000);
 const token = (extra: Record<string, unknown> = {}) => signRaw(keys.ec.privateKey, { alg: 'ES256', typ: 'at+jwt', kid: 'ec-1' }, accessClaims(now(), { cnf: { jkt: JKT }, ...extra }));
 const unboundToken = () => token({ cnf: undefined });
 
-interface ProofOptions {
-  method?: string;
-  url?: string;
-  accessToken?: string;
-  header?: Record<string, unknown>;
-  claims?: Record<string, unknown>;
-  key?: KeyObject;
-}
 /** A proof for `method url` (a path on the configured origin, or an absolute URL). */
-function proof({ method = 'GET', url = '/dpop/items', accessToken, header = {}, claims = {}, key = client.privateKey }: ProofOptions = {}): string {
-  return signRaw(
-    key,
-    { typ: 'dpop+jwt', alg: 'ES256', jwk: CLIENT_JWK, ...header },
-    { jti: randomBytes(12).toString('base64url'), htm: method, htu: url.startsWith('/') ? `${ORIGIN}${url}` : url, iat: now(), ...(accessToken ? { ath: accessTokenHash(accessToken) } : {}), ...claims },
-  );
-}
+const proof = proofMaker(ORIGIN, '/dpop/items');
 
 class ReasonHandler {
   @ErrorHandler() onError(status: AuthFailureStatus, _action: Action, failure?: AuthenticationFailure) {
@@ -116,23 +96,8 @@ class DpopController {
 
 const BEARER = `Bearer realm="api", resource_metadata="${METADATA}"`;
 const ALGS = 'DPoP algs="ES256 PS256"';
-const DESCRIPTIONS: Record<string, string> = {
-  dpop_proof_missing: 'a DPoP proof is required',
-  dpop_proof_twice: 'more than one DPoP proof was sent',
-  dpop_proof_malformed: 'the DPoP proof is not a well-formed JWT',
-  dpop_typ_invalid: 'the DPoP proof type (typ) must be dpop+jwt',
-  dpop_alg_not_allowed: 'the DPoP proof is signed with an algorithm that is not accepted',
-  dpop_jwk_private: 'the DPoP proof key (jwk) must not contain a private key',
-  dpop_signature_invalid: 'the DPoP proof signature is invalid',
-  dpop_htm_mismatch: 'the DPoP proof is for another HTTP method (htm)',
-  dpop_htu_mismatch: 'the DPoP proof is for another URL (htu)',
-  dpop_iat_too_old: 'the DPoP proof is too old (iat)',
-  dpop_iat_in_future: 'the DPoP proof was issued in the future (iat)',
-  dpop_ath_mismatch: 'the DPoP proof is for another access token (ath)',
-  dpop_replay: 'the DPoP proof has been used before (jti)',
-};
 /** The challenge pair of a refused proof: Bearer without error, DPoP with it (RFC 9449 §7.2). */
-const badProof = (code: string) => [BEARER, `DPoP error="invalid_dpop_proof", error_description="${DESCRIPTIONS[code]}", algs="ES256 PS256"`];
+const badProof = (code: string) => [BEARER, `DPoP error="invalid_dpop_proof", error_description="${PROOF_DESCRIPTIONS[code]}", algs="ES256 PS256"`];
 
 type Headers = Record<string, string | string[]>;
 interface Row {
@@ -144,7 +109,6 @@ interface Row {
   readonly reason?: string | null;
 }
 
-const dpopHeaders = (t: string, p: string): Headers => ({ Authorization: `DPoP ${t}`, DPoP: p });
 
 const ROWS: Row[] = [
   { name: 'control: a bound token with its proof', send: () => { const t = token(); return { headers: dpopHeaders(t, proof({ accessToken: t })) }; }, status: 200 },
