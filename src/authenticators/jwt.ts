@@ -17,6 +17,7 @@ import { createTokenReader, CROSS_SITE, MALFORMED, REFUSED_BY_HOOK, SENT_TWICE, 
 import { csrfRefusal, needsCsrfHeader } from './jwt-csrf';
 import { certificateBindingRefusal } from './jwt-mtls';
 import { createDpopStep, dpopBindingUnchecked } from './jwt-dpop';
+import { boundThumbprint } from '../schemes/dpop';
 
 /** What a `@JwtAuth` class may use of its app: rate-limited log lines with fixed kinds. */
 export interface JwtContext {
@@ -31,6 +32,7 @@ type VerifyClaims = (claims: JwtClaims, request?: HookRequest) => unknown;
 
 /** A verified token as the flow needs it again on a cache hit. */
 interface Verified {
+  /** `@VerifyClaims`'s answer, or `AFTER_PROOF` for a DPoP-bound token (its hook waits for the request's proof). */
   readonly user: unknown;
   readonly claims: JwtClaims;
   readonly scopes: readonly string[];
@@ -38,6 +40,9 @@ interface Verified {
   readonly kid: string | undefined;
   readonly alg: JwsAlgorithm;
 }
+
+/** A DPoP-bound token's user: `@VerifyClaims` runs once the request's proof held, on every request. */
+const AFTER_PROOF = Symbol('after the DPoP proof');
 
 const REVOKED = refusalOutcome({
   status: 401,
@@ -117,6 +122,11 @@ export function createJwtAuthenticator(config: JwtConfig, verifyClaims: VerifyCl
     // Before @VerifyClaims: a revoked token never reaches the app's own checks.
     const revoked = yield* revocation(claims);
     if (revoked) return revoked;
+    // A proof belongs to one request, and this verification may be shared by several (the cache's
+    // single flight): the hook of a DPoP-bound token runs after each request's own proof instead.
+    if (dpop && boundThumbprint(claims as JsonObject) !== undefined) {
+      return { user: AFTER_PROOF, claims, scopes: result.scopes, kid: result.header.kid as string | undefined, alg: result.header.alg as JwsAlgorithm };
+    }
     const user = yield* userOf(claims, request);
     if (!isAccepted(user)) return REFUSED_BY_HOOK;
     return { user, claims, scopes: result.scopes, kid: result.header.kid as string | undefined, alg: result.header.alg as JwsAlgorithm };
@@ -184,11 +194,16 @@ export function createJwtAuthenticator(config: JwtConfig, verifyClaims: VerifyCl
     const confirmed = dpop ? ((yield* dpop.confirm(request, token, entry.claims as JsonObject, scheme)) as Outcome | readonly (readonly [string, string])[]) : undefined;
     if (confirmed !== undefined && !Array.isArray(confirmed)) return confirmed as Outcome;
     const dpopHeaders = confirmed as readonly (readonly [string, string])[] | undefined;
+    let user = entry.user;
+    if (user === AFTER_PROOF) {
+      user = yield* userOf(entry.claims, request);
+      if (!isAccepted(user)) return REFUSED_BY_HOOK;
+    }
     const headers = dpopHeaders?.length ? [...(reader.headersFor(sent.source) ?? []), ...dpopHeaders] : reader.headersFor(sent.source);
     // ──
     return {
       kind: 'authenticated',
-      verified: entry.user,
+      verified: user,
       credentials: { scheme, token, claims: entry.claims, scopes: entry.scopes },
       headers,
     };

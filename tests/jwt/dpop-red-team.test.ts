@@ -17,10 +17,11 @@ import {
   type AuthEvent,
   type AuthFailureStatus,
   type JwtClaims,
+  VerifyClaims,
   VerifyPassword,
 } from '../../src';
 import { accessTokenHash, jwkThumbprint } from '../../src/schemes/dpop';
-import { client, CLIENT_JWK, dpopHeaders, JKT, now, other, PROOF_DESCRIPTIONS, proofMaker } from './dpop-fixtures';
+import { client, CLIENT_JWK, dpopHeaders, JKT, now, other, OTHER_JWK, PROOF_DESCRIPTIONS, proofMaker } from './dpop-fixtures';
 import { challengeFields, DRIVERS, recordingLogger } from '../helpers';
 import { accessClaims, AUDIENCE, ISSUER, makeKeys, publicJwk, signRaw } from '../schemes/jwt/tokens';
 
@@ -377,4 +378,46 @@ describe.each(DRIVERS)('DPoP red team (%s)', (_driver, makeApp) => {
     const required = await request(app).get('/.well-known/oauth-protected-resource/required');
     expect(required.body).toMatchObject({ dpop_signing_alg_values_supported: ['ES256', 'EdDSA', 'PS256', 'RS256'], dpop_bound_access_tokens_required: true });
   });
+
+  it.each([
+    ['without a cache', {}],
+    ['with the verified-token cache', { cache: { ttl: 60 } }],
+  ])('@VerifyClaims never sees a DPoP-bound token whose proof fails, and runs for each good proof (%s)', async (_name, cache) => {
+    const seen: string[] = [];
+    @JwtAuth({ ...common, dpop: 'allowed', resource: `${ORIGIN}/hooked`, ...cache })
+    class HookedAuth extends ReasonHandler {
+      @VerifyClaims() verify(claims: JwtClaims) {
+        seen.push(claims.jti as string);
+        return claims;
+      }
+    }
+    @JsonController('/dpop')
+    class HookedController {
+      @Get('/hooked') @LoginRequired({ auth: HookedAuth }) hooked(@CurrentUser() user: JwtClaims) {
+        return { sub: user.sub };
+      }
+    }
+    const app = makeApp([HookedController], createAuthCheckers([HookedAuth], { logger: recordingLogger(), controllers: [HookedController] }));
+    const t = token({ jti: 'hooked-token' });
+    const url = '/dpop/hooked';
+    // A thief's attempts first, so that with the cache the token is verified by a refused request.
+    const refused = [
+      { Authorization: `DPoP ${t}` },
+      dpopHeaders(t, proof({ url, accessToken: t, key: other.privateKey, jwk: OTHER_JWK })),
+      dpopHeaders(t, proof({ url, method: 'POST', accessToken: t })),
+      { Authorization: `Bearer ${t}` },
+    ];
+    const reasons = [];
+    for (const headers of refused) reasons.push((await send(app, 'get', url, headers)).body.reason);
+    expect(reasons).toEqual(['dpop_proof_missing', 'dpop_key_mismatch', 'dpop_htm_mismatch', 'dpop_bound_as_bearer']);
+    expect(seen).toEqual([]);
+    // Controls: the owner's proofs, each one seen by the hook.
+    for (let i = 0; i < 2; i++) expect((await send(app, 'get', url, dpopHeaders(t, proof({ url, accessToken: t })))).body).toEqual({ sub: 'client-1' });
+    expect(seen).toEqual(['hooked-token', 'hooked-token']);
+    // An unbound token keeps the cached user: its hook runs once with the cache, per request without.
+    const u = unboundToken();
+    for (let i = 0; i < 2; i++) expect((await send(app, 'get', url, { Authorization: `Bearer ${u}` })).status).toBe(200);
+    expect(seen).toHaveLength('cache' in cache ? 3 : 4);
+  });
 });
+
