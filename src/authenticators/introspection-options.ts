@@ -7,7 +7,8 @@ import type { IntrospectionCacheTiming, IntrospectionClientAuth } from '../keys/
 import type { JwsAlgorithm } from '../schemes/jwt/algorithms';
 import { strings, url } from './jwt-options';
 import { resolveDpopOptions, type DpopConfig, type JwtDpopOptions } from './jwt-dpop-options';
-import { resolveMtlsBound, type MtlsBound } from './jwt-mtls';
+import { resolveMtlsOptions, type MtlsBound } from './jwt-mtls';
+import type { ClientCertHeaderOptions, ForwardedCertificateConfig } from './certificate-source';
 
 /**
  * The `cache` option of `@IntrospectionAuth`: remember the endpoint's answers. An active token's
@@ -101,6 +102,8 @@ export interface IntrospectionAuthOptions extends JwtDpopOptions {
    * it a certificate-bound token is refused. As on `@JwtAuth`.
    */
   mtlsBound?: 'allowed' | 'required';
+  /** Behind a TLS-terminating proxy: where it forwards the client certificate, as on `@JwtAuth`. Needs `mtlsBound`. */
+  mtlsFrom?: ClientCertHeaderOptions;
 }
 
 export interface IntrospectionCacheConfig extends IntrospectionCacheTiming {
@@ -131,12 +134,13 @@ export interface IntrospectionConfig {
   /** DPoP-bound tokens (`cnf.jkt`, `token_type: DPoP`): the proof checks of `@JwtAuth`. */
   readonly dpop?: DpopConfig;
   readonly mtlsBound?: MtlsBound;
+  readonly mtlsFrom?: ForwardedCertificateConfig;
 }
 
 const OPTIONS = [
   'endpoint', 'clientId', 'clientSecret', 'clientAuth', 'privateKey', 'assertionAlg', 'assertionAudience', 'issuer', 'audience', 'clockTolerance', 'timeout',
   'maxBytes', 'cache', 'realm', 'openApiName', 'resource', 'resourceName', 'authorizationServers', 'throttle', 'hookTimeout',
-  'dpop', 'dpopAlgorithms', 'dpopWindow', 'dpopNonce', 'store', 'mtlsBound',
+  'dpop', 'dpopAlgorithms', 'dpopWindow', 'dpopNonce', 'store', 'mtlsBound', 'mtlsFrom',
 ];
 const CACHE_OPTIONS = ['ttl', 'max', 'negativeTtl', 'redis', 'keyPrefix'];
 const CLIENT_AUTH = ['client_secret_basic', 'client_secret_post', 'private_key_jwt'];
@@ -162,7 +166,7 @@ export function resolveIntrospectionOptions(options: IntrospectionAuthOptions | 
   if (metadataOnly && resource === undefined) configError(where, `${metadataOnly} is part of the protected-resource metadata (RFC 9728); add resource (this API's URL)`);
   if (resource !== undefined && !authorizationServers && !issuers) configError(where, 'resource publishes the authorization servers (RFC 9728); add issuer or authorizationServers');
   const dpop = resolveDpopOptions(o, { resource, proxy: false }, where);
-  const mtlsBound = resolveMtlsBound(o.mtlsBound, where);
+  const mtls = resolveMtlsOptions(o, where);
   return Object.freeze({
     scheme: 'Bearer' as const,
     endpoint,
@@ -182,7 +186,7 @@ export function resolveIntrospectionOptions(options: IntrospectionAuthOptions | 
     proxy: false as const,
     hookTimeout: resolveHookTimeout(o.hookTimeout, where),
     ...(dpop ? { dpop } : {}),
-    ...(mtlsBound ? { mtlsBound } : {}),
+    ...mtls,
   });
 }
 

@@ -11,7 +11,7 @@ import { ANONYMOUS_OUTCOME, isAccepted, refusalOutcome, wantsRequest, type Authe
 import type { IntrospectionConfig } from './introspection-options';
 import type { JwtContext } from './jwt';
 import { createDpopStep } from './jwt-dpop';
-import { certificateBindingRefusal } from './jwt-mtls';
+import { createCertificateBinding } from './jwt-mtls';
 import { createTokenReader, MALFORMED, REFUSED_BY_HOOK, SENT_TWICE } from './token-reader';
 
 type VerifyClaims = (claims: JwtClaims, request?: HookRequest) => unknown;
@@ -64,6 +64,7 @@ export function createIntrospectionAuthenticator(config: IntrospectionConfig, ve
   const resourceMetadata = config.resource === undefined ? undefined : resourceMetadataUrl(config.resource);
   const retryAfterSeconds = Math.max(1, Math.ceil(config.timeoutMs / 1000));
   const now = context.now ?? Date.now;
+  const certificateBinding = createCertificateBinding(config.mtlsBound, config.mtlsFrom, context.logWarn);
   // DPoP (RFC 9449): the step of @JwtAuth (jwt-dpop.ts), with its proof, replay and nonce checks.
   const dpop = config.dpop && createDpopStep(config.dpop, { now, tolerance: config.clockTolerance, resourceMetadata, logError: context.logError });
 
@@ -78,7 +79,7 @@ export function createIntrospectionAuthenticator(config: IntrospectionConfig, ve
     if (!answer.ok) return refusalFor(answer.code);
     const claims = answer.claims as unknown as JwtClaims;
     // RFC 8705 §3 and RFC 9449 §7: a bound token away from its certificate or key never reaches a hook.
-    const unbound = certificateBindingRefusal(config.mtlsBound, claims, request);
+    const unbound = certificateBinding(claims, request);
     if (unbound) return unbound;
     let headers: ResponseHeaders | undefined;
     if (dpop) {

@@ -11,7 +11,8 @@ import { resolveJwtAlgorithms, resolveJwtKeys } from './jwt-keys-options';
 import { resolveCookie, type TokenCookieConfig, type TokenCookieOptions } from './token-reader';
 import { issuerLinkOf, type IssuerLink } from '../issuer/pairing';
 import type { TokenIssuer } from '../issuer/types';
-import { resolveMtlsBound, type MtlsBound } from './jwt-mtls';
+import { resolveMtlsOptions, type MtlsBound } from './jwt-mtls';
+import type { ClientCertHeaderOptions, ForwardedCertificateConfig } from './certificate-source';
 // DPoP (RFC 9449): its options and their resolution live in jwt-dpop-options.ts.
 import { resolveDpopOptions, type DpopConfig, type JwtDpopOptions } from './jwt-dpop-options';
 
@@ -134,6 +135,13 @@ export interface JwtAuthOptions extends JwtDpopOptions {
    * `'required'`: they are refused. Without it, a bound token is refused (401 `invalid_token`).
    */
   mtlsBound?: 'allowed' | 'required';
+  /**
+   * Behind a TLS-terminating proxy: the certificate of a certificate-bound token is the one the
+   * proxy forwarded in `header`, read only for requests whose TCP peer is one of `trustedProxies`
+   * (the header from anyone else is refused and logged). Direct TLS connections keep using their
+   * own certificate. Needs `mtlsBound`. As `from` of `@ClientCertAuth`.
+   */
+  mtlsFrom?: ClientCertHeaderOptions;
 }
 
 export interface JwtConfig extends JwtPolicy {
@@ -167,6 +175,7 @@ export interface JwtConfig extends JwtPolicy {
   readonly authorizationServers?: readonly string[];
   readonly cache?: CacheConfig;
   readonly mtlsBound?: MtlsBound;
+  readonly mtlsFrom?: ForwardedCertificateConfig;
   /** DPoP (RFC 9449), when `dpop` is set. */
   readonly dpop?: DpopConfig;
 }
@@ -174,7 +183,7 @@ export interface JwtConfig extends JwtPolicy {
 const OPTIONS = [
   'issuer', 'audience', 'jwksUri', 'discovery', 'keys', 'secret', 'algorithms', 'clockTolerance', 'maxTokenAge', 'typ', 'scopeClaim', 'jwks',
   'realm', 'openApiName', 'bearerFormat', 'query', 'cookie', 'throttle', 'proxy', 'keepProxyAuthorization', 'hookTimeout', 'resource', 'resourceName',
-  'authorizationServers', 'cache', 'issuedBy', 'csrf', 'mtlsBound',
+  'authorizationServers', 'cache', 'issuedBy', 'csrf', 'mtlsBound', 'mtlsFrom',
   // DPoP (jwt-dpop-options.ts)
   'dpop', 'dpopAlgorithms', 'dpopWindow', 'dpopNonce', 'store',
 ];
@@ -236,15 +245,10 @@ export function resolveJwtOptions(options: JwtAuthOptions | undefined, where: st
     ...(o.resourceName !== undefined ? { resourceName: o.resourceName as string } : {}),
     ...(authorizationServers !== undefined ? { authorizationServers } : {}),
     cache: resolveCacheOption(o.cache, where),
-    ...mtlsBoundOption(o.mtlsBound, where),
+    ...resolveMtlsOptions(o, where),
     ...(dpop !== undefined ? { dpop } : {}),
   });
 }
-
-const mtlsBoundOption = (value: unknown, where: string): { mtlsBound?: MtlsBound } => {
-  const mtlsBound = resolveMtlsBound(value, where);
-  return mtlsBound === undefined ? {} : { mtlsBound };
-};
 
 /** `issuedBy`: the link of a token issuer, which stands for the issuer, audience and key options. */
 function resolveIssuedBy(o: Record<string, unknown>, where: string): IssuerLink {

@@ -15,7 +15,7 @@ import type { JwtConfig } from './jwt-options';
 import { resourceMetadataUrl } from '../schemes/resource-metadata';
 import { createTokenReader, CROSS_SITE, MALFORMED, REFUSED_BY_HOOK, SENT_TWICE, type TokenSource } from './token-reader';
 import { csrfRefusal, needsCsrfHeader } from './jwt-csrf';
-import { certificateBindingRefusal } from './jwt-mtls';
+import { createCertificateBinding } from './jwt-mtls';
 import { createDpopStep, dpopBindingUnchecked } from './jwt-dpop';
 import { boundThumbprint } from '../schemes/dpop';
 
@@ -73,6 +73,7 @@ export function createJwtAuthenticator(config: JwtConfig, verifyClaims: VerifyCl
   const claimsWantRequest = wantsRequest(verifyClaims, 1);
   const resourceMetadata = config.resource === undefined ? undefined : resourceMetadataUrl(config.resource);
   const authorizationHeader = credentialsHeader(config.proxy);
+  const certificateBinding = createCertificateBinding(config.mtlsBound, config.mtlsFrom, context.logWarn);
   // DPoP (RFC 9449): the proof, binding, replay and nonce step, in jwt-dpop.ts.
   const dpop = config.dpop && createDpopStep(config.dpop, { now, tolerance: config.clockTolerance, resourceMetadata, logError: context.logError });
   // No key can be had: a client should come back once a fetch may be tried again, not log in
@@ -117,7 +118,7 @@ export function createJwtAuthenticator(config: JwtConfig, verifyClaims: VerifyCl
     if (!result.ok) return refused(result);
     const claims = result.claims as JsonObject as JwtClaims;
     // RFC 8705 §3: a certificate-bound token away from its certificate never reaches a hook.
-    const unbound = certificateBindingRefusal(config.mtlsBound, claims, request) ?? (dpop ? undefined : dpopBindingUnchecked(claims as JsonObject));
+    const unbound = certificateBinding(claims, request) ?? (dpop ? undefined : dpopBindingUnchecked(claims as JsonObject));
     if (unbound) return unbound;
     // Before @VerifyClaims: a revoked token never reaches the app's own checks.
     const revoked = yield* revocation(claims);
@@ -188,7 +189,7 @@ export function createJwtAuthenticator(config: JwtConfig, verifyClaims: VerifyCl
     if (!isVerified(entry)) return entry;
     // The binding is to this connection, not to the token: checked again for a cache hit, or for a
     // request that shared another's verification of the same token (the cache's single flight).
-    const unbound = cache && certificateBindingRefusal(config.mtlsBound, entry.claims, request);
+    const unbound = cache && certificateBinding(entry.claims, request);
     if (unbound) return unbound;
     // ── DPoP: the proof and the token's binding (or, as Bearer, that the token is not bound).
     const confirmed = dpop ? ((yield* dpop.confirm(request, token, entry.claims as JsonObject, scheme)) as Outcome | readonly (readonly [string, string])[]) : undefined;

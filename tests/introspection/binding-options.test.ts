@@ -41,6 +41,8 @@ describe('@IntrospectionAuth binding options', () => {
     ['a store that is not one', { dpop: 'allowed', store: {} }, /Bad: store must be a nonce store/],
     ['DPoP options without dpop', { dpopWindow: 30 }, /Bad: dpopWindow is a DPoP option; add dpop: 'allowed'/],
     ['an unknown mtlsBound', { mtlsBound: true }, /Bad: mtlsBound must be 'allowed' \(bound and unbound tokens\) or 'required'/],
+    ['mtlsFrom without mtlsBound', { mtlsFrom: { header: 'x-ssl-client-cert', trustedProxies: ['10.0.0.5'] } }, /Bad: mtlsFrom says where the certificate of a certificate-bound token comes from; add mtlsBound/],
+    ['mtlsFrom without trusted proxies', { mtlsBound: 'allowed', mtlsFrom: { header: 'x-ssl-client-cert', trustedProxies: [] } }, /Bad: mtlsFrom.trustedProxies must list the addresses/],
   ])('%s: a TypeError at decoration', (_name, options, message) => {
     expect(() => {
       @IntrospectionAuth({ ...base, ...options } as IntrospectionAuthOptions)

@@ -8,9 +8,9 @@
 import { randomBytes } from 'node:crypto';
 import { CurrentUser, Get, JsonController } from 'routing-controllers';
 import { AuthenticationFailure, createAuthCheckers, ErrorHandler, IntrospectionAuth, LoginRequired, type Action, type AuthFailureStatus, type JwtClaims } from '../../src';
-import { DRIVERS, tokenHeader } from '../helpers';
+import { DRIVERS, recordingLogger, tokenHeader } from '../helpers';
 import type { TestServer } from '../keys/jwks-server';
-import { makePki, type ClientName, type TestPki } from '../mtls/certs';
+import { makePki, nginxEscaped, type ClientName, type TestPki } from '../mtls/certs';
 import { CLIENTS, listenHttps, nodeGet, type Sent } from '../mtls/https-clients';
 import { endpoint, perToken } from './endpoint';
 
@@ -19,6 +19,7 @@ jest.setTimeout(60_000);
 const pki: TestPki = makePki();
 const ISSUER = 'https://id.example.test';
 const RESOURCE = 'https://api.example.test';
+const PROXY = '127.0.0.2';
 const now = () => Math.floor(Date.now() / 1000);
 
 const answers = new Map<string, unknown>();
@@ -38,7 +39,7 @@ afterAll(async () => {
   pki.remove();
 });
 
-function build(makeApp: (typeof DRIVERS)[number][1]) {
+function build(makeApp: (typeof DRIVERS)[number][1], logger = recordingLogger()) {
   const common = { endpoint: introspection.url, clientId: 'orders-api', clientSecret: 'rs-secret', issuer: ISSUER, audience: 'orders-api', realm: 'api' };
   class ReasonHandler {
     @ErrorHandler() onError(status: AuthFailureStatus, _action: Action, failure?: AuthenticationFailure) {
@@ -51,6 +52,9 @@ function build(makeApp: (typeof DRIVERS)[number][1]) {
   class RequiredAuth extends ReasonHandler {}
   @IntrospectionAuth({ ...common, resource: `${RESOURCE}/plain` })
   class PlainAuth extends ReasonHandler {}
+  /** Behind a TLS-terminating proxy at 127.0.0.2, which forwards the client certificate as nginx does. */
+  @IntrospectionAuth({ ...common, mtlsBound: 'allowed', mtlsFrom: { header: 'x-ssl-client-cert', trustedProxies: [PROXY] }, resource: `${RESOURCE}/proxied` })
+  class ProxiedAuth extends ReasonHandler {}
 
   @JsonController('/opaque')
   class DeviceController {
@@ -63,8 +67,11 @@ function build(makeApp: (typeof DRIVERS)[number][1]) {
     @Get('/plain') @LoginRequired({ auth: PlainAuth }) plain(@CurrentUser() claims: JwtClaims) {
       return { user: claims.sub };
     }
+    @Get('/proxied') @LoginRequired({ auth: ProxiedAuth }) proxied(@CurrentUser() claims: JwtClaims) {
+      return { user: claims.sub };
+    }
   }
-  return makeApp([DeviceController], createAuthCheckers([AllowedAuth, RequiredAuth, PlainAuth], { controllers: [DeviceController] }));
+  return makeApp([DeviceController], createAuthCheckers([AllowedAuth, RequiredAuth, PlainAuth, ProxiedAuth], { controllers: [DeviceController], logger }));
 }
 
 const challenge = (path: string, description: string) =>
@@ -101,13 +108,25 @@ const ROWS: Record<string, Row> = {
     challenge: challenge('plain', 'the token is bound to a key and cannot be used as a bearer token'),
   },
   'control: no mtlsBound, an unbound token': { path: 'plain', sent: () => ({ headers: bearer(issue()) }), status: 200 },
+  'control: mtlsFrom, the certificate forwarded by the trusted proxy': {
+    path: 'proxied', sent: () => ({ headers: { ...bearer(issue('alice')), 'x-ssl-client-cert': nginxEscaped(pki.clients.alice.cert) }, from: PROXY }), status: 200,
+  },
+  'mtlsFrom: another certificate forwarded by the trusted proxy': {
+    path: 'proxied', sent: () => ({ headers: { ...bearer(issue('alice')), 'x-ssl-client-cert': nginxEscaped(pki.clients.mallory.cert) }, from: PROXY }), status: 401, reason: 'certificate_binding_mismatch',
+  },
+  'mtlsFrom: the header sent directly by a client': {
+    path: 'proxied', sent: () => ({ headers: { ...bearer(issue('alice')), 'x-ssl-client-cert': nginxEscaped(pki.clients.alice.cert) } }), status: 401, reason: 'certificate_header_untrusted',
+    challenge: challenge('proxied', 'a client certificate header is accepted only from a trusted proxy'),
+  },
+  'control: mtlsFrom, a direct TLS client with its own certificate': { path: 'proxied', sent: () => ({ client: pki.clients.alice, headers: bearer(issue('alice')) }), status: 200 },
 };
 
 describe.each(DRIVERS)('%s over TLS', (_driver, makeApp) => {
   let port: number;
   let close: () => Promise<void>;
+  const logger = recordingLogger();
   beforeAll(async () => {
-    ({ port, close } = await listenHttps(pki, build(makeApp) as never));
+    ({ port, close } = await listenHttps(pki, build(makeApp, logger) as never));
   });
   afterAll(() => close());
 
@@ -119,6 +138,13 @@ describe.each(DRIVERS)('%s over TLS', (_driver, makeApp) => {
       expect(answer.body).toEqual({ status: row.status, reason: row.reason });
       if (row.challenge) expect(answer.challenges).toEqual([row.challenge]);
     });
+  });
+
+  it('a forwarded-certificate header from an untrusted address is logged with the address, never the certificate', async () => {
+    await nodeGet(pki, port, '/opaque/proxied', { headers: { ...bearer(issue('alice')), 'x-ssl-client-cert': nginxEscaped(pki.clients.alice.cert) } });
+    const lines = logger.lines().join('\n');
+    expect(lines).toMatch(/ProxiedAuth: refused a request carrying x-ssl-client-cert from (::ffff:)?127\.0\.0\.1, which is not in trustedProxies/);
+    expect(lines).not.toMatch(/BEGIN|MII|op-/);
   });
 
   it("a cached answer is checked against each connection's certificate: the token's owner passes, a thief with another certificate does not", async () => {

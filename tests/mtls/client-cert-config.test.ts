@@ -79,6 +79,16 @@ describe('@ClientCertAuth options', () => {
     );
     expect(() => JwtAuth({ ...jwt, mtlsBound: 'required' })(class Good {})).not.toThrow();
   });
+
+  it.each<[string, Record<string, unknown>, string]>([
+    ['mtlsFrom without mtlsBound', { mtlsFrom: { header: 'x-ssl-client-cert', trustedProxies: ['10.0.0.5'] } }, "mtlsFrom says where the certificate of a certificate-bound token comes from; add mtlsBound: 'allowed' (or 'required')"],
+    ['no trusted proxy', { mtlsBound: 'allowed', mtlsFrom: { header: 'x-ssl-client-cert', trustedProxies: [] } }, 'mtlsFrom.trustedProxies must list the addresses of the proxies that set the header'],
+    ['a proxy that is no address', { mtlsBound: 'allowed', mtlsFrom: { header: 'x-ssl-client-cert', trustedProxies: ['proxy.internal'] } }, 'mtlsFrom.trustedProxies: "proxy.internal" is not an IP address or a CIDR range'],
+    ['the Authorization header', { mtlsBound: 'allowed', mtlsFrom: { header: 'Authorization', trustedProxies: ['10.0.0.5'] } }, 'mtlsFrom.header cannot be Authorization'],
+    ['an unknown format', { mtlsBound: 'allowed', mtlsFrom: { header: 'x-ssl-client-cert', trustedProxies: ['10.0.0.5'], format: 'der' } }, "mtlsFrom.format must be 'escaped-pem' or 'xfcc'"],
+  ])('mtlsFrom: %s is a start-up error naming the fix', (_name, options, message) => {
+    expect(() => JwtAuth({ ...jwt, ...options } as never)(class Bad {})).toThrow(`http-auth: @JwtAuth on Bad: ${message}`);
+  });
 });
 
 @ClientCertAuth({ openApiName: 'devices' })

@@ -99,6 +99,10 @@ class RequiredJwt extends ReasonHandler {}
 @JwtAuth({ ...jwtCommon, resource: `${AUDIENCE}/plain` })
 class PlainJwt extends ReasonHandler {}
 
+/** Behind nginx: the certificate of a bound token is the one the trusted proxy forwarded. */
+@JwtAuth({ ...jwtCommon, mtlsBound: 'required', mtlsFrom: { header: 'x-ssl-client-cert', trustedProxies: [PROXY] }, resource: `${AUDIENCE}/proxied`, cache: { ttl: 60 } })
+class ProxiedJwt extends ReasonHandler {}
+
 @JsonController()
 class MtlsController {
   @Get('/cert') @LoginRequired({ auth: DeviceAuth }) cert(@CurrentUser() user: { name: string }) {
@@ -129,6 +133,9 @@ class MtlsController {
     return { user: claims.sub };
   }
   @Get('/jwt/plain') @LoginRequired({ auth: PlainJwt }) plain(@CurrentUser() claims: JwtClaims) {
+    return { user: claims.sub };
+  }
+  @Get('/jwt/proxied') @LoginRequired({ auth: ProxiedJwt }) proxied(@CurrentUser() claims: JwtClaims) {
     return { user: claims.sub };
   }
 }
@@ -246,6 +253,29 @@ const ROWS: Record<string, Row> = {
     challenges: [bearer('plain', 'invalid_token', 'the token is bound to a client certificate, which this resource does not check')],
   },
   'control: no mtlsBound, an unbound token': { path: '/jwt/plain', sent: () => ({ headers: { authorization: tokenHeader(token()) } }), status: 200, user: 'client-1' },
+  // mtlsFrom: a bound token behind a TLS-terminating proxy.
+  'control: mtlsFrom, a bound token with its certificate forwarded by the trusted proxy': {
+    path: '/jwt/proxied', sent: () => ({ headers: { authorization: tokenHeader(token('alice')), 'x-ssl-client-cert': nginxEscaped(pki.clients.alice.cert) }, from: PROXY }), status: 200, user: 'client-1',
+  },
+  'mtlsFrom: another certificate forwarded by the trusted proxy': {
+    path: '/jwt/proxied', sent: () => ({ headers: { authorization: tokenHeader(token('alice')), 'x-ssl-client-cert': nginxEscaped(pki.clients.bob.cert) }, from: PROXY }), status: 401, reason: 'certificate_binding_mismatch',
+    challenges: [bearer('proxied', 'invalid_token', 'the token is bound to another client certificate')],
+  },
+  'mtlsFrom: the header with the right certificate, sent directly by a client': {
+    path: '/jwt/proxied', sent: () => ({ headers: { authorization: tokenHeader(token('alice')), 'x-ssl-client-cert': nginxEscaped(pki.clients.alice.cert) } }), status: 401, reason: 'certificate_header_untrusted',
+    challenges: [bearer('proxied', 'invalid_token', 'a client certificate header is accepted only from a trusted proxy')],
+  },
+  'mtlsFrom: from the trusted proxy without the header, whose own TLS certificate is not the client\'s': {
+    path: '/jwt/proxied', sent: () => ({ client: pki.clients.alice, headers: { authorization: tokenHeader(token('alice')) }, from: PROXY }), status: 401, reason: 'certificate_binding_missing',
+    challenges: [bearer('proxied', 'invalid_token', 'the token is bound to a client certificate, and this connection presented none')],
+  },
+  'mtlsFrom: a malformed forwarded certificate': {
+    path: '/jwt/proxied', sent: () => ({ headers: { authorization: tokenHeader(token('alice')), 'x-ssl-client-cert': nginxEscaped(pki.clients.alice.key) }, from: PROXY }), status: 401, reason: 'certificate_malformed',
+    challenges: [bearer('proxied', 'invalid_token', 'the forwarded client certificate cannot be read')],
+  },
+  'control: mtlsFrom, a direct TLS client with its own certificate': {
+    path: '/jwt/proxied', sent: () => ({ client: pki.clients.bob, headers: { authorization: tokenHeader(token('bob')) } }), status: 200, user: 'client-1',
+  },
 };
 
 describe.each(DRIVERS)('%s over TLS', (_driver, makeApp) => {
@@ -254,7 +284,7 @@ describe.each(DRIVERS)('%s over TLS', (_driver, makeApp) => {
   let close: () => Promise<void>;
   const events: AuthEvent[] = [];
   beforeAll(async () => {
-    const checkers = createAuthCheckers([DeviceAuth, RequestAwareAuth, NginxAuth, EnvoyAuth, UserAuth, AllowedJwt, RequiredJwt, PlainJwt], { logger, onEvent: (event) => events.push(event) });
+    const checkers = createAuthCheckers([DeviceAuth, RequestAwareAuth, NginxAuth, EnvoyAuth, UserAuth, AllowedJwt, RequiredJwt, PlainJwt, ProxiedJwt], { logger, onEvent: (event) => events.push(event) });
     ({ port, close } = await listenHttps(pki, makeApp([MtlsController], checkers) as never));
   });
   afterAll(() => close());
@@ -272,6 +302,8 @@ describe.each(DRIVERS)('%s over TLS', (_driver, makeApp) => {
     await CLIENTS[0][1](pki, port, '/nginx', { headers: { 'x-ssl-client-cert': nginxEscaped(pki.clients.alice.cert) } });
     // Rate-limited per kind: the table's first such request wrote the line.
     expect(logger.lines().join('\n')).toMatch(/NginxAuth: refused a request carrying x-ssl-client-cert from (::ffff:)?127\.0\.0\.1, which is not in trustedProxies/);
+    // The same for the certificate of a bound token (mtlsFrom): the table's direct row wrote it.
+    expect(logger.lines().join('\n')).toMatch(/ProxiedJwt: refused a request carrying x-ssl-client-cert from (::ffff:)?127\.0\.0\.1, which is not in trustedProxies/);
     expect(logger.lines().join('\n')).not.toMatch(/BEGIN|MII/);
   });
 

@@ -345,6 +345,12 @@ void introspectionCache;
 declare const sharedNonceStore: import('../../src').NonceStore;
 IntrospectionAuth({ endpoint: 'https://id.example.com/introspect', clientId: 'api', clientSecret: 's', resource: 'https://api.example.com', issuer: 'https://id.example.com', dpop: 'required', dpopNonce: { secret: 'x'.repeat(32) }, store: sharedNonceStore });
 IntrospectionAuth({ endpoint: 'https://id.example.com/introspect', clientId: 'api', clientSecret: 's', mtlsBound: 'allowed' });
+// Behind a TLS-terminating proxy: the same header options as @ClientCertAuth's `from`.
+IntrospectionAuth({ endpoint: 'https://id.example.com/introspect', clientId: 'api', clientSecret: 's', mtlsBound: 'allowed', mtlsFrom: { header: 'x-forwarded-client-cert', trustedProxies: ['10.0.0.0/8'] } });
+JwtAuth({ issuer: 'https://id.example.com', audience: 'https://api.example.com', discovery: true, mtlsBound: 'required', mtlsFrom: { header: 'x-ssl-client-cert', trustedProxies: ['10.0.0.5'], format: 'escaped-pem' } });
+// @ts-expect-error mtlsFrom needs trustedProxies
+JwtAuth({ issuer: 'https://id.example.com', audience: 'https://api.example.com', discovery: true, mtlsBound: 'required', mtlsFrom: { header: 'x-ssl-client-cert' } });
+assertType<Equals<NonNullable<import('../../src').JwtAuthOptions['mtlsFrom']>, import('../../src').ClientCertHeaderOptions>>();
 // @ts-expect-error dpop is 'allowed' or 'required'
 IntrospectionAuth({ endpoint: 'https://id.example.com/introspect', clientId: 'api', clientSecret: 's', dpop: true });
 // @ts-expect-error mtlsBound is 'allowed' or 'required'
