@@ -18,6 +18,7 @@ import { csrfRefusal, needsCsrfHeader } from './jwt-csrf';
 import { createCertificateBinding } from './jwt-mtls';
 import { createDpopStep, dpopBindingUnchecked } from './jwt-dpop';
 import { boundThumbprint } from '../schemes/dpop';
+import { confirmationState } from '../schemes/confirmation';
 
 /** What a `@JwtAuth` class may use of its app: rate-limited log lines with fixed kinds. */
 export interface JwtContext {
@@ -43,6 +44,28 @@ interface Verified {
 
 /** A DPoP-bound token's user: `@VerifyClaims` runs once the request's proof held, on every request. */
 const AFTER_PROOF = Symbol('after the DPoP proof');
+
+const BOUND_UNCHECKED = refusalOutcome({
+  status: 401,
+  bearerError: 'invalid_token',
+  failure: new AuthenticationFailure('the token is bound to a key (cnf) that this resource cannot check', { code: 'bound_token_not_accepted' }),
+});
+const BINDING_INVALID = refusalOutcome({
+  status: 401,
+  bearerError: 'invalid_token',
+  failure: new AuthenticationFailure("the token's key binding (cnf) is malformed", { code: 'binding_invalid' }),
+});
+const EVERY_CHECKED_METHOD = Object.freeze({ jkt: true, 'x5t#S256': true });
+
+/**
+ * RFC 7800: a token bound by a method neither `dpop` nor `mtlsBound` checks (`cnf.jwk`,
+ * `cnf.kid`, …), or with a `cnf` that is not an object naming a method, is no bearer token either.
+ * (`jkt` and `x5t#S256` are refused, when unchecked, with their own codes.)
+ */
+function foreignBinding(claims: JsonObject): Outcome | undefined {
+  const state = confirmationState(claims, EVERY_CHECKED_METHOD);
+  return state === 'unchecked' ? BOUND_UNCHECKED : state === 'invalid' ? BINDING_INVALID : undefined;
+}
 
 const REVOKED = refusalOutcome({
   status: 401,
@@ -118,7 +141,7 @@ export function createJwtAuthenticator(config: JwtConfig, verifyClaims: VerifyCl
     if (!result.ok) return refused(result);
     const claims = result.claims as JsonObject as JwtClaims;
     // RFC 8705 §3: a certificate-bound token away from its certificate never reaches a hook.
-    const unbound = certificateBinding(claims, request) ?? (dpop ? undefined : dpopBindingUnchecked(claims as JsonObject));
+    const unbound = certificateBinding(claims, request) ?? foreignBinding(claims as JsonObject) ?? (dpop ? undefined : dpopBindingUnchecked(claims as JsonObject));
     if (unbound) return unbound;
     // Before @VerifyClaims: a revoked token never reaches the app's own checks.
     const revoked = yield* revocation(claims);

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { confirmationState } from './confirmation';
 import { checkClaims, checkIssuer } from './jwt/claims';
 import type { JsonObject } from './jwt/compact';
 import { jwtRefusal, type JwtReasonCode } from './jwt/refusals';
@@ -146,21 +147,23 @@ export function checkIntrospectionResponse(json: unknown, policy: IntrospectionP
   return { ok: true, claims: deepFreeze(response), scopes, exp: response.exp as number };
 }
 
-/**
- * `cnf` (RFC 7800 §3.1): "a JSON object", whose members name the confirmation methods. RFC 9449
- * §6.2: an introspection response for a DPoP-bound token has `cnf.jkt` and `token_type: DPoP`.
- */
+/** RFC 9449 §6.2: an introspection answer for a DPoP-bound token has `cnf.jkt` and `token_type: DPoP`. */
 function bindingRefusal(response: JsonObject, policy: IntrospectionPolicy): IntrospectionReasonCode | undefined {
-  const { cnf } = response;
+  const checks = policy.checksBinding ?? NOTHING_CHECKED;
   const dpopType = typeof response.token_type === 'string' && response.token_type.toLowerCase() === 'dpop';
-  if (cnf === undefined) return dpopType ? (policy.checksBinding?.jkt ? 'binding_invalid' : 'token_bound') : undefined;
-  if (cnf === null || typeof cnf !== 'object' || Array.isArray(cnf)) return policy.checksBinding ? 'binding_invalid' : 'token_bound';
-  const members = Object.keys(cnf);
-  if (members.length === 0) return 'binding_invalid';
-  if (!members.every((member) => (member === 'jkt' || member === 'x5t#S256') && policy.checksBinding?.[member])) return 'token_bound';
-  if (dpopType && (cnf as JsonObject).jkt === undefined) return 'binding_invalid';
-  return undefined;
+  switch (confirmationState(response, checks)) {
+    case 'unbound':
+      return dpopType ? (checks.jkt ? 'binding_invalid' : 'token_bound') : undefined;
+    case 'invalid':
+      return 'binding_invalid';
+    case 'unchecked':
+      return 'token_bound';
+    case 'checked':
+      return dpopType && (response.cnf as JsonObject).jkt === undefined ? 'binding_invalid' : undefined;
+  }
 }
+
+const NOTHING_CHECKED = Object.freeze({ jkt: false, 'x5t#S256': false });
 
 const REFUSED = new Map<IntrospectionReasonCode, IntrospectionCheck>();
 function refused(code: IntrospectionReasonCode): IntrospectionCheck {

@@ -69,6 +69,8 @@ const DESCRIPTIONS: Record<string, string> = {
   not_yet_valid: 'the token is not valid yet',
   iat_in_future: 'the token was issued in the future',
   audience_not_allowed: 'the token is not meant for this resource (aud)',
+  bound_token_not_accepted: 'the token is bound to a key (cnf) that this resource cannot check',
+  binding_invalid: "the token's key binding (cnf) is malformed",
 };
 
 /** The exact challenge of a 401 `invalid_token` refusal. */
@@ -188,6 +190,11 @@ const ROWS: readonly Row[] = [
     path: '/rt/lenient',
     challenge: [invalidToken('audience_not_allowed', 'https://api.example.test/.well-known/oauth-protected-resource/lenient')],
   }),
+  // RFC 7800: a proof-of-possession token this resource cannot check is no bearer token.
+  refused('a token bound to a key by cnf.jwk (RFC 7800 §3.2)', () => es256({}, claims({ cnf: { jwk: publicJwk(attacker.publicKey) } })), 'bound_token_not_accepted'),
+  refused('a token bound by cnf.kid', () => es256({}, claims({ cnf: { kid: 'pop-key-1' } })), 'bound_token_not_accepted'),
+  refused('a cnf that names no method', () => es256({}, claims({ cnf: {} })), 'binding_invalid'),
+  refused('a cnf that is not an object', () => es256({}, claims({ cnf: 'jkt' })), 'binding_invalid'),
   refused('an access token for another audience', () => es256({}, claims({ aud: ['https://other.example.test', 'client-1'] })), 'audience_not_allowed'),
   refused('a forged Host on a 401: the metadata URL is unchanged', () => es256({}, claims({ exp: S - 3600 })), 'expired', {
     send: (req, token) => req.set('Authorization', `Bearer ${token}`).set('Host', 'evil.example').set('X-Forwarded-Host', 'evil.example').set('X-Forwarded-Proto', 'http').set('Forwarded', 'host=evil.example;proto=http'),
