@@ -160,8 +160,9 @@ export const JwtAuth = schemeDecorator<JwtAuthOptions>('jwt', resolveJwtOptions)
 
 /**
  * Marks a class as an OAuth 2.0 resource server's scheme for opaque access tokens in
- * `Authorization: Bearer`, checked at the authorization server's introspection endpoint
- * (RFC 7662) with a deadline, one request per token at a time, and an optional cache. Its
+ * `Authorization: Bearer` (with `dpop`, also `Authorization: DPoP` and a proof), checked at the
+ * authorization server's introspection endpoint (RFC 7662) with a deadline, one request per token
+ * at a time, and an optional cache; DPoP- and certificate-bound answers meet `@JwtAuth`'s checks. Its
  * optional `@VerifyClaims` method turns the introspection response into the user; routes may
  * require scopes with `@LoginRequired({ scope })`.
  * @see [Opaque tokens (introspection)](../../docs/introspection.md)

@@ -5,51 +5,30 @@
  * accepted again once Redis is back. For both classes that check proofs: `@JwtAuth` (a bound JWT)
  * and `@IntrospectionAuth` (an opaque token whose introspection answer carries `cnf.jkt`).
  */
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
 import request from 'supertest';
 import { CurrentUser, Get, JsonController } from 'routing-controllers';
-import { createAuthCheckers, IntrospectionAuth, JwtAuth, LoginRequired, RedisNonceStore, type AuthEvent, type JwtClaims } from '../../src';
-import { accessTokenHash, jwkThumbprint } from '../../src/schemes/dpop';
+import { createAuthCheckers, LoginRequired, RedisNonceStore, type AuthEvent, type JwtClaims } from '../../src';
 import { DRIVERS, recordingLogger } from '../helpers';
-import { endpoint, perToken } from '../introspection/endpoint';
-import type { TestServer } from '../keys/jwks-server';
 import { describeWithRedisServer, startPrivateRedis, type PrivateRedis } from '../private-redis';
-import { accessClaims, AUDIENCE, ISSUER, makeKeys, publicJwk, signRaw } from '../schemes/jwt/tokens';
+import { AUDIENCE } from '../schemes/jwt/tokens';
+import { proofMaker } from './dpop-fixtures';
+import { KINDS, startDpopKinds, type DpopKinds, type Kind } from './dpop-kinds';
 
-const keys = makeKeys();
-const JWKS = { keys: [publicJwk(keys.ec.publicKey, 'ec-1', 'ES256')] };
-const client = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-const CLIENT_JWK = client.publicKey.export({ format: 'jwk' });
-const now = () => Math.floor(Date.now() / 1000);
-const JKT = jwkThumbprint(CLIENT_JWK);
-const KINDS = ['jwt', 'introspection'] as const;
-type Kind = (typeof KINDS)[number];
-
-/** The introspection endpoint of the opaque tokens: each answer binds the client's key. */
-const answers = new Map<string, unknown>();
-let introspection: TestServer;
-let introspectionUrl: string;
+let kinds: DpopKinds;
 beforeAll(async () => {
-  ({ server: introspection, url: introspectionUrl } = await endpoint(perToken(answers)));
+  kinds = await startDpopKinds();
 });
-afterAll(() => introspection.close());
+afterAll(() => kinds.close());
 
-/** A token bound to the client's key: a signed JWT, or an opaque token the endpoint answers for. */
-function token(kind: Kind): string {
-  if (kind === 'jwt') return signRaw(keys.ec.privateKey, { alg: 'ES256', typ: 'at+jwt', kid: 'ec-1' }, accessClaims(now(), { cnf: { jkt: JKT } }));
-  const opaque = randomBytes(16).toString('base64url');
-  answers.set(opaque, { active: true, iss: ISSUER, aud: AUDIENCE, exp: now() + 300, sub: 'alice', token_type: 'DPoP', cnf: { jkt: JKT } });
-  return opaque;
-}
-const proof = (accessToken: string) =>
-  signRaw(client.privateKey, { typ: 'dpop+jwt', alg: 'ES256', jwk: CLIENT_JWK }, { jti: randomBytes(12).toString('base64url'), htm: 'GET', htu: `${AUDIENCE}/cluster`, iat: now(), ath: accessTokenHash(accessToken) });
+const token = (kind: Kind) => kinds.boundToken(kind);
+const makeProof = proofMaker(AUDIENCE, '/cluster');
+const proof = (accessToken: string) => makeProof({ accessToken });
 
 function appWith(kind: Kind, store: RedisNonceStore, makeApp: (typeof DRIVERS)[number][1], logger = recordingLogger(), events: AuthEvent[] = []) {
-  const dpop = { resource: AUDIENCE, dpop: 'required', store } as const;
   class ClusterAuth {}
-  if (kind === 'jwt') JwtAuth({ issuer: ISSUER, audience: AUDIENCE, keys: JWKS as never, ...dpop })(ClusterAuth);
-  else IntrospectionAuth({ endpoint: introspectionUrl, clientId: 'cluster', clientSecret: 'rs-secret', issuer: ISSUER, audience: AUDIENCE, ...dpop })(ClusterAuth);
+  kinds.decorate(kind, ClusterAuth, { resource: AUDIENCE, dpop: 'required', store });
   @JsonController('/cluster')
   class ClusterController {
     @Get('/') @LoginRequired({ auth: ClusterAuth }) index(@CurrentUser() user: JwtClaims) {
