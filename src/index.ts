@@ -60,6 +60,7 @@ export type { TokenAuthOptions, TokenCookieOptions } from './authenticators/toke
 export type { JwtAuthOptions, JwksOptions, JwtKeysInput } from './authenticators/jwt-options';
 export type { ClientCertAuthOptions, ClientCertHeaderOptions } from './authenticators/client-cert';
 export type { DpopNonceOptions, JwtDpopOptions } from './authenticators/jwt-dpop-options';
+export type { MtlsBindingOptions } from './authenticators/jwt-mtls';
 export type { IntrospectionAuthOptions, IntrospectionCacheOptions } from './authenticators/introspection-options';
 export type { ProtectedResourceMetadata } from './schemes/resource-metadata';
 export type { TokenIssuer, TokenPair, IssueOptions, RefreshOptions, JsonWebKeySet } from './issuer/types';

@@ -7,8 +7,8 @@ import type { IntrospectionCacheTiming, IntrospectionClientAuth } from '../keys/
 import type { JwsAlgorithm } from '../schemes/jwt/algorithms';
 import { strings, url } from './jwt-options';
 import { resolveDpopOptions, type DpopConfig, type JwtDpopOptions } from './jwt-dpop-options';
-import { resolveMtlsOptions, type MtlsBound } from './jwt-mtls';
-import type { ClientCertHeaderOptions, ForwardedCertificateConfig } from './certificate-source';
+import { resolveMtlsOptions, type MtlsBindingOptions, type MtlsBound } from './jwt-mtls';
+import type { ForwardedCertificateConfig } from './certificate-source';
 
 /**
  * The `cache` option of `@IntrospectionAuth`: remember the endpoint's answers. An active token's
@@ -52,7 +52,7 @@ export interface IntrospectionCacheOptions {
  * class ApiAuth {}
  * ```
  */
-export interface IntrospectionAuthOptions extends JwtDpopOptions {
+export interface IntrospectionAuthOptions extends JwtDpopOptions, MtlsBindingOptions {
   /** The introspection endpoint: https (http only on loopback). */
   endpoint: string;
   /** This resource server's client id at the authorization server. */
@@ -96,14 +96,6 @@ export interface IntrospectionAuthOptions extends JwtDpopOptions {
   throttle?: ThrottleOptions;
   /** Milliseconds `@VerifyClaims`, `@GetUserRoles` or `@ErrorHandler` may take to settle; longer answers 503. @default 10000 */
   hookTimeout?: number;
-  /**
-   * Certificate-bound tokens (RFC 8705 §3): a response with `cnf["x5t#S256"]` is accepted only on
-   * a TLS connection that presented that certificate; `'required'` refuses unbound tokens. Without
-   * it a certificate-bound token is refused. As on `@JwtAuth`.
-   */
-  mtlsBound?: 'allowed' | 'required';
-  /** Behind a TLS-terminating proxy: where it forwards the client certificate, as on `@JwtAuth`. Needs `mtlsBound`. */
-  mtlsFrom?: ClientCertHeaderOptions;
 }
 
 export interface IntrospectionCacheConfig extends IntrospectionCacheTiming {

@@ -4,7 +4,7 @@ import { timingSafeEqual } from '../internal/timing-safe-equal';
 import { certificateThumbprint } from '../schemes/client-cert';
 import type { JwtClaims } from '../types';
 import { refusalOutcome, type Outcome, type RequestView } from './authenticator';
-import { createCertificateReader, resolveCertificateHeader, type ForwardedCertificateConfig } from './certificate-source';
+import { createCertificateReader, resolveCertificateHeader, type ClientCertHeaderOptions, type ForwardedCertificateConfig } from './certificate-source';
 
 /**
  * Certificate-bound access tokens (RFC 8705 §3) for `@JwtAuth({ mtlsBound })` and
@@ -14,6 +14,30 @@ import { createCertificateReader, resolveCertificateHeader, type ForwardedCertif
  */
 
 export type MtlsBound = 'allowed' | 'required';
+
+/**
+ * The certificate-binding options of `@JwtAuth` and `@IntrospectionAuth` (RFC 8705 §3). See
+ * docs/sender-constrained-tokens.md.
+ * @example
+ * ```ts
+ * const binding: MtlsBindingOptions = { mtlsBound: 'required', mtlsFrom: { header: 'x-ssl-client-cert', trustedProxies: ['10.0.0.5'] } };
+ * ```
+ */
+export interface MtlsBindingOptions {
+  /**
+   * Certificate-bound tokens: a token with `cnf["x5t#S256"]` is accepted only on a TLS connection
+   * that presented that client certificate. `'allowed'`: unbound tokens pass too; `'required'`:
+   * they are refused. Without it, a bound token is refused (401 `invalid_token`).
+   */
+  mtlsBound?: 'allowed' | 'required';
+  /**
+   * Behind a TLS-terminating proxy: the certificate of a certificate-bound token is the one the
+   * proxy forwarded in `header`, read only for requests whose TCP peer is one of `trustedProxies`
+   * (the header from anyone else is refused and logged). Direct TLS connections keep using their
+   * own certificate. Needs `mtlsBound`. As `from` of `@ClientCertAuth`.
+   */
+  mtlsFrom?: ClientCertHeaderOptions;
+}
 
 /** `mtlsBound` and `mtlsFrom`, resolved once at decoration (as members to spread into a config). */
 export function resolveMtlsOptions(o: Record<string, unknown>, where: string): { readonly mtlsBound?: MtlsBound; readonly mtlsFrom?: ForwardedCertificateConfig } {

@@ -11,8 +11,8 @@ import { resolveJwtAlgorithms, resolveJwtKeys } from './jwt-keys-options';
 import { resolveCookie, type TokenCookieConfig, type TokenCookieOptions } from './token-reader';
 import { issuerLinkOf, type IssuerLink } from '../issuer/pairing';
 import type { TokenIssuer } from '../issuer/types';
-import { resolveMtlsOptions, type MtlsBound } from './jwt-mtls';
-import type { ClientCertHeaderOptions, ForwardedCertificateConfig } from './certificate-source';
+import { resolveMtlsOptions, type MtlsBindingOptions, type MtlsBound } from './jwt-mtls';
+import type { ForwardedCertificateConfig } from './certificate-source';
 // DPoP (RFC 9449): its options and their resolution live in jwt-dpop-options.ts.
 import { resolveDpopOptions, type DpopConfig, type JwtDpopOptions } from './jwt-dpop-options';
 
@@ -55,7 +55,7 @@ export type JwtKeysInput =
  * class ApiAuth {}
  * ```
  */
-export interface JwtAuthOptions extends JwtDpopOptions {
+export interface JwtAuthOptions extends JwtDpopOptions, MtlsBindingOptions {
   /** The accepted `iss` values, compared exactly. A token of another issuer is refused without any fetch. Not with `issuedBy`. */
   issuer?: string | readonly string[];
   /** The accepted audiences: the token's `aud` (string or array) must contain one of them. Not with `issuedBy`. */
@@ -129,19 +129,6 @@ export interface JwtAuthOptions extends JwtDpopOptions {
   authorizationServers?: readonly string[];
   /** Remember verified tokens (never past their `exp`). */
   cache?: CacheOptions;
-  /**
-   * Certificate-bound tokens (RFC 8705 §3): a token with `cnf["x5t#S256"]` is accepted only on a
-   * TLS connection that presented that client certificate. `'allowed'`: unbound tokens pass too;
-   * `'required'`: they are refused. Without it, a bound token is refused (401 `invalid_token`).
-   */
-  mtlsBound?: 'allowed' | 'required';
-  /**
-   * Behind a TLS-terminating proxy: the certificate of a certificate-bound token is the one the
-   * proxy forwarded in `header`, read only for requests whose TCP peer is one of `trustedProxies`
-   * (the header from anyone else is refused and logged). Direct TLS connections keep using their
-   * own certificate. Needs `mtlsBound`. As `from` of `@ClientCertAuth`.
-   */
-  mtlsFrom?: ClientCertHeaderOptions;
 }
 
 export interface JwtConfig extends JwtPolicy {
