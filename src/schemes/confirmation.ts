@@ -1,4 +1,4 @@
-import type { JsonObject } from './jwt/compact';
+import { isJsonObject, type JsonObject } from './jwt/compact';
 
 /**
  * The confirmation claim of a token or an introspection answer (RFC 7800 §3.1):
@@ -22,7 +22,7 @@ export type ConfirmationState = 'unbound' | 'checked' | 'unchecked' | 'invalid';
 export function confirmationState(claims: JsonObject, checks: Readonly<Record<ConfirmationMethod, boolean>>): ConfirmationState {
   const { cnf } = claims;
   if (cnf === undefined) return 'unbound';
-  if (cnf === null || typeof cnf !== 'object' || Array.isArray(cnf)) return 'invalid';
+  if (!isJsonObject(cnf)) return 'invalid';
   const methods = Object.keys(cnf);
   if (methods.length === 0) return 'invalid';
   return methods.every((method) => (method === 'jkt' || method === 'x5t#S256') && checks[method]) ? 'checked' : 'unchecked';

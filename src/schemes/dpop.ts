@@ -2,7 +2,7 @@ import { createHash, createHmac, createPublicKey, type KeyObject } from 'node:cr
 import { timingSafeEqual } from '../internal/timing-safe-equal';
 import { isJwsAlgorithm, isSymmetric, keyFitsAlgorithm, verifySignature, type JwsAlgorithm } from './jwt/algorithms';
 import { isNumericDate } from './jwt/claims';
-import { parseCompactJws, type JsonObject } from './jwt/compact';
+import { isJsonObject, parseCompactJws, type JsonObject } from './jwt/compact';
 import { normalizeTyp } from './jwt/header';
 import { errorDescription } from './token';
 
@@ -119,7 +119,7 @@ export function accessTokenHash(token: string): string {
  * `undefined` for another key type, or a required member that is not a string.
  */
 export function jwkThumbprint(jwk: unknown): string | undefined {
-  if (!isObject(jwk)) return undefined;
+  if (!isJsonObject(jwk)) return undefined;
   const members = typeof jwk.kty === 'string' ? THUMBPRINT_MEMBERS.get(jwk.kty) : undefined;
   if (!members) return undefined;
   const canonical: Record<string, string> = {};
@@ -253,7 +253,7 @@ export function checkProof(proof: string, expected: ProofExpectations): CheckedP
 
 /** The proof's public key and its thumbprint, or why the `jwk` header cannot be one. */
 function proofKey(jwk: unknown, alg: JwsAlgorithm): { key: KeyObject; jkt: string } | DpopReasonCode {
-  if (!isObject(jwk)) return 'dpop_jwk_invalid';
+  if (!isJsonObject(jwk)) return 'dpop_jwk_invalid';
   if (PRIVATE_MEMBERS.some((name) => Object.prototype.hasOwnProperty.call(jwk, name))) return 'dpop_jwk_private';
   const jkt = jwkThumbprint(jwk);
   if (jkt === undefined) return 'dpop_jwk_invalid';
@@ -267,13 +267,11 @@ function proofKey(jwk: unknown, alg: JwsAlgorithm): { key: KeyObject; jkt: strin
   return key.type === 'public' && keyFitsAlgorithm(key, alg) ? { key, jkt } : 'dpop_jwk_invalid';
 }
 
-const isObject = (value: unknown): value is JsonObject => value !== null && typeof value === 'object' && !Array.isArray(value);
-
 /** The `cnf.jkt` a token is bound to (RFC 9449 §6.1): a string, `undefined` when unbound, `null` when `cnf` is malformed. */
 export function boundThumbprint(claims: JsonObject): string | undefined | null {
   const { cnf } = claims;
   if (cnf === undefined) return undefined;
-  if (!isObject(cnf)) return null;
+  if (!isJsonObject(cnf)) return null;
   if (cnf.jkt === undefined) return undefined;
   return typeof cnf.jkt === 'string' && cnf.jkt !== '' ? cnf.jkt : null;
 }

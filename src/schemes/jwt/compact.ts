@@ -23,6 +23,9 @@ export const MAX_TOKEN_LENGTH = 8192;
 
 export type JsonObject = Record<string, unknown>;
 
+/** A JSON object (RFC 8259 §4): not `null`, not an array. */
+export const isJsonObject = (value: unknown): value is JsonObject => value !== null && typeof value === 'object' && !Array.isArray(value);
+
 export interface CompactJws {
   readonly header: JsonObject;
   readonly payload: JsonObject;
@@ -39,7 +42,7 @@ function jsonObject(segment: string): JsonObject | undefined {
   if (bytes === undefined || bytes.length === 0) return undefined;
   try {
     const value: unknown = JSON.parse(utf8.decode(bytes));
-    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as JsonObject) : undefined;
+    return isJsonObject(value) ? value : undefined;
   } catch {
     return undefined;
   }

@@ -1,5 +1,6 @@
 import { createPublicKey, KeyObject, type JsonWebKey } from 'node:crypto';
 import { isJwsAlgorithm, keyFitsAlgorithm, MIN_RSA_BITS, type JwsAlgorithm } from './algorithms';
+import { isJsonObject } from './compact';
 
 /**
  * A key that verifies signatures, with the JWK metadata that restricts its use.
@@ -24,8 +25,6 @@ const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const;
 const PUBLIC_MEMBERS: Readonly<Record<string, readonly string[]>> = { RSA: ['n', 'e'], EC: ['crv', 'x', 'y'], OKP: ['crv', 'x'] };
 const CURVES: Readonly<Record<string, readonly string[]>> = { EC: ['P-256', 'P-384', 'P-521'], OKP: ['Ed25519', 'Ed448'] };
 
-const isObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value);
-
 /**
  * A public signing JWK as a `VerifyKey`, or the reason it cannot be one (a short fixed text for a
  * log or a configuration error; it never quotes the key). A JWK with private members is refused:
@@ -33,7 +32,7 @@ const isObject = (value: unknown): value is Record<string, unknown> => value !==
  * it. Symmetric (`oct`) keys never come from a JWK; they are the `secret` option.
  */
 export function importJwk(jwk: unknown): VerifyKey | string {
-  if (!isObject(jwk)) return 'a JWK must be a JSON object';
+  if (!isJsonObject(jwk)) return 'a JWK must be a JSON object';
   const { kty, use, key_ops: ops, alg, kid } = jwk;
   if (kty === 'oct') return 'a symmetric ("oct") key; give HMAC secrets as the secret option';
   if (typeof kty !== 'string' || !Object.hasOwn(PUBLIC_MEMBERS, kty)) return 'kty must be "RSA", "EC" or "OKP"';
