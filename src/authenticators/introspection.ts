@@ -4,7 +4,6 @@ import type { Steps } from '../internal/steps';
 import { createIntrospectionClient, IntrospectionUnavailable } from '../keys/introspection-client';
 import { introspectionDescription, MAX_TOKEN_LENGTH, tokenDigest, type IntrospectionCheck, type IntrospectionReasonCode } from '../schemes/introspection';
 import { resourceMetadataUrl } from '../schemes/resource-metadata';
-import { bearerChallenge, type BearerError } from '../schemes/token';
 import type { HookRequest, JwtClaims } from '../types';
 import type { JsonObject } from '../schemes/jwt/compact';
 import { ANONYMOUS_OUTCOME, isAccepted, refusalOutcome, wantsRequest, type Authenticator, type Outcome, type Refusal, type RequestView } from './authenticator';
@@ -12,7 +11,7 @@ import type { IntrospectionConfig } from './introspection-options';
 import type { JwtContext } from './jwt';
 import { createDpopStep } from './jwt-dpop';
 import { createCertificateBinding } from './jwt-mtls';
-import { createTokenReader, MALFORMED, REFUSED_BY_HOOK, SENT_TWICE } from './token-reader';
+import { createTokenReader, MALFORMED, oauthBearerChallenges, REFUSED_BY_HOOK, SENT_TWICE } from './token-reader';
 
 type VerifyClaims = (claims: JwtClaims, request?: HookRequest) => unknown;
 type ResponseHeaders = readonly (readonly [string, string])[];
@@ -125,14 +124,7 @@ export function createIntrospectionAuthenticator(config: IntrospectionConfig, ve
     return yield* admitted(answer, token, scheme, request);
   }
 
-  const challenge = (error: BearerError | undefined, description?: string, scope?: readonly string[], status = 401): string =>
-    bearerChallenge({ scheme: 'Bearer', realm, error, description, scope, resourceMetadata: status === 401 ? resourceMetadata : undefined });
-
-  const bearerChallenges = (refusal: Refusal): string[] => {
-    if (refusal.status === 403) return [challenge('insufficient_scope', refusal.failure?.message, refusal.scope, 403)];
-    // RFC 6750 §3.1: a request that sent no credentials gets no error attribute.
-    return [challenge(refusal.bearerError, refusal.failure?.message, undefined, refusal.status)];
-  };
+  const bearerChallenges = oauthBearerChallenges(realm, resourceMetadata);
 
   return {
     scheme: 'Bearer',

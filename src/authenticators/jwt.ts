@@ -7,13 +7,12 @@ import type { JwsAlgorithm } from '../schemes/jwt/algorithms';
 import type { JsonObject } from '../schemes/jwt/compact';
 import type { JwtRefusal } from '../schemes/jwt/refusals';
 import { createJwtVerifier, type JwtVerification } from '../schemes/jwt/verify';
-import { bearerChallenge, type BearerError } from '../schemes/token';
 import type { HookRequest, JwtClaims } from '../types';
 import { ANONYMOUS_OUTCOME, isAccepted, refusalOutcome, wantsRequest, type Authenticator, type Outcome, type Refusal, type RequestView } from './authenticator';
 import { credentialsHeader } from './basic';
 import type { JwtConfig } from './jwt-options';
 import { resourceMetadataUrl } from '../schemes/resource-metadata';
-import { createTokenReader, CROSS_SITE, MALFORMED, REFUSED_BY_HOOK, SENT_TWICE, type TokenSource } from './token-reader';
+import { createTokenReader, CROSS_SITE, MALFORMED, oauthBearerChallenges, REFUSED_BY_HOOK, SENT_TWICE, type TokenSource } from './token-reader';
 import { csrfRefusal, needsCsrfHeader } from './jwt-csrf';
 import { createCertificateBinding } from './jwt-mtls';
 import { createDpopStep, dpopBindingUnchecked } from './jwt-dpop';
@@ -239,18 +238,7 @@ export function createJwtAuthenticator(config: JwtConfig, verifyClaims: VerifyCl
   /** A cached verification never outlives the token: `exp` caps the cache's own `ttl`. */
   const untilExpiry = (entry: unknown): number => Math.floor((entry as Verified).claims.exp * 1000 - now());
 
-  const challenge = (error: BearerError | undefined, description?: string, scope?: readonly string[], status = 401): string =>
-    bearerChallenge({ scheme: 'Bearer', realm, error, description, scope, resourceMetadata: status === 401 ? resourceMetadata : undefined });
-
-  const bearerChallenges = (refusal: Refusal): string[] => {
-    if (refusal.status === 403) {
-      // A cross-site refusal carries no error code: no token would fix it.
-      if (refusal.reason === 'cross-site') return [challenge(undefined, undefined, undefined, 403)];
-      return [challenge('insufficient_scope', refusal.failure?.message, refusal.scope, 403)];
-    }
-    // RFC 6750 §3.1: a request that sent no credentials gets no error attribute.
-    return [challenge(refusal.bearerError, refusal.failure?.message, undefined, refusal.status)];
-  };
+  const bearerChallenges = oauthBearerChallenges(realm, resourceMetadata);
 
   return {
     scheme: 'Bearer',

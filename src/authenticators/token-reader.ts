@@ -3,7 +3,8 @@ import { AuthenticationFailure } from '../errors';
 import { isToken } from '../internal/auth-params';
 import { isSafeMethod, isSameOriginRequest, serializedOrigin } from '../schemes/cross-site';
 import { tokenFromCookie, tokenFromQuery } from '../schemes/token-sources';
-import { refusalOutcome, type RequestView } from './authenticator';
+import { bearerChallenge } from '../schemes/token';
+import { refusalOutcome, type Refusal, type RequestView } from './authenticator';
 import { readAuthorization } from './basic';
 
 /**
@@ -102,6 +103,24 @@ export const SENT_TWICE = refusalOutcome({
 export const MALFORMED = refusalOutcome({ status: 400, bearerError: 'invalid_request', reason: 'malformed' });
 /** A `@VerifyClaims` hook that refused (null, false, undefined). */
 export const REFUSED_BY_HOOK = refusalOutcome({ status: 401, bearerError: 'invalid_token' });
+
+/**
+ * The `Bearer` challenges of a refusal for the OAuth classes (`@JwtAuth`, `@IntrospectionAuth`):
+ * 403 `insufficient_scope` with the missing scopes (none for a cross-site cookie: no token would
+ * fix it); otherwise the refusal's error, none when no credentials were sent (RFC 6750 §3.1), and
+ * the RFC 9728 metadata URL on a 401.
+ */
+export function oauthBearerChallenges(realm: string, resourceMetadata: string | undefined): (refusal: Refusal) => string[] {
+  return (refusal) => {
+    if (refusal.status === 403) {
+      if (refusal.reason === 'cross-site') return [bearerChallenge({ scheme: 'Bearer', realm })];
+      return [bearerChallenge({ scheme: 'Bearer', realm, error: 'insufficient_scope', description: refusal.failure?.message, scope: refusal.scope })];
+    }
+    return [
+      bearerChallenge({ scheme: 'Bearer', realm, error: refusal.bearerError, description: refusal.failure?.message, resourceMetadata: refusal.status === 401 ? resourceMetadata : undefined }),
+    ];
+  };
+}
 
 export interface TokenReader {
   /** The first source present decides: header, then query parameter, then cookie. */
