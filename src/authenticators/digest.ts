@@ -17,7 +17,7 @@ import type { NonceStore } from '../stores/nonce-store';
 import type { Awaitable, HookRequest } from '../types';
 import { ANONYMOUS_OUTCOME, BAD_CREDENTIALS, MALFORMED_CREDENTIALS, refusalOutcome, wantsRequest, type Authenticator, type Outcome, type RequestView } from './authenticator';
 import { readAuthorization } from './basic';
-import { HttpAuthError } from '../errors';
+import { unavailableError } from '../internal/answer-hints';
 
 import type { DigestConfig } from './digest-options';
 
@@ -242,7 +242,7 @@ export function createDigestAuthenticator(config: DigestConfig, hooks: DigestHoo
       fresh = (yield runtime.store.use(nonce, qop ? credentials.nc! : credentials.response, nonceState.expiresAt)) as boolean;
     } catch (error) {
       runtime.logError('nonce-store', `the Digest nonce store failed (${error instanceof Error ? error.message : String(error)}); refusing Digest requests with 503 until it recovers`);
-      throw new HttpAuthError(503, 'ERR_HTTP_AUTH_UNAVAILABLE', 'authentication temporarily unavailable');
+      throw unavailableError();
     }
     // A replayed (nonce, nc): the client may retry on a fresh nonce without asking the user.
     if (!fresh) return REPLAYED;

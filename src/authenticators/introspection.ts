@@ -1,5 +1,5 @@
-import { AuthenticationFailure, HttpAuthError } from '../errors';
-import { withAnswerHints } from '../internal/answer-hints';
+import { AuthenticationFailure } from '../errors';
+import { unavailableError } from '../internal/answer-hints';
 import type { Steps } from '../internal/steps';
 import { createIntrospectionClient, IntrospectionUnavailable } from '../keys/introspection-client';
 import { introspectionDescription, MAX_TOKEN_LENGTH, tokenDigest, type IntrospectionCheck, type IntrospectionReasonCode } from '../schemes/introspection';
@@ -71,7 +71,7 @@ export function createIntrospectionAuthenticator(config: IntrospectionConfig, ve
   const unavailable = (error: unknown): never => {
     if (!(error instanceof IntrospectionUnavailable)) throw error;
     context.logError('introspection-failed', `the introspection endpoint ${config.endpoint} ${error.message}; bearer tokens are refused with 503 until it answers`);
-    throw withAnswerHints(new HttpAuthError(503, 'ERR_HTTP_AUTH_UNAVAILABLE', 'authentication temporarily unavailable'), { reason: 'introspection_unavailable', retryAfterSeconds });
+    throw unavailableError({ reason: 'introspection_unavailable', retryAfterSeconds });
   };
 
   function* admitted(answer: IntrospectionCheck, token: string, scheme: 'DPoP' | 'Bearer', request: RequestView): Steps<Outcome> {

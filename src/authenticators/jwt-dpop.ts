@@ -1,5 +1,5 @@
-import { AuthenticationFailure, HttpAuthError } from '../errors';
-import { withAnswerHints } from '../internal/answer-hints';
+import { AuthenticationFailure } from '../errors';
+import { unavailableError } from '../internal/answer-hints';
 import type { Steps } from '../internal/steps';
 import { timingSafeEqual } from '../internal/timing-safe-equal';
 import { createNonceSigner, randomSecret, type NonceSigner } from '../schemes/digest-nonce';
@@ -113,7 +113,7 @@ export function createDpopStep(config: DpopConfig, context: DpopContext): DpopSt
 
   const unavailable = (error: unknown): Error => {
     context.logError('dpop-store', `the DPoP replay store failed (${error instanceof Error ? error.message : String(error)}); refusing DPoP requests with 503 until it recovers`);
-    return withAnswerHints(new HttpAuthError(503, 'ERR_HTTP_AUTH_UNAVAILABLE', 'authentication temporarily unavailable'), { reason: 'dpop_store_unavailable' });
+    return unavailableError({ reason: 'dpop_store_unavailable' });
   };
 
   /** Which scheme the request used: one `Authorization` field's word; `'both'` for two fields. */

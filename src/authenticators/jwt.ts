@@ -1,5 +1,5 @@
-import { AuthenticationFailure, HttpAuthError } from '../errors';
-import { withAnswerHints } from '../internal/answer-hints';
+import { AuthenticationFailure } from '../errors';
+import { unavailableError } from '../internal/answer-hints';
 import { cacheScope, CredentialCache } from '../internal/credential-cache';
 import { isPromiseLike, runSteps, type Steps } from '../internal/steps';
 import { createKeySource } from '../keys/key-source';
@@ -102,7 +102,7 @@ export function createJwtAuthenticator(config: JwtConfig, verifyClaims: VerifyCl
   // anew; audit events name the JWT reason code, not the generic store-unavailable.
   const retryAfterSeconds = Math.max(1, Math.ceil((config.keys.kind === 'jwksUri' || config.keys.kind === 'discovery' ? config.keys.jwks.unknownKidIntervalMs : 1000) / 1000));
   const unavailable = () =>
-    withAnswerHints(new HttpAuthError(503, 'ERR_HTTP_AUTH_UNAVAILABLE', 'authentication temporarily unavailable'), { reason: 'keys_unavailable', retryAfterSeconds });
+    unavailableError({ reason: 'keys_unavailable', retryAfterSeconds });
 
   /** A refusal of the verifier, as the flow answers it: its code and text travel as an AuthenticationFailure. */
   const refused = (refusal: JwtRefusal): Outcome => {

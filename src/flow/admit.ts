@@ -2,7 +2,7 @@ import { HttpError, type Action } from 'routing-controllers';
 import { wantsRequest, type Authenticator, type Outcome, type Refusal, type RequestView } from '../authenticators/authenticator';
 import { credentialsHeader } from '../authenticators/basic';
 import { AuthenticationError, AuthenticationFailure, CrossSiteError, HttpAuthError, PreflightAnswer, RoleError } from '../errors';
-import { answerHintsOf } from '../internal/answer-hints';
+import { answerHintsOf, unavailableError } from '../internal/answer-hints';
 import { addResponseHeader } from '../internal/response-headers';
 import type { Steps } from '../internal/steps';
 import { missingRolesHook, type EffectiveRequirement } from '../requirement';
@@ -60,7 +60,7 @@ export function* admit(
     // @ErrorHandler like any refusal (unless it was the handler that did not settle).
     if (error instanceof HookTimeout) {
       if (note) note.hookTimedOut = true;
-      return yield* unavailableAnswer(error.kind === 'errorHandler' ? undefined : selected.errorHandler, unavailable(), action, response, undefined, note);
+      return yield* unavailableAnswer(error.kind === 'errorHandler' ? undefined : selected.errorHandler, unavailableError(), action, response, undefined, note);
     }
     if (error instanceof HttpAuthError && error.code === 'ERR_HTTP_AUTH_UNAVAILABLE') {
       const retryAfter = answerHintsOf(error)?.retryAfterSeconds;
@@ -162,7 +162,6 @@ function* decide(
 }
 
 const throttled = () => new HttpAuthError(429, 'ERR_HTTP_AUTH_THROTTLED', 'too many failed attempts');
-const unavailable = () => new HttpAuthError(503, 'ERR_HTTP_AUTH_UNAVAILABLE', 'authentication temporarily unavailable');
 
 /**
  * A 429 (throttled) or 503 (a store down, a hook that never settled): nothing is wrong with the

@@ -1,6 +1,7 @@
 import { assertPlainOptions } from '../config';
 import { HttpAuthError } from '../errors';
 import { rateLimitedLog } from '../internal/log';
+import { unavailableError } from '../internal/answer-hints';
 import { isPromiseLike, type MaybePromise } from '../internal/steps';
 import { createKeySource } from '../keys/key-source';
 import { isNumericDate } from '../schemes/jwt/claims';
@@ -62,7 +63,7 @@ export function createTokenIssuer(options: TokenIssuerOptions): TokenIssuer {
   const unavailable = (error: unknown): HttpAuthError => {
     const reason = error instanceof Error ? error.message : String(error);
     log.error('token-store', `http-auth: token issuer: the token store failed (${reason}); answering 503`);
-    return new HttpAuthError(503, 'ERR_HTTP_AUTH_UNAVAILABLE', 'authentication temporarily unavailable');
+    return unavailableError();
   };
   // Every store call: a failure becomes the 503, never a success.
   const guarded = async <T>(call: () => MaybePromise<T>): Promise<T> => {
