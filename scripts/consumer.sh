@@ -250,7 +250,7 @@ for consumer in "${CONSUMERS[@]}"; do
   mkdir -p "$dir/src"
   cp "$FIXTURES/$consumer/package.json" "$dir/"
   consumer_types tsconfig "$consumer" >"$dir/tsconfig.json" || { fail "$consumer: no tsconfig in the documentation"; continue; }
-  cp "$FIXTURES/shared/"*.ts "$FIXTURES/$consumer/main.ts" "$dir/src/"
+  cp "$FIXTURES/shared/"*.ts "$FIXTURES/$consumer/"*.ts "$dir/src/"
   tsc=$(tsc_of "$consumer")
   echo "consumer: $consumer: compiling with TypeScript $(node "$tsc" --version | sed 's/^Version //') and the documented tsconfig"
   (cd "$dir" && node "$tsc" -p tsconfig.json) || { fail "$consumer: does not compile"; continue; }
@@ -289,13 +289,13 @@ done
 
 # A project that tests its app with jest (its files are in express5-ts6/jest/: the same tsconfig,
 # the README's, and Express 5): the jest.config.js of docs/setup.md (the block after `<!-- consumer: jest.config.js -->`), the shared auth classes and
-# controller, an app factory and a supertest suite. ts-jest type-checks as it compiles.
+# controller, the app factory of express5-ts6 (app.ts, which its main.ts serves) and a supertest suite. ts-jest type-checks as it compiles.
 JEST_PROJECT=jest-cjs-ts6
 JEST_TESTS=10
 dir="$WORK/$JEST_PROJECT"
 mkdir -p "$dir/src"
 cp "$FIXTURES/express5-ts6/jest/package.json" "$dir/"
-cp "$FIXTURES/shared/"*.ts "$FIXTURES/express5-ts6/jest/"*.ts "$dir/src/"
+cp "$FIXTURES/shared/"*.ts "$FIXTURES/express5-ts6/app.ts" "$FIXTURES/express5-ts6/jest/"*.ts "$dir/src/"
 if ! consumer_types tsconfig express5-ts6 >"$dir/tsconfig.json"; then
   fail "$JEST_PROJECT: no tsconfig in the documentation"
 elif ! awk '/^<!-- consumer: jest.config.js -->$/ { found = 1; next } found == 1 && /^```/ { found = 2; next } found == 2 && /^```/ { exit } found == 2 { print }' \

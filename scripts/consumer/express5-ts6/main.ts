@@ -1,25 +1,9 @@
 // TypeScript 6, module node16 (CommonJS output), Express 5 through useExpressServer(express()).
-import 'reflect-metadata';
-import express from 'express';
-import { useExpressServer } from 'routing-controllers';
-import { createAuthCheckers } from 'routing-controllers-httpauth';
-import { ApiTokenAuth, DigestUsers, UserAuth, UserStore, type User } from './auth.js';
-import { ApiController } from './controllers.js';
-import { ServiceAuth, writeTokens } from './jwt.js';
+import { buildApp } from './app.js';
+import { writeTokens } from './jwt.js';
 
 async function main() {
-  const store = await UserStore.create();
-  const auth = createAuthCheckers<User>([new UserAuth(store), new ApiTokenAuth(), new DigestUsers(), new ServiceAuth()], {
-    controllers: [ApiController],
-  });
-  const app = express();
-  useExpressServer(app, {
-    controllers: [ApiController],
-    authorizationChecker: auth.authorizationChecker,
-    currentUserChecker: auth.currentUserChecker,
-    development: false,
-  });
-  auth.useExpress(app);
+  const app = await buildApp();
   writeTokens('jwt-tokens.txt');
   const server = app.listen(0, '127.0.0.1', () => {
     const address = server.address();

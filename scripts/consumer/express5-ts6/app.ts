@@ -1,5 +1,5 @@
-// The app under test: built by a function, so each test gets its own (Express 5 through
-// useExpressServer(express()), as in express5-ts6), with Basic, Token, Digest and JWT classes.
+// The app, built by a function: main.ts serves it, and the jest project (jest/) builds one per
+// test. Express 5 through useExpressServer(express()), with Basic, Token, Digest and JWT classes.
 import 'reflect-metadata';
 import express from 'express';
 import { useExpressServer } from 'routing-controllers';
