@@ -12,7 +12,7 @@ import Koa from 'koa';
 import methodOverride from 'method-override';
 import request from 'supertest';
 import { Server } from 'socket.io';
-import { io as connectClient, type Socket as ClientSocket } from 'socket.io-client';
+import { io as connectClient } from 'socket.io-client';
 import { All, CurrentUser, Delete, Get, JsonController, Patch, Post, Put, useExpressServer, useKoaServer } from 'routing-controllers';
 import {
   BasicAuth,
@@ -27,6 +27,7 @@ import {
   type SocketIoRefusal,
 } from '../../src';
 import { basicHeader, DRIVERS, recordingLogger, tokenHeader, type AppBuilder } from '../helpers';
+import { socketIoCleanup } from '../socket-io-cleanup';
 
 const verified: string[] = [];
 let handled = 0;
@@ -144,15 +145,6 @@ beforeEach(() => {
 
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 
-/** Disconnects a client and waits until its engine connection is closed, so that nothing outlives the test. */
-function closeClient(client: ClientSocket): Promise<void> {
-  const engine = client.io.engine;
-  return new Promise<void>((resolve) => {
-    if (!engine || engine.readyState === 'closed') resolve();
-    else engine.once('close', () => resolve());
-    client.disconnect();
-  });
-}
 
 const COOKIE = { Cookie: 'theme=dark; session=good' };
 const CROSS_SITE = { ...COOKIE, 'Sec-Fetch-Site': 'cross-site', Origin: 'https://evil.example' };
@@ -332,12 +324,7 @@ describe('start-up checks of the cookie option', () => {
 });
 
 describe('Socket.IO handshakes with a cookie token', () => {
-  const servers: Server[] = [];
-  const clients: ClientSocket[] = [];
-  afterEach(async () => {
-    await Promise.all(clients.splice(0).map(closeClient));
-    await Promise.all(servers.splice(0).map((io) => new Promise<void>((resolve) => io.close(() => resolve()))));
-  });
+  const { servers, clients } = socketIoCleanup();
 
   const start = async (auth: AuthCheckers<User>, authClass: Function) => {
     const httpServer = createServer();

@@ -10,6 +10,7 @@ import { Server, type ServerOptions } from 'socket.io';
 import { io as connectClient, type Socket as ClientSocket } from 'socket.io-client';
 import { createAuthCheckers, TokenAuth, VerifyToken, type AuthEvent, type SocketIoRefusal } from '../../src';
 import { recordingLogger } from '../helpers';
+import { socketIoCleanup } from '../socket-io-cleanup';
 
 type User = { name: string };
 
@@ -23,26 +24,10 @@ class ChatTokens {
   }
 }
 
-const servers: Server[] = [];
-const clients: ClientSocket[] = [];
-
-afterEach(async () => {
-  valid.clear();
-  await Promise.all(clients.splice(0).map(closeClient));
-  await Promise.all(servers.splice(0).map((io) => new Promise<void>((resolve) => io.close(() => resolve()))));
-});
+const { servers, clients } = socketIoCleanup(() => valid.clear());
 
 const nextTurn = () => new Promise((resolve) => setTimeout(resolve, 20));
 
-/** Disconnects a client and waits until its engine connection is closed, so that nothing outlives the test. */
-function closeClient(client: ClientSocket): Promise<void> {
-  const engine = client.io.engine;
-  return new Promise<void>((resolve) => {
-    if (!engine || engine.readyState === 'closed') resolve();
-    else engine.once('close', () => resolve());
-    client.disconnect();
-  });
-}
 
 /** Waits (up to 5 s) until a client has seen the event `name` with `value`. */
 async function until(events: [string, unknown][], name: string, value: unknown): Promise<void> {

@@ -22,6 +22,7 @@ import {
 } from '../../src';
 import type { AuthEvent } from '../../src';
 import { basicHeader, recordingLogger, tokenHeader } from '../helpers';
+import { socketIoCleanup } from '../socket-io-cleanup';
 
 type User = { name: string };
 const ROLES: Record<string, string[]> = { alice: ['admin'], bob: ['reader'], robot: ['machine'], keyholder: [] };
@@ -110,23 +111,7 @@ interface Harness {
   connect(namespace: string, options?: ClientOptions): Promise<{ client: ClientSocket; seen: Seen; events: [string, ...unknown[]][] }>;
 }
 
-const servers: Server[] = [];
-const clients: ClientSocket[] = [];
-
-/** Disconnects a client and waits until its connection is closed, so that nothing outlives the test. */
-function closeClient(client: ClientSocket): Promise<void> {
-  const engine = client.io.engine;
-  return new Promise<void>((resolve) => {
-    if (!engine || engine.readyState === 'closed') resolve();
-    else engine.once('close', () => resolve());
-    client.disconnect();
-  });
-}
-
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map(closeClient));
-  await Promise.all(servers.splice(0).map((io) => new Promise<void>((resolve) => io.close(() => resolve()))));
-});
+const { servers, clients } = socketIoCleanup();
 
 /** A socket.io server on 127.0.0.1 with one middleware per namespace; every namespace reports its user. */
 async function startServer(

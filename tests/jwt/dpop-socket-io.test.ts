@@ -8,10 +8,11 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { Server } from 'socket.io';
-import { io as connectClient, type ManagerOptions, type Socket as ClientSocket, type SocketOptions } from 'socket.io-client';
+import { io as connectClient, type ManagerOptions, type SocketOptions } from 'socket.io-client';
 import { createAuthCheckers, JwtAuth, type JwtClaims, type SocketIoRefusal } from '../../src';
 import { accessTokenHash, jwkThumbprint } from '../../src/schemes/dpop';
 import { recordingLogger } from '../helpers';
+import { socketIoCleanup } from '../socket-io-cleanup';
 import { accessClaims, AUDIENCE, ISSUER, makeKeys, publicJwk, signRaw } from '../schemes/jwt/tokens';
 
 const keys = makeKeys();
@@ -27,12 +28,7 @@ class ChatAuth {}
 type ClientOptions = Partial<ManagerOptions & SocketOptions>;
 type Seen = { connected: true } | { connected: false; data: SocketIoRefusal };
 
-const servers: Server[] = [];
-const clients: ClientSocket[] = [];
-afterEach(async () => {
-  for (const client of clients.splice(0)) client.disconnect();
-  await Promise.all(servers.splice(0).map((io) => new Promise<void>((resolve) => io.close(() => resolve()))));
-});
+const { servers, clients } = socketIoCleanup();
 
 async function start() {
   const auth = createAuthCheckers<JwtClaims>([ChatAuth], { logger: recordingLogger() });

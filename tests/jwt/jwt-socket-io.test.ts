@@ -6,9 +6,10 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Server } from 'socket.io';
-import { io as connectClient, type ManagerOptions, type Socket as ClientSocket, type SocketOptions } from 'socket.io-client';
+import { io as connectClient, type ManagerOptions, type SocketOptions } from 'socket.io-client';
 import { createAuthCheckers, JwtAuth, type AuthEvent, type JwtClaims, type LoginRequiredOptions, type SocketIoRefusal } from '../../src';
 import { recordingLogger } from '../helpers';
+import { socketIoCleanup } from '../socket-io-cleanup';
 import { sleep } from '../keys/jwks-server';
 import { accessClaims, AUDIENCE, ISSUER, makeKeys, publicJwk, signRaw } from '../schemes/jwt/tokens';
 
@@ -23,12 +24,7 @@ const METADATA = 'https://api.example.test/.well-known/oauth-protected-resource/
 type ClientOptions = Partial<ManagerOptions & SocketOptions>;
 type Seen = { connected: true; user: { sub: string } | null } | { connected: false; data: SocketIoRefusal };
 
-const servers: Server[] = [];
-const clients: ClientSocket[] = [];
-afterEach(async () => {
-  for (const client of clients.splice(0)) client.disconnect();
-  await Promise.all(servers.splice(0).map((io) => new Promise<void>((resolve) => io.close(() => resolve()))));
-});
+const { servers, clients } = socketIoCleanup();
 
 async function start(options: LoginRequiredOptions | undefined, events: AuthEvent[] = []) {
   const auth = createAuthCheckers<JwtClaims>([ChatAuth], { logger: recordingLogger(), onEvent: (event) => void events.push(event) });

@@ -7,9 +7,10 @@ import { generateKeyPairSync, type X509Certificate } from 'node:crypto';
 import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { Server } from 'socket.io';
-import { io as connectClient, type Socket as ClientSocket } from 'socket.io-client';
+import { io as connectClient } from 'socket.io-client';
 import { ClientCertAuth, createAuthCheckers, JwtAuth, VerifyCertificate, type LoginRequiredOptions, type SocketIoRefusal } from '../../src';
 import { recordingLogger } from '../helpers';
+import { socketIoCleanup } from '../socket-io-cleanup';
 import { accessClaims, AUDIENCE, ISSUER, publicJwk, signRaw } from '../schemes/jwt/tokens';
 import { commonName, makePki, type ClientName } from './certs';
 
@@ -31,22 +32,7 @@ class DeviceAuth {
 @JwtAuth({ issuer: ISSUER, audience: AUDIENCE, keys: { keys: [publicJwk(signingKey.publicKey, 'ec-1', 'ES256')] } as never, algorithms: ['ES256'], mtlsBound: 'required' })
 class BoundApi {}
 
-const clients: ClientSocket[] = [];
-const servers: Server[] = [];
-/** Disconnects a client and waits until its connection is closed, so that nothing outlives the test. */
-function closeClient(client: ClientSocket): Promise<void> {
-  const engine = client.io.engine;
-  return new Promise<void>((resolve) => {
-    if (!engine || engine.readyState === 'closed') resolve();
-    else engine.once('close', () => resolve());
-    client.disconnect();
-  });
-}
-
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map(closeClient));
-  await Promise.all(servers.splice(0).map((io) => new Promise<void>((resolve) => io.close(() => resolve()))));
-});
+const { servers, clients } = socketIoCleanup();
 
 type Seen = { connected: true; user: unknown } | { connected: false; data: SocketIoRefusal };
 
